@@ -1,0 +1,78 @@
+import { Hono } from 'hono';
+import { systemClock, systemRandom, type Clock, type Random } from './clock.ts';
+import type { ProviderConfig } from './config.ts';
+import type { Ctx } from './context.ts';
+import { accountRoutes } from './accounts/routes.ts';
+import { dashboardRoutes } from './dashboard/routes.tsx';
+import { STYLESHEET } from './dashboard/layout.tsx';
+import { errorResponse } from './http/errors.ts';
+import { htmlSecurityHeaders } from './http/security-headers.ts';
+import { createLogger, type Logger } from './log.ts';
+import { oauthRoutes } from './oauth/routes.ts';
+import { platformRoutes } from './platform/routes.ts';
+import { resolveSecret } from './secret.ts';
+import { deferredStore, openStore, storeKind, type Store } from './store/index.ts';
+import { startSweeper } from './sweep.ts';
+
+export interface ProviderDeps {
+  clock?: Clock;
+  random?: Random;
+  /** An already-open, migrated store (tests); otherwise DATABASE_URL decides. */
+  store?: Store;
+  log?: Logger;
+  /** Run the sweeper on an interval (default true; tests call `sweepOnce` themselves). */
+  sweeper?: boolean;
+}
+
+export interface Provider {
+  /** The Hono app: `provider.app.request(...)` in tests, `provider.app.fetch` behind a server. */
+  app: Hono;
+  ctx: Ctx;
+  /** Resolves when the store is open and migrated; rejects if it cannot be. */
+  ready: Promise<void>;
+  /** Stops the sweeper and closes the store. */
+  close(): Promise<void>;
+}
+
+/** The single composition root: wires the store, services and routes into one Hono app. */
+export async function createProvider(config: ProviderConfig, deps: ProviderDeps = {}): Promise<Provider> {
+  const issuer = config.publicUrl ?? `http://localhost:${config.port}`;
+  const secret = resolveSecret(config);
+  const log = deps.log ?? createLogger(config.logLevel);
+  const opening = deps.store ? Promise.resolve(deps.store) : openStore(config.databaseUrl, config.dataDir);
+  const db = deps.store ?? deferredStore(storeKind(config.databaseUrl), opening);
+  const ctx: Ctx = {
+    config: { ...config, issuer, secret },
+    db,
+    clock: deps.clock ?? systemClock,
+    random: deps.random ?? systemRandom,
+    log,
+  };
+
+  const app = new Hono();
+  app.onError((err, c) => errorResponse(c, err, log));
+  app.use('*', htmlSecurityHeaders);
+  app.get('/assets/provider.css', (c) =>
+    c.body(STYLESHEET, 200, { 'Content-Type': 'text/css; charset=utf-8', 'Cache-Control': 'public, max-age=3600' }),
+  );
+  app.route('/', oauthRoutes(ctx));
+  app.route('/', accountRoutes(ctx));
+  app.route('/', platformRoutes(ctx));
+  app.route('/', dashboardRoutes(ctx));
+  app.get('/', (c) => c.redirect('/dash', 302));
+  app.notFound((c) => c.json({ type: 'not-found', message: `No route for ${c.req.method} ${c.req.path}`, hint: {} }, 404));
+
+  let stopSweeper = () => {};
+  const ready = opening.then(() => {
+    if (deps.sweeper !== false) stopSweeper = startSweeper(ctx);
+  });
+  return {
+    app,
+    ctx,
+    ready,
+    async close() {
+      stopSweeper();
+      await db.close();
+    },
+  };
+}

@@ -1,0 +1,27 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+
+/** Time source, injected so tests can expire codes and tokens without sleeping. */
+export interface Clock {
+  /** Milliseconds since the epoch. */
+  now(): number;
+}
+
+/** Randomness source, injected so tests can make it deterministic when they need to. */
+export interface Random {
+  bytes(n: number): Uint8Array;
+  uuid(): string;
+}
+
+export const systemClock: Clock = { now: () => Date.now() };
+export const systemRandom: Random = { bytes: (n) => randomBytes(n), uuid: () => randomUUID() };
+
+/** A clock tests move by hand. */
+export class TestClock implements Clock {
+  constructor(private ms = Date.UTC(2026, 0, 1)) {}
+  now(): number {
+    return this.ms;
+  }
+  advance(seconds: number): void {
+    this.ms += seconds * 1000;
+  }
+}

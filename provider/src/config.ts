@@ -1,0 +1,134 @@
+import { z } from 'zod';
+
+/** Every setting of the provider: its environment variable, default and meaning. */
+export interface ProviderConfig {
+  /** `PORT`: TCP port to bind; 0 picks a free one. */
+  port: number;
+  /** `HOST`: interface to bind. */
+  host: string;
+  /** `PUBLIC_URL`: the issuer and base URL, without a trailing slash. Unset → `http://localhost:<bound port>`. */
+  publicUrl: string | undefined;
+  /** `DATABASE_URL`: unset → embedded PGlite in `dataDir`; `memory` → in-memory PGlite; `postgres://…` → that server. */
+  databaseUrl: string | undefined;
+  /** `DATA_DIR`: where the embedded store and the generated secret live. */
+  dataDir: string;
+  /** `SECRET`: seals cookies and encrypts signing keys (≥ 32 characters). Generated into `dataDir` when unset. */
+  secret: string | undefined;
+  /** `ACCESS_TOKEN_TTL_S`: lifetime of `pat_` access tokens. */
+  accessTokenTtlS: number;
+  /** `REFRESH_TOKEN_IDLE_TTL_S`: an unused refresh token expires after this long. */
+  refreshTokenIdleTtlS: number;
+  /** `AUTH_CODE_TTL_S`: lifetime of an authorization code (RFC 9700 recommends short; at most 600). */
+  authCodeTtlS: number;
+  /** `REFRESH_TOKEN_REUSE_GRACE_S`: window in which a just-rotated refresh token may be replayed without revoking the family. */
+  refreshTokenReuseGraceS: number;
+  /** `SESSION_TTL_S`: lifetime of a dashboard login session. */
+  sessionTtlS: number;
+  /** `SWEEP_INTERVAL_S`: how often expired temporary apps, codes and audit rows are swept. */
+  sweepIntervalS: number;
+  /** `TRUST_PROXY`: take the client address from `X-Forwarded-For` (only for rate limiting; never the issuer). */
+  trustProxy: boolean;
+  /** `METRICS`: serve `/metrics` when true. */
+  metrics: boolean;
+  /** `OPERATOR_EMAILS`: accounts with the operator role. */
+  operatorEmails: string[];
+  /** `AUDIT_RETENTION_DAYS`: how long audit events are kept. */
+  auditRetentionDays: number;
+  /** `LOG_LEVEL`: `silent`, `error`, `info` or `debug`. */
+  logLevel: 'silent' | 'error' | 'info' | 'debug';
+}
+
+const intFrom = (min: number, max: number) =>
+  z.string().trim().regex(/^\d+$/, 'must be a whole number').transform(Number).pipe(z.number().int().min(min).max(max));
+
+const bool = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .refine((v) => ['1', '0', 'true', 'false', 'yes', 'no', ''].includes(v), 'must be 1/0/true/false')
+  .transform((v) => ['1', 'true', 'yes'].includes(v));
+
+const envSchema = z.object({
+  PORT: intFrom(0, 65535).default(8787),
+  HOST: z.string().trim().min(1).default('0.0.0.0'),
+  PUBLIC_URL: z
+    .string()
+    .trim()
+    .optional()
+    .refine((v) => v === undefined || v === '' || isHttpOrigin(v), 'must be an http(s) URL with no query or fragment, e.g. https://auth.example.com')
+    .transform((v) => (v ? v.replace(/\/+$/, '') : undefined)),
+  DATABASE_URL: z
+    .string()
+    .trim()
+    .optional()
+    .refine((v) => !v || v === 'memory' || /^postgres(ql)?:\/\//.test(v), 'must be unset, "memory", or a postgres:// URL')
+    .transform((v) => v || undefined),
+  DATA_DIR: z.string().trim().min(1).default('./.data/provider'),
+  SECRET: z
+    .string()
+    .optional()
+    .refine((v) => !v || v.length >= 32, 'must be at least 32 characters (try: openssl rand -base64 32)')
+    .transform((v) => v || undefined),
+  ACCESS_TOKEN_TTL_S: intFrom(60, 86_400 * 30).default(3600),
+  REFRESH_TOKEN_IDLE_TTL_S: intFrom(60, 86_400 * 365).default(86_400 * 30),
+  AUTH_CODE_TTL_S: intFrom(10, 600).default(600),
+  REFRESH_TOKEN_REUSE_GRACE_S: intFrom(0, 300).default(10),
+  SESSION_TTL_S: intFrom(60, 86_400 * 90).default(86_400 * 14),
+  SWEEP_INTERVAL_S: intFrom(1, 86_400).default(300),
+  TRUST_PROXY: bool.default(false),
+  METRICS: bool.default(false),
+  OPERATOR_EMAILS: z
+    .string()
+    .default('')
+    .transform((v) => v.split(',').map((e) => e.trim().toLowerCase()).filter(Boolean)),
+  AUDIT_RETENTION_DAYS: intFrom(1, 3650).default(90),
+  LOG_LEVEL: z.enum(['silent', 'error', 'info', 'debug']).default('info'),
+});
+
+function isHttpOrigin(v: string): boolean {
+  try {
+    const u = new URL(v);
+    return (u.protocol === 'http:' || u.protocol === 'https:') && !u.search && !u.hash && !u.username;
+  } catch {
+    return false;
+  }
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Reads and validates the environment once; throws a ConfigError naming every bad variable. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): ProviderConfig {
+  const input = Object.fromEntries(Object.entries(env).filter(([k, v]) => k in envSchema.shape && v !== undefined && v !== ''));
+  const parsed = envSchema.safeParse(input);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message} (got ${JSON.stringify(input[String(i.path[0])])})`);
+    throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    publicUrl: e.PUBLIC_URL,
+    databaseUrl: e.DATABASE_URL,
+    dataDir: e.DATA_DIR,
+    secret: e.SECRET,
+    accessTokenTtlS: e.ACCESS_TOKEN_TTL_S,
+    refreshTokenIdleTtlS: e.REFRESH_TOKEN_IDLE_TTL_S,
+    authCodeTtlS: e.AUTH_CODE_TTL_S,
+    refreshTokenReuseGraceS: e.REFRESH_TOKEN_REUSE_GRACE_S,
+    sessionTtlS: e.SESSION_TTL_S,
+    sweepIntervalS: e.SWEEP_INTERVAL_S,
+    trustProxy: e.TRUST_PROXY,
+    metrics: e.METRICS,
+    operatorEmails: e.OPERATOR_EMAILS,
+    auditRetentionDays: e.AUDIT_RETENTION_DAYS,
+    logLevel: e.LOG_LEVEL,
+  };
+}
+
+/** Defaults for tests and embedding: in-memory store, fixed issuer. */
+export function defaultConfig(overrides: Partial<ProviderConfig> = {}): ProviderConfig {
+  return { ...loadConfig({}), databaseUrl: 'memory', publicUrl: 'http://localhost:8787', logLevel: 'silent', ...overrides };
+}

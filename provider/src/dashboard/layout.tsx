@@ -1,0 +1,87 @@
+/** @jsxImportSource hono/jsx */
+import type { Child } from 'hono/jsx';
+
+export interface LayoutProps {
+  title: string;
+  /** The signed-in user's email, shown in the header with a sign-out button. */
+  user?: { email: string } | null;
+  /** CSRF token for the header's sign-out form. */
+  csrf?: string;
+  children?: Child;
+}
+
+/** The page chrome of every provider page: plain HTML, our own stylesheet, no scripts, no third-party assets. */
+export function Layout({ title, user, csrf, children }: LayoutProps) {
+  return (
+    <html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <meta name="referrer" content="no-referrer" />
+        <title>{`${title} · Instant`}</title>
+        <link rel="stylesheet" href="/assets/provider.css" />
+      </head>
+      <body>
+        <header class="top">
+          <a class="brand" href="/dash">Instant</a>
+          {user ? (
+            <nav aria-label="Account">
+              <span class="who">{user.email}</span>
+              <form method="post" action="/dash/logout" class="inline">
+                <input type="hidden" name="_csrf" value={csrf ?? ''} />
+                <button type="submit" class="link">Sign out</button>
+              </form>
+            </nav>
+          ) : null}
+        </header>
+        <main id="main">{children}</main>
+      </body>
+    </html>
+  );
+}
+
+/** A full page for an error the user must read (never a redirect): bad client, bad redirect URI, suspended app. */
+export function ErrorPage({ title, message }: { title: string; message: string }) {
+  return (
+    <Layout title={title}>
+      <section class="card" role="alert">
+        <h1>{title}</h1>
+        <p>{message}</p>
+      </section>
+    </Layout>
+  );
+}
+
+export const STYLESHEET = `
+:root { color-scheme: light dark; --fg:#111; --bg:#fafafa; --card:#fff; --muted:#555; --accent:#ea580c; --border:#ddd; --danger:#b91c1c; }
+@media (prefers-color-scheme: dark) { :root { --fg:#eee; --bg:#111; --card:#1b1b1b; --muted:#aaa; --border:#333; } }
+* { box-sizing: border-box; }
+body { margin:0; font: 16px/1.5 system-ui, -apple-system, "Segoe UI", sans-serif; color:var(--fg); background:var(--bg); }
+header.top { display:flex; justify-content:space-between; align-items:center; padding:.75rem 1.25rem; border-bottom:1px solid var(--border); background:var(--card); }
+.brand { font-weight:700; text-decoration:none; color:var(--fg); }
+nav { display:flex; gap:1rem; align-items:center; }
+.who { color:var(--muted); }
+main { max-width:46rem; margin:2rem auto; padding:0 1rem; }
+.card { background:var(--card); border:1px solid var(--border); border-radius:10px; padding:1.5rem; margin-bottom:1.25rem; }
+h1 { font-size:1.5rem; margin-top:0; }
+h2 { font-size:1.15rem; }
+label { display:block; font-weight:600; margin:.75rem 0 .25rem; }
+input[type=text], input[type=email], input[type=password], input[type=url], input[type=number], textarea, select { width:100%; padding:.55rem .6rem; border:1px solid var(--border); border-radius:6px; font:inherit; background:var(--bg); color:var(--fg); }
+button, .button { display:inline-block; padding:.55rem 1rem; border-radius:6px; border:1px solid var(--accent); background:var(--accent); color:#fff; font:inherit; font-weight:600; cursor:pointer; text-decoration:none; }
+button.secondary, .button.secondary { background:transparent; color:var(--fg); border-color:var(--border); }
+button.danger { background:var(--danger); border-color:var(--danger); }
+button.link { background:none; border:none; color:var(--accent); padding:0; font-weight:400; text-decoration:underline; }
+button:focus-visible, a:focus-visible, input:focus-visible { outline:3px solid var(--accent); outline-offset:2px; }
+form.inline { display:inline; }
+.actions { display:flex; gap:.75rem; margin-top:1.25rem; flex-wrap:wrap; }
+.muted { color:var(--muted); }
+.error { color:var(--danger); font-weight:600; }
+.notice { border-left:4px solid var(--accent); padding:.5rem .75rem; background:var(--bg); }
+.badge { display:inline-block; font-size:.8rem; padding:.1rem .45rem; border-radius:99px; border:1px solid var(--border); }
+.badge.warn { border-color:var(--danger); color:var(--danger); }
+code, .secret { font-family: ui-monospace, monospace; word-break: break-all; }
+table { width:100%; border-collapse:collapse; }
+th, td { text-align:left; padding:.4rem .5rem; border-bottom:1px solid var(--border); vertical-align:top; }
+ul.scopes li { margin:.25rem 0; }
+img.logo { width:48px; height:48px; border-radius:8px; object-fit:cover; }
+`;

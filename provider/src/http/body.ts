@@ -1,0 +1,73 @@
+import type { Context } from 'hono';
+import { ApiError, OAuthError } from './errors.ts';
+
+/** Largest body any endpoint reads (schema pushes included). Route groups may set lower limits. */
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+async function readText(c: Context, maxBytes: number, tooLarge: () => Error): Promise<string> {
+  const declared = Number(c.req.header('content-length') ?? '0');
+  if (declared > maxBytes) throw tooLarge();
+  const buf = await c.req.arrayBuffer();
+  if (buf.byteLength > maxBytes) throw tooLarge();
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(buf);
+  } catch {
+    throw new ApiError(400, 'param-malformed', 'The request body is not valid UTF-8');
+  }
+}
+
+/** A JSON object body for the Platform API; malformed JSON or a non-object → 400 `param-malformed`. */
+export async function readJsonObject(c: Context, maxBytes = MAX_BODY_BYTES): Promise<Record<string, unknown>> {
+  const text = await readText(c, maxBytes, () => ApiError.tooLarge(maxBytes));
+  if (text.trim() === '') return {};
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw ApiError.malformed('The request body is not valid JSON');
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw ApiError.malformed('The request body must be a JSON object');
+  }
+  return value as Record<string, unknown>;
+}
+
+/**
+ * Parameters of an OAuth endpoint: `application/x-www-form-urlencoded` (RFC 6749 §3.2) or JSON.
+ * Repeated parameters are refused (RFC 6749 §3.1: "Request and response parameters MUST NOT be included more than once").
+ */
+export async function readOAuthParams(c: Context, maxBytes = 64 * 1024): Promise<Record<string, string>> {
+  const tooLarge = () => new OAuthError('invalid_request', `request body larger than ${maxBytes} bytes`, 413);
+  let text: string;
+  try {
+    text = await readText(c, maxBytes, tooLarge);
+  } catch (err) {
+    if (err instanceof ApiError) throw new OAuthError('invalid_request', err.message);
+    throw err;
+  }
+  const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+  const out: Record<string, string> = {};
+  if (type === 'application/json') {
+    let value: unknown;
+    try {
+      value = JSON.parse(text || '{}');
+    } catch {
+      throw new OAuthError('invalid_request', 'request body is not valid JSON');
+    }
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new OAuthError('invalid_request', 'request body must be a JSON object');
+    for (const [k, v] of Object.entries(value)) {
+      if (v === null || v === undefined) continue;
+      if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean') throw new OAuthError('invalid_request', `parameter ${k} must be a string`);
+      out[k] = String(v);
+    }
+    return out;
+  }
+  if (type && type !== 'application/x-www-form-urlencoded' && text.trim() !== '') {
+    throw new OAuthError('invalid_request', 'content type must be application/x-www-form-urlencoded or application/json');
+  }
+  for (const [k, v] of new URLSearchParams(text)) {
+    if (k in out) throw new OAuthError('invalid_request', `parameter ${k} is repeated`);
+    out[k] = v;
+  }
+  return out;
+}

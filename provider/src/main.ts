@@ -1,0 +1,71 @@
+import { serve, type ServerType } from '@hono/node-server';
+import type { AddressInfo } from 'node:net';
+import { createProvider, type Provider } from './app.ts';
+import { ConfigError, loadConfig } from './config.ts';
+
+export interface ServeOptions {
+  /** Create the demo account and OAuth client when missing (npm start). */
+  seedDemo?: boolean;
+}
+
+/**
+ * Reads the environment, binds the port, opens and migrates the store, then prints exactly one line:
+ * `instant-provider listening on <PUBLIC_URL>`. Requests that arrive while the store opens wait for it.
+ * SIGTERM / SIGINT drain in-flight requests and close the store.
+ */
+export async function runServer(opts: ServeOptions = {}): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) fail(err.message);
+    throw err;
+  }
+
+  // The app exists as soon as the port is known; its store opens behind it (see deferredStore).
+  let provider: Provider | undefined;
+  let built: (p: Provider) => void;
+  const providerBuilt = new Promise<Provider>((r) => (built = r));
+  const server: ServerType = await new Promise<ServerType>((resolve, reject) => {
+    const s = serve({ fetch: async (req, env) => (provider ?? (await providerBuilt)).app.fetch(req, env), port: config.port, hostname: config.host }, () => resolve(s));
+    s.once('error', reject);
+  }).catch((err: NodeJS.ErrnoException) => fail(err.code === 'EADDRINUSE' ? `port ${config.port} is in use; set PORT to another port (0 picks a free one)` : err.message));
+
+  const port = (server.address() as AddressInfo).port;
+  try {
+    provider = await createProvider({ ...config, port });
+    built!(provider);
+    await provider.ready;
+  } catch (err) {
+    server.close();
+    if (err instanceof ConfigError) fail(err.message);
+    fail(`could not open the store: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  if (opts.seedDemo) {
+    const { seedDemo } = await import('./seed.ts');
+    await seedDemo(provider.ctx, (line) => process.stderr.write(line + '\n'));
+  }
+  process.stdout.write(`instant-provider listening on ${provider.ctx.config.issuer}\n`);
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    provider!.ctx.log.info('shutting down', { signal });
+    const force = setTimeout(() => process.exit(1), 10_000);
+    force.unref();
+    server.close(async () => {
+      await provider!.close().catch(() => {});
+      process.exit(0);
+    });
+    // Idle keep-alive sockets would hold close() open.
+    (server as unknown as { closeIdleConnections?: () => void }).closeIdleConnections?.();
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+function fail(message: string): never {
+  process.stderr.write(`instant-provider: ${message}\n`);
+  process.exit(1);
+}

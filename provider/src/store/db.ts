@@ -1,0 +1,21 @@
+/** The one interface every service uses. SQL is Postgres dialect with `$1` placeholders on both backends. */
+export interface Db {
+  /** Rows of a query. */
+  query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
+  /** The first row, or undefined. */
+  one<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T | undefined>;
+  /** Runs `fn` in one transaction; a throw rolls everything back. Nested calls join the outer transaction. */
+  tx<T>(fn: (db: Db) => Promise<T>): Promise<T>;
+}
+
+export interface Store extends Db {
+  readonly kind: 'pglite' | 'postgres';
+  /** Runs several statements (no parameters), e.g. a migration file. */
+  exec(sql: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Thrown by SQL on a unique-constraint violation (SQLSTATE 23505), on both backends. */
+export function isUniqueViolation(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as { code?: string }).code === '23505';
+}

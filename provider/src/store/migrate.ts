@@ -1,0 +1,50 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { Store } from './db.ts';
+
+const MIGRATIONS_DIR = fileURLToPath(new URL('./migrations/', import.meta.url));
+// Any constant: serialises migrations across processes sharing one Postgres.
+const LOCK_KEY = 727_4601;
+
+export interface Migration {
+  version: string;
+  sql: string;
+}
+
+/** The versioned SQL files, in order: `NNN_name.sql`. */
+export function listMigrations(dir = MIGRATIONS_DIR): Migration[] {
+  return readdirSync(dir)
+    .filter((f) => /^\d{3}_[a-z0-9_]+\.sql$/.test(f))
+    .sort()
+    .map((f) => ({ version: f.replace(/\.sql$/, ''), sql: readFileSync(dir + f, 'utf8') }));
+}
+
+/**
+ * Applies every migration not yet applied, each in its own transaction. Safe on every start and from
+ * two processes at once: a transaction-scoped advisory lock makes the second wait, then see them applied.
+ */
+export async function migrate(store: Store, migrations = listMigrations()): Promise<string[]> {
+  await store.exec(`create table if not exists schema_migrations (version text primary key, applied_at timestamptz not null default now())`);
+  const applied: string[] = [];
+  for (const m of migrations) {
+    const did = await store.tx(async (db) => {
+      await db.query('select pg_advisory_xact_lock($1)', [LOCK_KEY]);
+      const done = await db.one('select 1 from schema_migrations where version = $1', [m.version]);
+      if (done) return false;
+      for (const statement of splitStatements(m.sql)) await db.query(statement);
+      await db.query('insert into schema_migrations (version) values ($1)', [m.version]);
+      return true;
+    });
+    if (did) applied.push(m.version);
+  }
+  return applied;
+}
+
+/** Splits a migration on `;` at line ends (migrations use no functions with bodies). */
+function splitStatements(sql: string): string[] {
+  return sql
+    .replace(/--.*$/gm, '')
+    .split(/;\s*$/m)
+    .map((s) => s.trim())
+    .filter(Boolean);
+}

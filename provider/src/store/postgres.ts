@@ -1,0 +1,55 @@
+import pg from 'pg';
+import type { Db, Store } from './db.ts';
+
+// Timestamps come back as Date (the default); 64-bit integers as numbers (our counters fit easily).
+pg.types.setTypeParser(20, (v) => Number(v));
+
+function wrapClient(client: pg.PoolClient): Db {
+  const db: Db = {
+    async query<T>(sql: string, params: unknown[] = []) {
+      return (await client.query(sql, params)).rows as T[];
+    },
+    async one<T>(sql: string, params: unknown[] = []) {
+      return (await client.query(sql, params)).rows[0] as T | undefined;
+    },
+    tx: (fn) => fn(db),
+  };
+  return db;
+}
+
+/** A real Postgres server: a pool shared by every request of this process. */
+export async function openPostgres(url: string, opts: { max?: number } = {}): Promise<Store> {
+  const pool = new pg.Pool({ connectionString: url, max: opts.max ?? 10 });
+  // An idle client that loses its connection must not crash the process.
+  pool.on('error', () => {});
+  await pool.query('select 1');
+  return {
+    kind: 'postgres',
+    async query<T>(sql: string, params: unknown[] = []) {
+      return (await pool.query(sql, params)).rows as T[];
+    },
+    async one<T>(sql: string, params: unknown[] = []) {
+      return (await pool.query(sql, params)).rows[0] as T | undefined;
+    },
+    async tx<T>(fn: (db: Db) => Promise<T>) {
+      const client = await pool.connect();
+      try {
+        await client.query('begin');
+        const result = await fn(wrapClient(client));
+        await client.query('commit');
+        return result;
+      } catch (err) {
+        await client.query('rollback').catch(() => {});
+        throw err;
+      } finally {
+        client.release();
+      }
+    },
+    async exec(sql: string) {
+      await pool.query(sql);
+    },
+    async close() {
+      await pool.end();
+    },
+  };
+}

@@ -1,0 +1,51 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { openPglite } from '../store/pglite.ts';
+import { migrate } from '../store/migrate.ts';
+import { openPostgres } from '../store/postgres.ts';
+
+export const TEMPLATE_DB = 'instant_test_template';
+
+/**
+ * Once per test run: migrate a store and keep it as a template, so each test gets a fresh,
+ * migrated store in ~0.5 s (PGlite snapshot) or ~0.1 s (Postgres `create database … template`).
+ * TEST_DATABASE_URL=postgres://… selects Postgres; otherwise PGlite.
+ */
+export default async function setup() {
+  const url = process.env.TEST_DATABASE_URL;
+  if (url) {
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    await admin.query(`drop database if exists ${TEMPLATE_DB} with (force)`);
+    await admin.query(`create database ${TEMPLATE_DB}`);
+    await admin.end();
+    const store = await openPostgres(withDatabase(url, TEMPLATE_DB), { max: 1 });
+    await migrate(store);
+    await store.close();
+    return async () => {
+      const c = new pg.Client({ connectionString: url });
+      await c.connect();
+      const { rows } = await c.query(`select datname from pg_database where datname like 'instant_test_%'`);
+      for (const r of rows) await c.query(`drop database if exists "${r.datname}" with (force)`).catch(() => {});
+      await c.end();
+    };
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'instant-test-'));
+  const store = await openPglite({});
+  await migrate(store);
+  const dump = await (store as unknown as { dumpSnapshot?: () => Promise<Blob> }).dumpSnapshot?.();
+  if (!dump) throw new Error('PGlite store cannot dump a snapshot');
+  const file = join(dir, 'snapshot.tar');
+  writeFileSync(file, Buffer.from(await dump.arrayBuffer()));
+  await store.close();
+  process.env.TEST_PGLITE_SNAPSHOT = file;
+  return () => rmSync(dir, { recursive: true, force: true });
+}
+
+export function withDatabase(url: string, name: string): string {
+  const u = new URL(url);
+  u.pathname = '/' + name;
+  return u.toString();
+}

@@ -1,0 +1,60 @@
+import { readFileSync } from 'node:fs';
+import pg from 'pg';
+import { createProvider, type Provider } from '../app.ts';
+import { TestClock, systemRandom, type Random } from '../clock.ts';
+import { defaultConfig, type ProviderConfig } from '../config.ts';
+import type { Store } from '../store/index.ts';
+import { openPglite } from '../store/pglite.ts';
+import { openPostgres } from '../store/postgres.ts';
+import { TEMPLATE_DB, withDatabase } from './global-setup.ts';
+
+let snapshot: Blob | undefined;
+
+/**
+ * A fresh, migrated store for one test: PGlite from the run's snapshot, or, when TEST_DATABASE_URL
+ * is set, a new Postgres database cloned from the migrated template (dropped on close).
+ */
+export async function openTestStore(): Promise<Store> {
+  const url = process.env.TEST_DATABASE_URL;
+  if (url) {
+    const name = `instant_test_${Math.random().toString(36).slice(2, 12)}`;
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    await admin.query(`create database ${name} template ${TEMPLATE_DB}`);
+    await admin.end();
+    const store = await openPostgres(withDatabase(url, name), { max: 10 });
+    return {
+      ...store,
+      async close() {
+        await store.close();
+        const c = new pg.Client({ connectionString: url });
+        await c.connect();
+        await c.query(`drop database if exists ${name} with (force)`).catch(() => {});
+        await c.end();
+      },
+    };
+  }
+  const file = process.env.TEST_PGLITE_SNAPSHOT;
+  if (!file) throw new Error('TEST_PGLITE_SNAPSHOT is not set: run tests through vitest (its globalSetup makes the snapshot)');
+  snapshot ??= new Blob([readFileSync(file)]);
+  return openPglite({ snapshot });
+}
+
+export interface TestProvider extends Provider {
+  clock: TestClock;
+  /** `app.request` bound as a `fetch`, for oauth4webapi's `[customFetch]` and other clients. */
+  fetch: typeof fetch;
+  issuer: string;
+}
+
+/** A provider on a fresh store with a hand-moved clock. Close it in `afterEach`/`afterAll`. */
+export async function createTestProvider(overrides: Partial<ProviderConfig> = {}, opts: { random?: Random } = {}): Promise<TestProvider> {
+  const clock = new TestClock(Date.now());
+  const store = await openTestStore();
+  const config = defaultConfig({ secret: 'test-secret-test-secret-test-secret-0123', ...overrides });
+  const provider = await createProvider(config, { clock, store, random: opts.random ?? systemRandom, sweeper: false });
+  await provider.ready;
+  const app = provider.app;
+  const testFetch = ((input: RequestInfo | URL, init?: RequestInit) => app.request(input instanceof Request ? input : String(input), init)) as typeof fetch;
+  return { ...provider, clock, fetch: testFetch, issuer: provider.ctx.config.issuer };
+}
