@@ -1,0 +1,112 @@
+import type { Context } from 'hono';
+import type { Ctx } from '../context.ts';
+import { nowDate } from '../context.ts';
+import { sessionUser } from '../accounts/sessions.ts';
+import type { User } from '../accounts/users.ts';
+import { findAdminToken } from '../platform/admin-tokens.ts';
+import { hashToken, recogniseBearer } from '../tokens.ts';
+import { ApiError } from './errors.ts';
+
+/** Who is calling, after authentication (API.md §1 token kinds). */
+export type Principal =
+  | { kind: 'session'; user: User }
+  | { kind: 'personal'; user: User; tokenId: string }
+  | { kind: 'access'; user: User; tokenId: string; clientId: string; grantId: string; scopes: string[] }
+  | { kind: 'admin'; appId: string; tokenId: string };
+
+export interface AuthOptions {
+  /** Accept the dashboard session cookie (default true). */
+  session?: boolean;
+  /** Accept app admin tokens (default false). */
+  admin?: boolean;
+}
+
+/** The bearer token of a request, if any (RFC 6750 §2.1). */
+export function bearerToken(c: Context): string | undefined {
+  const h = c.req.header('authorization');
+  if (!h) return undefined;
+  const m = /^Bearer[ ]+([^\s]+)\s*$/i.exec(h);
+  return m?.[1];
+}
+
+type UserRow = User & { token_id: string; expires_at: Date | null };
+
+/**
+ * Authenticates a request: a bearer token of a known kind, else (if allowed) the session cookie.
+ * Missing, unknown, revoked → 401 `record-not-found`; expired → 401 `record-expired`;
+ * a refresh token as bearer → 401 (SECURITY.md 14).
+ */
+export async function authenticate(ctx: Ctx, c: Context, opts: AuthOptions = {}): Promise<Principal> {
+  const token = bearerToken(c);
+  if (!token) {
+    if (opts.session !== false) {
+      const user = await sessionUser(ctx, c);
+      if (user) return { kind: 'session', user };
+    }
+    throw ApiError.unauthenticated('token', 'Missing Authorization: Bearer <token> header');
+  }
+  const now = nowDate(ctx);
+  switch (recogniseBearer(token)) {
+    case 'access': {
+      const row = await ctx.db.one<UserRow & { client_id: string; grant_id: string; scopes: string[]; app_status: string }>(
+        `select u.id, u.email, u.is_operator, u.locked_at, u.created_at, t.id as token_id, t.expires_at,
+                t.client_id, t.grant_id, t.scopes, a.status as app_status
+           from access_tokens t
+           join users u on u.id = t.user_id
+           join grants g on g.id = t.grant_id
+           join oauth_apps a on a.id = g.oauth_app_id
+          where t.token_hash = $1 and t.revoked_at is null and g.revoked_at is null`,
+        [hashToken(token)],
+      );
+      if (!row || row.locked_at || row.app_status === 'suspended') throw ApiError.unauthenticated('access-token', 'The access token is unknown or revoked');
+      if (row.expires_at && row.expires_at <= now) throw ApiError.expired('access-token', 'The access token has expired; refresh it');
+      return { kind: 'access', user: pickUser(row), tokenId: row.token_id, clientId: row.client_id, grantId: row.grant_id, scopes: row.scopes };
+    }
+    case 'personal': {
+      const row = await ctx.db.one<UserRow>(
+        `update personal_tokens t set last_used_at = $2
+           from users u
+          where u.id = t.user_id and t.token_hash = $1 and t.revoked_at is null
+          returning u.id, u.email, u.is_operator, u.locked_at, u.created_at, t.id as token_id, t.expires_at`,
+        [hashToken(token), now],
+      );
+      if (!row || row.locked_at) throw ApiError.unauthenticated('personal-access-token', 'The personal access token is unknown or revoked');
+      if (row.expires_at && row.expires_at <= now) throw ApiError.expired('personal-access-token', 'The personal access token has expired');
+      return { kind: 'personal', user: pickUser(row), tokenId: row.token_id };
+    }
+    case 'admin': {
+      const found = opts.admin ? await findAdminToken(ctx, token) : null;
+      if (!found) {
+        if (!opts.admin) throw ApiError.forbidden('App admin tokens cannot be used on this endpoint; use a personal or OAuth access token', { 'token-type': 'admin' });
+        throw ApiError.unauthenticated('app-admin-token', 'The admin token is unknown or revoked');
+      }
+      return { kind: 'admin', appId: found.appId, tokenId: found.tokenId };
+    }
+    case 'refresh':
+      throw ApiError.unauthenticated('access-token', 'A refresh token cannot be used as a bearer token; exchange it at /platform/oauth/token');
+    default:
+      throw ApiError.unauthenticated('token', 'The bearer token is not a token this server issues');
+  }
+}
+
+function pickUser(r: User): User {
+  return { id: r.id, email: r.email, is_operator: r.is_operator, locked_at: r.locked_at, created_at: r.created_at };
+}
+
+/** True when the principal may act with `scope`; a `-write` scope implies its `-read` (API.md §2). */
+export function hasScope(p: Principal, scope: string): boolean {
+  if (p.kind !== 'access') return true;
+  if (p.scopes.includes(scope)) return true;
+  return scope.endsWith('-read') && p.scopes.includes(scope.replace(/-read$/, '-write'));
+}
+
+/** Throws 403 `permission-denied` with `hint: {"required-scope": scope}` when the scope is missing. */
+export function requireScope(p: Principal, scope: string): void {
+  if (!hasScope(p, scope)) throw ApiError.missingScope(scope);
+}
+
+/** The acting user; admin tokens have none (403). */
+export function requireUser(p: Principal): User {
+  if (p.kind === 'admin') throw ApiError.forbidden('This endpoint needs a user token, not an app admin token', { 'token-type': 'admin' });
+  return p.user;
+}
