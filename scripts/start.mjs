@@ -1,0 +1,115 @@
+#!/usr/bin/env node
+// npm start: the provider (:8787, embedded store, demo account + client seeded) and the demo app (:3000),
+// waits until both answer, prints the URLs and the demo login, and stops both on Ctrl-C.
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const providerPort = Number(process.env.PROVIDER_PORT ?? 8787);
+const demoPort = Number(process.env.DEMO_PORT ?? 3000);
+const providerUrl = process.env.PUBLIC_URL ?? `http://localhost:${providerPort}`;
+const demoUrl = `http://localhost:${demoPort}`;
+
+// One secret shared by the provider (to derive the demo client's secret) and the demo app (to use it),
+// kept in .data so restarts keep sessions and the demo client working.
+const dataDir = join(root, '.data');
+mkdirSync(dataDir, { recursive: true });
+const demoSecretFile = join(dataDir, 'demo-client-secret');
+if (!existsSync(demoSecretFile)) writeFileSync(demoSecretFile, randomBytes(32).toString('base64url') + '\n', { mode: 0o600 });
+const demoClientSecret = process.env.DEMO_CLIENT_SECRET ?? readFileSync(demoSecretFile, 'utf8').trim();
+
+const children = [];
+function run(name, args, env) {
+  const child = spawn(process.execPath, args, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const prefix = (line) => `${name.padEnd(8)}| ${line}\n`;
+  const pipe = (stream, out) => {
+    let buf = '';
+    stream.on('data', (d) => {
+      buf += d;
+      let i;
+      while ((i = buf.indexOf('\n')) >= 0) {
+        out.write(prefix(buf.slice(0, i)));
+        buf = buf.slice(i + 1);
+      }
+    });
+  };
+  pipe(child.stdout, process.stdout);
+  pipe(child.stderr, process.stderr);
+  child.on('exit', (code, signal) => {
+    if (!stopping) {
+      console.error(`\n${name} exited (${signal ?? code}); stopping.`);
+      stop(1);
+    }
+  });
+  children.push(child);
+  return child;
+}
+
+let stopping = false;
+function stop(code = 0) {
+  if (stopping) return;
+  stopping = true;
+  for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
+  const t = setTimeout(() => process.exit(code), 5000);
+  Promise.all(children.map((c) => (c.exitCode === null ? new Promise((r) => c.on('exit', r)) : null))).then(() => {
+    clearTimeout(t);
+    process.exit(code);
+  });
+}
+process.on('SIGINT', () => stop(0));
+process.on('SIGTERM', () => stop(0));
+
+async function waitFor(url, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline && !stopping) {
+    try {
+      const res = await fetch(url, { redirect: 'manual' });
+      if (res.status < 500) return true;
+    } catch {
+      /* not up yet */
+    }
+    await new Promise((r) => setTimeout(r, 150));
+  }
+  return false;
+}
+
+const started = Date.now();
+run('provider', ['provider/bin/instant-provider.mjs', '--seed-demo'], {
+  PORT: String(providerPort),
+  PUBLIC_URL: providerUrl,
+  DEMO_CLIENT_SECRET: demoClientSecret,
+  DEMO_REDIRECT_URI: `${demoUrl}/auth/instant/callback`,
+});
+if (existsSync(join(root, 'demo-app/bin/demo-app.mjs'))) {
+  run('demo-app', ['demo-app/bin/demo-app.mjs'], {
+    PORT: String(demoPort),
+    INSTANT_ISSUER: providerUrl,
+    INSTANT_CLIENT_ID: 'demo-app',
+    INSTANT_CLIENT_SECRET: demoClientSecret,
+    DEMO_SESSION_SECRET: demoClientSecret + demoClientSecret,
+  });
+}
+
+const ok = await Promise.all([
+  waitFor(`${providerUrl}/.well-known/openid-configuration`, 60_000),
+  children.length > 1 ? waitFor(demoUrl, 60_000) : Promise.resolve(true),
+]);
+if (stopping) process.exit(1);
+if (!ok.every(Boolean)) {
+  console.error('a server did not answer within 60 s; stopping.');
+  stop(1);
+} else {
+  const secs = ((Date.now() - started) / 1000).toFixed(1);
+  console.log(`
+  ✔ ready in ${secs}s
+
+  Demo app (the app builder's site):  ${children.length > 1 ? demoUrl : '(not built yet)'}
+  Provider (Sign in with Instant):    ${providerUrl}/dash
+  Demo login:                         demo@example.com / demo-password   (or sign up a new account)
+
+  Press Ctrl-C to stop both.
+`);
+}
