@@ -1,0 +1,139 @@
+/**
+ * Browser-safe OAuth helpers shared by {@link InstantOAuth}, {@link PlatformApi} and the browser
+ * flow: transport options for oauth4webapi, token-set shaping, and error mapping.
+ *
+ * @module
+ */
+import * as o from 'oauth4webapi';
+import { AccessDeniedError, InstantOAuthError, ProviderUnavailableError, StateMismatchError } from './errors.ts';
+
+/** Tokens from the token endpoint (RFC 6749 §5.1), with an absolute expiry. */
+export interface TokenSet {
+  /** The access token (`pat_…`). */
+  accessToken: string;
+  /** The refresh token (`prt_…`): the rotated one when the server rotated it, else the one you had. */
+  refreshToken: string;
+  /** When the access token expires, computed from the time the response arrived (`now + expires_in`). */
+  expiresAt: Date;
+  /** Granted scopes (RFC 6749 §3.3: space-delimited on the wire). */
+  scopes: string[];
+  /** Validated ID token claims when `openid` was granted (OIDC Core §3.1.3.7). */
+  idTokenClaims?: o.IDToken;
+}
+
+/** The default lifetime assumed when a token response omits `expires_in` (RFC 6749 §5.1 makes it RECOMMENDED, not required). */
+const DEFAULT_EXPIRES_IN_S = 3600;
+
+/** True for `localhost`, `127.0.0.0/8` and `[::1]` (RFC 8252 §8.3). */
+export function isLoopbackHost(hostname: string): boolean {
+  return hostname === 'localhost' || hostname.endsWith('.localhost') || /^127(\.\d{1,3}){3}$/.test(hostname) || hostname === '[::1]' || hostname === '::1';
+}
+
+/**
+ * oauth4webapi request options for a server URL: plain `http` is allowed only for loopback hosts
+ * (RFC 9700 §2.6 / SECURITY.md 1); anything else must be `https`.
+ */
+export function transportOptions(url: string | URL, customFetch?: typeof fetch): { [o.allowInsecureRequests]?: boolean; [o.customFetch]?: typeof fetch } {
+  const u = new URL(url);
+  const opts: { [o.allowInsecureRequests]?: boolean; [o.customFetch]?: typeof fetch } = {};
+  if (u.protocol === 'http:') {
+    if (!isLoopbackHost(u.hostname)) throw new TypeError(`Refusing plain http for a non-loopback issuer: ${u.origin} (use https)`);
+    opts[o.allowInsecureRequests] = true;
+  } else if (u.protocol !== 'https:') {
+    throw new TypeError(`Unsupported issuer protocol: ${u.protocol}`);
+  }
+  if (customFetch) opts[o.customFetch] = customFetch;
+  return opts;
+}
+
+/**
+ * Authorization server metadata for a server without discovery (Instant's own): endpoints at the
+ * paths of API.md §2 under `apiURI`.
+ */
+export function staticAuthorizationServer(apiURI: string): o.AuthorizationServer {
+  const base = apiURI.replace(/\/+$/, '');
+  return {
+    issuer: base,
+    authorization_endpoint: `${base}/platform/oauth/start`,
+    token_endpoint: `${base}/platform/oauth/token`,
+    revocation_endpoint: `${base}/platform/oauth/revoke`,
+    userinfo_endpoint: `${base}/platform/oauth/userinfo`,
+    registration_endpoint: `${base}/platform/oauth/register`,
+  };
+}
+
+/** Shapes a processed token response; keeps `previousRefreshToken` when the server did not rotate it (RFC 6749 §6). */
+export function toTokenSet(res: o.TokenEndpointResponse, previousRefreshToken?: string): TokenSet {
+  const refreshToken = res.refresh_token ?? previousRefreshToken;
+  if (!refreshToken) throw new InstantOAuthError({ error: 'invalid_response', reason: 'invalid_response', message: 'The token response has no refresh_token' });
+  const scopeText = typeof res.scope === 'string' ? res.scope : typeof res.scopes === 'string' ? res.scopes : '';
+  const expiresIn = typeof res.expires_in === 'number' ? res.expires_in : DEFAULT_EXPIRES_IN_S;
+  const set: TokenSet = {
+    accessToken: res.access_token,
+    refreshToken,
+    expiresAt: new Date(Date.now() + expiresIn * 1000),
+    scopes: scopeText.split(' ').filter(Boolean),
+  };
+  const claims = o.getValidatedIdTokenClaims(res);
+  if (claims) set.idTokenClaims = claims;
+  return set;
+}
+
+/**
+ * Maps errors thrown by oauth4webapi (or fetch) to the kit's typed errors:
+ * `access_denied` → {@link AccessDeniedError}; a state mismatch → {@link StateMismatchError};
+ * network failures and 5xx → {@link ProviderUnavailableError}; other RFC 6749 §5.2 errors →
+ * {@link InstantOAuthError} with the server's `error` code.
+ */
+export function toOAuthError(e: unknown): Error {
+  if (e instanceof InstantOAuthError) return e;
+  if (e instanceof o.AuthorizationResponseError) {
+    if (e.error === 'access_denied') return new AccessDeniedError(e.error_description);
+    if (e.error === 'temporarily_unavailable' || e.error === 'server_error') return new ProviderUnavailableError(e.error_description ?? e.error, e);
+    return new InstantOAuthError({ error: e.error, errorDescription: e.error_description, cause: e });
+  }
+  if (e instanceof o.ResponseBodyError) {
+    if (e.status >= 500) return new ProviderUnavailableError(`The provider answered ${e.status}`, e);
+    return new InstantOAuthError({ error: e.error, errorDescription: e.error_description, cause: e });
+  }
+  if (e instanceof o.OperationProcessingError) {
+    if (/"state"/.test(e.message)) return new StateMismatchError();
+    const status = (e.cause as { status?: unknown } | undefined)?.status;
+    if (typeof status === 'number' && status >= 500) return new ProviderUnavailableError(`The provider answered ${status}`, e);
+    return new InstantOAuthError({ error: 'invalid_response', reason: 'invalid_response', message: e.message, cause: e });
+  }
+  if (e instanceof TypeError && /fetch|network|ECONNREFUSED|connect/i.test(`${e.message} ${String((e as { cause?: unknown }).cause ?? '')}`)) {
+    return new ProviderUnavailableError('The Instant provider could not be reached', e);
+  }
+  return e instanceof Error ? e : new Error(String(e));
+}
+
+/** Client authentication for a token-endpoint call: `client_secret_post` or none for public clients (RFC 6749 §2.3.1). */
+export function clientAuth(clientSecret: string | undefined): o.ClientAuth {
+  return clientSecret ? o.ClientSecretPost(clientSecret) : o.None();
+}
+
+/** Options for {@link refreshTokenGrant}. */
+export interface RefreshOptions {
+  as: o.AuthorizationServer;
+  clientId: string;
+  clientSecret?: string | undefined;
+  refreshToken: string;
+  fetch?: typeof fetch | undefined;
+}
+
+/**
+ * The refresh token grant (RFC 6749 §6). Checks the response status (a failed refresh throws
+ * {@link InstantOAuthError} with `error: 'invalid_grant'` when the grant is gone) and keeps the
+ * old refresh token only when the server did not send a new one.
+ */
+export async function refreshTokenGrant(opts: RefreshOptions): Promise<TokenSet> {
+  const client: o.Client = { client_id: opts.clientId };
+  try {
+    const res = await o.refreshTokenGrantRequest(opts.as, client, clientAuth(opts.clientSecret), opts.refreshToken, transportOptions(opts.as.issuer, opts.fetch));
+    const body = await o.processRefreshTokenResponse(opts.as, client, res);
+    return toTokenSet(body, opts.refreshToken);
+  } catch (e) {
+    throw toOAuthError(e);
+  }
+}
