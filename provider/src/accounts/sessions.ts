@@ -35,8 +35,12 @@ export async function unseal<T extends Record<string, unknown>>(ctx: Ctx, sealed
   }
 }
 
-/** Starts a dashboard session for a user and sets its cookie. */
+/** Starts a dashboard session for a user and sets its cookie; a session this browser already had ends (no fixation). */
 export async function startSession(ctx: Ctx, c: Context, userId: string): Promise<void> {
+  const old = await unseal<{ sid: string }>(ctx, getCookie(c, SESSION_COOKIE), ctx.config.sessionTtlS);
+  if (old && typeof old.sid === 'string') {
+    await ctx.db.query(`update sessions set revoked_at = $2 where id_hash = $1 and revoked_at is null`, [hashToken(old.sid), nowDate(ctx)]);
+  }
   const sid = generateToken(ctx.random, 'session');
   await ctx.db.query(`insert into sessions (id_hash, user_id, created_at, expires_at) values ($1, $2, $3, $4)`, [
     hashToken(sid),

@@ -1,0 +1,64 @@
+import type { Ctx } from '../context.ts';
+import { ApiError } from '../http/errors.ts';
+import { hit, RATE_LIMITS, type RateLimitRule } from '../http/rate-limit.ts';
+import { verifyPassword } from './passwords.ts';
+import { createUser, verifyLogin, type User } from './users.ts';
+
+/** The one message for every failed login: unknown email, wrong password, locked account (SECURITY.md 11). */
+export const LOGIN_FAILED = 'The email or password is incorrect';
+
+/** The one message for a sign-up refused for any reason other than the form's own validation. */
+export const SIGNUP_REFUSED = 'We could not create an account with that email and password. If you already have an account, sign in instead.';
+
+async function limit(ctx: Ctx, bucket: string, rule: RateLimitRule): Promise<void> {
+  const r = await hit(ctx, bucket, rule);
+  if (!r.ok) throw ApiError.rateLimited(r.retryAfterS);
+}
+
+function normaliseEmail(email: string): string {
+  return email.trim().toLowerCase().slice(0, 320);
+}
+
+/**
+ * Checks a login. Limited per client address and per account (counted whether or not the account
+ * exists, so the limit itself reveals nothing). Unknown email, wrong password and a locked account
+ * all fail with the same 401 message after the same password-hash work (verifyLogin).
+ *
+ * Residual: anyone can exhaust one account's per-account budget and delay its owner's login for
+ * a window (RATE_LIMITS.loginPerAccount); that is the price of slowing password guessing.
+ */
+export async function logIn(ctx: Ctx, address: string, email: string, password: string): Promise<User> {
+  await limit(ctx, `login:addr:${address}`, RATE_LIMITS.loginPerAddress);
+  await limit(ctx, `login:acct:${normaliseEmail(email)}`, RATE_LIMITS.loginPerAccount);
+  const user = await verifyLogin(ctx, email, password);
+  if (!user) throw new ApiError(401, 'permission-denied', LOGIN_FAILED, { reason: 'credentials' });
+  return user;
+}
+
+/**
+ * Creates an account, rate-limited per client address.
+ *
+ * Enumeration (SECURITY.md 11): form problems (bad email shape, short password) are reported as such,
+ * since they are judged before the store is consulted. For an address already registered: if the
+ * password matches, the person simply gets signed in, with the same response as a new account;
+ * otherwise the answer is SIGNUP_REFUSED. Every path costs one password hash plus one verification,
+ * so timing does not tell the cases apart.
+ *
+ * Residual: SIGNUP_REFUSED for a well-formed email and password can only mean "registered by
+ * someone with another password", so a caller can still learn that an address has an account,
+ * at the pace of the sign-up rate limit. Closing that needs an email-confirmation step
+ * ("check your inbox" for both cases), which this provider does not have (no mail delivery).
+ */
+export async function signUp(ctx: Ctx, address: string, email: string, password: string): Promise<User> {
+  await limit(ctx, `signup:addr:${address}`, RATE_LIMITS.signupPerAddress);
+  const created = await createUser(ctx, email, password);
+  if (created.ok) {
+    // Match the existing-account path below, which verifies a password as well.
+    await verifyPassword(undefined, password);
+    return created.user;
+  }
+  if (created.reason === 'invalid') throw ApiError.validation(created.message);
+  const existing = await verifyLogin(ctx, email, password);
+  if (existing) return existing;
+  throw ApiError.validation(SIGNUP_REFUSED);
+}
