@@ -1,7 +1,47 @@
 import { Hono } from 'hono';
+import { cors } from 'hono/cors';
 import type { Ctx } from '../context.ts';
+import { noStore } from '../http/security-headers.ts';
+import { startEndpoint } from './authorize.ts';
+import { consentDecision, consentPage } from './decision.ts';
+import { introspectEndpoint, tokenInfoEndpoint } from './introspect.ts';
+import { publicJwks } from './jwks.ts';
+import { serverMetadata } from './metadata.ts';
+import { registerEndpoint } from './register.ts';
+import { revokeEndpoint } from './revoke.ts';
+import { tokenEndpoint } from './token.ts';
+import { userinfoEndpoint } from './userinfo.ts';
 
-/** OAuth 2 / OIDC endpoints (API.md §2). */
-export function oauthRoutes(_ctx: Ctx): Hono {
-  return new Hono();
+/** API.md §1: endpoints that take bearer tokens or client credentials (never cookies) answer any origin. */
+const anyOrigin = cors({ origin: '*', allowMethods: ['GET', 'POST', 'OPTIONS'], allowHeaders: ['Authorization', 'Content-Type'], maxAge: 600 });
+
+/** OAuth 2 / OIDC endpoints (API.md §2). The authorization endpoint and consent send no CORS headers. */
+export function oauthRoutes(ctx: Ctx): Hono {
+  const app = new Hono();
+  const metadata = serverMetadata(ctx.config.issuer);
+  for (const path of ['/.well-known/oauth-authorization-server', '/.well-known/openid-configuration']) {
+    app.use(path, anyOrigin);
+    app.get(path, (c) => c.json(metadata, 200, { 'Cache-Control': 'public, max-age=300' }));
+  }
+  app.use('/.well-known/jwks.json', anyOrigin);
+  app.get('/.well-known/jwks.json', async (c) => c.json(await publicJwks(ctx), 200, { 'Cache-Control': 'public, max-age=300' }));
+
+  app.get('/platform/oauth/start', (c) => startEndpoint(ctx, c));
+  app.get('/platform/oauth/consent', (c) => consentPage(ctx, c));
+  app.post('/platform/oauth/consent', (c) => consentDecision(ctx, c));
+
+  for (const path of ['/platform/oauth/token', '/platform/oauth/revoke', '/platform/oauth/introspect', '/platform/oauth/register']) {
+    app.use(path, noStore);
+  }
+  for (const path of ['/platform/oauth/token', '/platform/oauth/revoke', '/platform/oauth/token-info', '/platform/oauth/userinfo', '/platform/oauth/register']) {
+    app.use(path, anyOrigin);
+  }
+  app.post('/platform/oauth/token', (c) => tokenEndpoint(ctx, c));
+  app.post('/platform/oauth/revoke', (c) => revokeEndpoint(ctx, c));
+  app.post('/platform/oauth/introspect', (c) => introspectEndpoint(ctx, c));
+  app.get('/platform/oauth/token-info', (c) => tokenInfoEndpoint(ctx, c));
+  app.get('/platform/oauth/userinfo', (c) => userinfoEndpoint(ctx, c));
+  app.post('/platform/oauth/userinfo', (c) => userinfoEndpoint(ctx, c));
+  app.post('/platform/oauth/register', (c) => registerEndpoint(ctx, c));
+  return app;
 }

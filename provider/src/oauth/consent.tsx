@@ -1,0 +1,129 @@
+/** @jsxImportSource hono/jsx */
+import { ErrorPage, Layout } from '../dashboard/layout.tsx';
+import { SCOPE_DESCRIPTIONS, isScope } from './scopes.ts';
+
+export function ErrorHtml(props: { title: string; message: string }) {
+  return <ErrorPage title={props.title} message={props.message} />;
+}
+
+/** Where the browser will be sent after the decision, as the user should read it. */
+export function redirectTarget(uri: string): string {
+  try {
+    const u = new URL(uri);
+    return u.origin !== 'null' ? u.origin : `${u.protocol}//${u.host}`;
+  } catch {
+    return uri;
+  }
+}
+
+/** Only inline `data:` images render (CSP `img-src 'self' data:`, no third-party resources: SECURITY.md 8). */
+function safeLogo(logo: string | null): string | null {
+  return logo && /^data:image\/(png|jpeg|gif|webp);base64,[A-Za-z0-9+/=]+$/.test(logo) && logo.length < 200_000 ? logo : null;
+}
+
+function safeHomePage(home: string | null): string | null {
+  if (!home) return null;
+  try {
+    const u = new URL(home);
+    return u.protocol === 'https:' || u.protocol === 'http:' ? u.toString() : null;
+  } catch {
+    return null;
+  }
+}
+
+export interface ConsentProps {
+  requestId: string;
+  csrf: string;
+  userEmail: string;
+  appName: string;
+  homePage: string | null;
+  logo: string | null;
+  redirectUri: string;
+  scopes: string[];
+  /** Registered through RFC 7591: nobody has reviewed it (SECURITY.md 12). */
+  unverified: boolean;
+  testMode: boolean;
+  /** Set when this account may not authorize the app: shown instead of Allow. */
+  blocked?: string;
+  /** Set when `prompt=login` asks the user to sign in again first. */
+  reauthenticate?: boolean;
+  /** The relative URL of this page, to come back to after switching account. */
+  returnTo: string;
+}
+
+/** "Use another account": ends the session and returns here through the login page. */
+function SwitchAccount({ csrf, returnTo, label }: { csrf: string; returnTo: string; label: string }) {
+  return (
+    <form method="post" action="/dash/logout" class="inline">
+      <input type="hidden" name="_csrf" value={csrf} />
+      <input type="hidden" name="next" value={returnTo} />
+      <button type="submit" class="secondary">{label}</button>
+    </form>
+  );
+}
+
+export function ConsentPage(p: ConsentProps) {
+  const home = safeHomePage(p.homePage);
+  const logo = safeLogo(p.logo);
+  return (
+    <Layout title={`Authorize ${p.appName}`}>
+      <section class="card" aria-labelledby="consent-title">
+        {logo ? <img class="logo" src={logo} alt="" width="48" height="48" /> : null}
+        <h1 id="consent-title">
+          <span class="app-name">{p.appName}</span> wants to access your Instant account
+        </h1>
+        {p.unverified ? (
+          <p class="notice" role="note">
+            <span class="badge warn">Unverified</span> This app registered itself and has not been reviewed. Only continue if you trust it.
+          </p>
+        ) : null}
+        {p.testMode ? (
+          <p class="muted">
+            <span class="badge">Test mode</span> Only the app's developer can authorize it.
+          </p>
+        ) : null}
+        {home ? (
+          <p>
+            App home page: <a href={home} rel="noopener noreferrer">{home}</a>
+          </p>
+        ) : null}
+        <p>
+          Signed in as <strong class="account">{p.userEmail}</strong>.{' '}
+          <SwitchAccount csrf={p.csrf} returnTo={p.returnTo} label="Use another account" />
+        </p>
+        {p.blocked ? (
+          <p class="error" role="alert">{p.blocked}</p>
+        ) : p.reauthenticate ? (
+          <p class="notice">The app asked you to sign in again before continuing.</p>
+        ) : (
+          <>
+            <h2>It will be able to:</h2>
+            <ul class="scopes">
+              {p.scopes.map((s) => (
+                <li data-scope={s}>{isScope(s) ? SCOPE_DESCRIPTIONS[s] : s}</li>
+              ))}
+            </ul>
+          </>
+        )}
+        <p class="muted">
+          You will be sent back to <code>{redirectTarget(p.redirectUri)}</code>.
+        </p>
+        <div class="actions">
+          {p.reauthenticate ? <SwitchAccount csrf={p.csrf} returnTo={p.returnTo} label="Sign in again" /> : null}
+          <form method="post" action="/platform/oauth/consent" class="inline">
+            <input type="hidden" name="_csrf" value={p.csrf} />
+            <input type="hidden" name="request" value={p.requestId} />
+            {p.blocked || p.reauthenticate ? null : (
+              <button type="submit" name="decision" value="allow">
+                Allow
+              </button>
+            )}{' '}
+            <button type="submit" name="decision" value="deny" class="secondary">
+              {p.blocked || p.reauthenticate ? 'Cancel' : 'Deny'}
+            </button>
+          </form>
+        </div>
+      </section>
+    </Layout>
+  );
+}

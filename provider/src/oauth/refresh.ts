@@ -1,0 +1,102 @@
+import type { Ctx } from '../context.ts';
+import { inSeconds, nowDate } from '../context.ts';
+import { OAuthError } from '../http/errors.ts';
+import { hashToken } from '../tokens.ts';
+import { rotatesRefreshTokens, type Client } from './clients.ts';
+import { enforceRefreshLimit, insertAccessToken, insertRefreshToken, tokenResponse, touchGrant, type TokenBinding, type TokenResponse } from './issue.ts';
+import { parseScope, scopesCover } from './scopes.ts';
+
+interface RefreshRow {
+  id: string;
+  family_id: string;
+  grant_id: string;
+  client_id: string;
+  user_id: string;
+  scopes: string[];
+  code_hash: string | null;
+  idle_expires_at: Date;
+  rotated_at: Date | null;
+  revoked_at: Date | null;
+  usable: boolean;
+}
+
+function invalidGrant(description: string): OAuthError {
+  return new OAuthError('invalid_grant', description);
+}
+
+/** RFC 6749 §6: refresh an access token. */
+export async function refreshTokenGrant(ctx: Ctx, client: Client, params: Record<string, string>): Promise<TokenResponse> {
+  const token = params.refresh_token;
+  if (!token) throw new OAuthError('invalid_request', 'refresh_token is required');
+  const tokenHash = hashToken(token);
+  const now = nowDate(ctx);
+  const row = await ctx.db.one<RefreshRow>(
+    `select r.id, r.family_id, r.grant_id, r.client_id, r.user_id, r.scopes, r.code_hash, r.idle_expires_at, r.rotated_at, r.revoked_at,
+            (g.revoked_at is null and u.locked_at is null) as usable
+       from refresh_tokens r join grants g on g.id = r.grant_id join users u on u.id = r.user_id
+      where r.token_hash = $1`,
+    [tokenHash],
+  );
+  // RFC 6749 §10.4: refresh tokens are bound to the client they were issued to.
+  if (!row || row.client_id !== client.client_id) throw invalidGrant('the refresh token is invalid');
+  if (row.revoked_at || !row.usable) throw invalidGrant('the refresh token was revoked');
+  if (row.idle_expires_at <= now) throw invalidGrant('the refresh token has expired');
+
+  // RFC 6749 §6: a narrower scope may be requested, never a wider one.
+  let scopes = row.scopes;
+  if (params.scope !== undefined) {
+    const parsed = parseScope(params.scope);
+    if (!parsed.ok) throw new OAuthError('invalid_scope', parsed.description);
+    if (!scopesCover(row.scopes, parsed.scopes)) {
+      throw new OAuthError('invalid_scope', 'scope may only narrow the scope of the refresh token');
+    }
+    scopes = parsed.scopes;
+  }
+  const binding: TokenBinding = { grantId: row.grant_id, clientId: client.client_id, userId: row.user_id, familyId: row.family_id, codeHash: row.code_hash };
+
+  if (!rotatesRefreshTokens(client)) {
+    // A confidential, non-rotating client keeps its refresh token; using it extends its idle lifetime.
+    return ctx.db.tx(async (db) => {
+      const live = await db.one(
+        `update refresh_tokens set last_used_at = $2, idle_expires_at = $3 where id = $1 and revoked_at is null returning id`,
+        [row.id, now, inSeconds(ctx, ctx.config.refreshTokenIdleTtlS)],
+      );
+      if (!live) throw invalidGrant('the refresh token was revoked');
+      const access = await insertAccessToken(db, ctx, binding, scopes, row.id);
+      await touchGrant(db, ctx, row.grant_id);
+      return tokenResponse(ctx, access, scopes, undefined, undefined);
+    });
+  }
+
+  const result = await ctx.db.tx(async (db) => {
+    // Rotation (RFC 9700 §4.14.2): exactly one caller flips rotated_at and gets the successor.
+    const won = await db.one(
+      `update refresh_tokens set rotated_at = $2, last_used_at = $2 where id = $1 and rotated_at is null and revoked_at is null returning id`,
+      [row.id, now],
+    );
+    if (!won) {
+      const again = await db.one<{ rotated_at: Date | null; revoked_at: Date | null }>(`select rotated_at, revoked_at from refresh_tokens where id = $1`, [row.id]);
+      const graceEnds = again?.rotated_at ? again.rotated_at.getTime() + ctx.config.refreshTokenReuseGraceS * 1000 : 0;
+      // A concurrent duplicate inside the grace window is served, not punished (API.md §2).
+      if (!again || again.revoked_at || ctx.clock.now() >= graceEnds) return 'reused' as const;
+    }
+    const successor = await insertRefreshToken(db, ctx, binding, row.scopes, row.id);
+    const access = await insertAccessToken(db, ctx, binding, scopes, successor.id);
+    await enforceRefreshLimit(db, ctx, row.user_id, client.client_id);
+    await touchGrant(db, ctx, row.grant_id);
+    return tokenResponse(ctx, access, scopes, successor.token, undefined);
+  });
+  if (result !== 'reused') return result;
+  await revokeFamily(ctx, row.family_id);
+  ctx.log.info('rotated refresh token reused; its family was revoked', { client_id: client.client_id });
+  throw invalidGrant('the refresh token was already used');
+}
+
+/** Revokes every refresh and access token of one family (one sign-in). */
+export async function revokeFamily(ctx: Ctx, familyId: string): Promise<void> {
+  const now = nowDate(ctx);
+  await ctx.db.tx(async (db) => {
+    await db.query(`update refresh_tokens set revoked_at = $2 where family_id = $1 and revoked_at is null`, [familyId, now]);
+    await db.query(`update access_tokens set revoked_at = $2 where family_id = $1 and revoked_at is null`, [familyId, now]);
+  });
+}

@@ -1,0 +1,42 @@
+import type { Context } from 'hono';
+import type { Ctx } from '../context.ts';
+import { nowDate } from '../context.ts';
+import { readOAuthParams } from '../http/body.ts';
+import { OAuthError } from '../http/errors.ts';
+import { hashToken, recogniseBearer } from '../tokens.ts';
+import { authenticateClient, presentsClientCredentials } from './clients.ts';
+import { revokeFamily } from './refresh.ts';
+
+/**
+ * `POST /platform/oauth/revoke` (RFC 7009). Credentials, when presented, must be valid, and then only
+ * that client's tokens are revoked (RFC 7009 §2.1). Without credentials the token itself is the proof
+ * (Instant's server accepts `?token=` alone); revoking is the only thing it can do.
+ * Always 200 for unknown tokens (RFC 7009 §2.2).
+ */
+export async function revokeEndpoint(ctx: Ctx, c: Context): Promise<Response> {
+  const params = await readOAuthParams(c);
+  const fromQuery = c.req.queries('token');
+  if (fromQuery && fromQuery.length > 1) throw new OAuthError('invalid_request', 'parameter token is repeated');
+  const q = fromQuery?.[0];
+  if (params.token !== undefined && q !== undefined && params.token !== q) throw new OAuthError('invalid_request', 'token given twice with different values');
+  const token = params.token ?? q;
+  if (!token) throw new OAuthError('invalid_request', 'token is required');
+  const client = presentsClientCredentials(c, params) ? await authenticateClient(ctx, c, params) : null;
+  const now = nowDate(ctx);
+  const hash = hashToken(token);
+  switch (recogniseBearer(token)) {
+    case 'access': {
+      await ctx.db.query(`update access_tokens set revoked_at = $2 where token_hash = $1 and revoked_at is null and ($3::text is null or client_id = $3)`, [hash, now, client?.client_id ?? null]);
+      break;
+    }
+    case 'refresh': {
+      // RFC 7009 §2.1: revoking a refresh token also invalidates the access tokens of the same grant (its family).
+      const row = await ctx.db.one<{ family_id: string; client_id: string }>(`select family_id, client_id from refresh_tokens where token_hash = $1`, [hash]);
+      if (row && (!client || client.client_id === row.client_id)) await revokeFamily(ctx, row.family_id);
+      break;
+    }
+    default:
+      break;
+  }
+  return c.body(null, 200, { 'Cache-Control': 'no-store', Pragma: 'no-cache' });
+}

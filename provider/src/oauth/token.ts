@@ -1,0 +1,115 @@
+import type { Context } from 'hono';
+import type { Ctx } from '../context.ts';
+import { nowDate } from '../context.ts';
+import { clientAddress } from '../http/client-address.ts';
+import { OAuthError } from '../http/errors.ts';
+import { readOAuthParams } from '../http/body.ts';
+import { RATE_LIMITS, hit, type RateLimitRule } from '../http/rate-limit.ts';
+import { hashToken } from '../tokens.ts';
+import { authenticateClient, type Client } from './clients.ts';
+import { enforceRefreshLimit, idTokenFor, insertAccessToken, insertRefreshToken, tokenResponse, touchGrant, type TokenResponse } from './issue.ts';
+import { signingKey } from './jwks.ts';
+import { pkceProblem } from './pkce.ts';
+import { refreshTokenGrant } from './refresh.ts';
+
+interface CodeRow {
+  code_hash: string;
+  grant_id: string;
+  client_id: string;
+  user_id: string;
+  redirect_uri: string;
+  scopes: string[];
+  code_challenge: string | null;
+  nonce: string | null;
+  auth_time: Date;
+  expires_at: Date;
+  used_at: Date | null;
+}
+
+export async function rateLimit(ctx: Ctx, bucket: string, rule: RateLimitRule): Promise<void> {
+  const r = await hit(ctx, bucket, rule);
+  if (!r.ok) throw new OAuthError('slow_down', `too many requests; retry in ${r.retryAfterS}s`, 429, { 'Retry-After': String(r.retryAfterS) });
+}
+
+/** `POST /platform/oauth/token` (RFC 6749 §3.2). */
+export async function tokenEndpoint(ctx: Ctx, c: Context): Promise<Response> {
+  await rateLimit(ctx, `token:addr:${clientAddress(c, ctx.config.trustProxy)}`, RATE_LIMITS.tokenPerAddress);
+  const params = await readOAuthParams(c);
+  const client = await authenticateClient(ctx, c, params);
+  await rateLimit(ctx, `token:client:${client.client_id}`, RATE_LIMITS.tokenPerClient);
+  // A suspended app's clients get no tokens (http/auth.ts also refuses the ones it holds).
+  if (client.app_status === 'suspended') throw new OAuthError('unauthorized_client', 'this OAuth app is suspended');
+  let body: TokenResponse;
+  switch (params.grant_type) {
+    case 'authorization_code':
+      body = await authorizationCodeGrant(ctx, client, params);
+      break;
+    case 'refresh_token':
+      body = await refreshTokenGrant(ctx, client, params);
+      break;
+    case undefined:
+      throw new OAuthError('invalid_request', 'grant_type is required');
+    default:
+      throw new OAuthError('unsupported_grant_type', 'grant_type must be authorization_code or refresh_token');
+  }
+  return c.json(body, 200, { 'Cache-Control': 'no-store', Pragma: 'no-cache' });
+}
+
+function invalidGrant(description: string): OAuthError {
+  return new OAuthError('invalid_grant', description);
+}
+
+/** RFC 6749 §4.1.3: exchange an authorization code. */
+async function authorizationCodeGrant(ctx: Ctx, client: Client, params: Record<string, string>): Promise<TokenResponse> {
+  const { code, redirect_uri: redirectUri, code_verifier: verifier } = params;
+  if (!code) throw new OAuthError('invalid_request', 'code is required');
+  if (!redirectUri) throw new OAuthError('invalid_request', 'redirect_uri is required');
+  const codeHash = hashToken(code);
+  const row = await ctx.db.one<CodeRow>(`select * from authorization_codes where code_hash = $1`, [codeHash]);
+  if (!row) throw invalidGrant('the authorization code is invalid');
+  // A code bound to another client: as if client authentication failed, so no revocation (SECURITY.md 4).
+  if (row.client_id !== client.client_id) throw invalidGrant('the authorization code was issued to another client');
+  // RFC 7636 §4.6 and RFC 9700 §4.8.2; a failed PKCE check neither consumes the code nor revokes its tokens.
+  const pkce = pkceProblem(row.code_challenge, verifier);
+  if (pkce) throw invalidGrant(pkce);
+  // RFC 6749 §4.1.3: redirect_uri must be identical to the one of the authorization request.
+  if (row.redirect_uri !== redirectUri) throw invalidGrant('redirect_uri does not match the authorization request');
+  if (row.scopes.includes('openid')) await signingKey(ctx);
+
+  const now = nowDate(ctx);
+  const outcome = await ctx.db.tx(async (db) => {
+    // Single use, atomically (RFC 6749 §4.1.2): only one concurrent exchange can flip used_at.
+    const won = await db.one<CodeRow>(
+      `update authorization_codes set used_at = $2 where code_hash = $1 and used_at is null and expires_at > $2 returning *`,
+      [codeHash, now],
+    );
+    if (!won) return null;
+    const grant = await db.one<{ ok: boolean }>(
+      `select (g.revoked_at is null and u.locked_at is null) as ok from grants g join users u on u.id = g.user_id where g.id = $1`,
+      [won.grant_id],
+    );
+    if (!grant?.ok) return 'revoked' as const;
+    const binding = { grantId: won.grant_id, clientId: client.client_id, userId: won.user_id, familyId: ctx.random.uuid(), codeHash };
+    const refresh = await insertRefreshToken(db, ctx, binding, won.scopes, null);
+    const access = await insertAccessToken(db, ctx, binding, won.scopes, refresh.id);
+    await enforceRefreshLimit(db, ctx, won.user_id, client.client_id);
+    await touchGrant(db, ctx, won.grant_id);
+    const idToken = await idTokenFor(ctx, db, { userId: won.user_id, clientId: client.client_id, scopes: won.scopes, authTime: won.auth_time, nonce: won.nonce });
+    return tokenResponse(ctx, access, won.scopes, refresh.token, idToken);
+  });
+  if (outcome === 'revoked') throw invalidGrant('the authorization was revoked');
+  if (outcome) return outcome;
+  if (row.used_at === null && row.expires_at <= now) throw invalidGrant('the authorization code has expired');
+  // RFC 6749 §4.1.2 / RFC 9700 §4.5: a replayed code revokes every token issued from it.
+  await revokeTokensOfCode(ctx, codeHash);
+  throw invalidGrant('the authorization code was already used');
+}
+
+async function revokeTokensOfCode(ctx: Ctx, codeHash: string): Promise<void> {
+  const now = nowDate(ctx);
+  await ctx.db.tx(async (db) => {
+    await db.query(`update access_tokens set revoked_at = $2 where code_hash = $1 and revoked_at is null`, [codeHash, now]);
+    await db.query(`update refresh_tokens set revoked_at = $2 where code_hash = $1 and revoked_at is null`, [codeHash, now]);
+  });
+  ctx.log.info('authorization code replayed; its tokens were revoked', {});
+}
