@@ -40,11 +40,17 @@ export async function migrate(store: Store, migrations = listMigrations()): Prom
   return applied;
 }
 
-/** Splits a migration on `;` at line ends (migrations use no functions with bodies). */
-function splitStatements(sql: string): string[] {
-  return sql
+/**
+ * Splits a migration into statements on `;` at line ends. Dollar-quoted bodies (`$$ … $$`, `$tag$ … $tag$`,
+ * e.g. a plpgsql trigger function) are kept whole, whatever `;` they contain.
+ */
+export function splitStatements(sql: string): string[] {
+  const quoted: string[] = [];
+  const masked = sql
     .replace(/--.*$/gm, '')
+    .replace(/\$([A-Za-z_][A-Za-z0-9_]*)?\$[\s\S]*?\$\1\$/g, (body) => `\uE000${quoted.push(body) - 1}\uE000`);
+  return masked
     .split(/;\s*$/m)
-    .map((s) => s.trim())
+    .map((s) => s.replace(/\uE000(\d+)\uE000/g, (_, i: string) => quoted[Number(i)]!).trim())
     .filter(Boolean);
 }

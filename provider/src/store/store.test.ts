@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { openTestStore } from '../testing/index.ts';
-import { listMigrations, migrate } from './migrate.ts';
+import { listMigrations, migrate, splitStatements } from './migrate.ts';
 import { isUniqueViolation, type Store } from './index.ts';
 
 let store: Store | undefined;
@@ -45,5 +45,12 @@ describe('store', () => {
     expect(row!.t).toBeInstanceOf(Date);
     expect(row!.a).toEqual(['a', 'b']);
     expect(typeof row!.n).toBe('number');
+  });
+
+  it('splits migrations on ; at line ends, keeping dollar-quoted function bodies whole', () => {
+    expect(splitStatements('create table a (x int); -- note;\ncreate index b on a(x);\n')).toEqual(['create table a (x int)', 'create index b on a(x)']);
+    const fn = 'create function f() returns trigger language plpgsql as $$\nbegin\n  raise exception \'no\';\nend;\n$$';
+    const tagged = 'create function g() returns int language sql as $body$ select 1;\n$body$';
+    expect(splitStatements(`${fn};\n${tagged};\ncreate table c (y int);`)).toEqual([fn, tagged, 'create table c (y int)']);
   });
 });

@@ -1,0 +1,202 @@
+import type { Context } from 'hono';
+import type { Ctx } from '../context.ts';
+import { nowDate } from '../context.ts';
+import { clientAddress } from '../http/client-address.ts';
+import type { Db } from '../store/index.ts';
+import { isUuid } from '../tokens.ts';
+import { scrubDetails, scrubText } from './scrub.ts';
+
+/**
+ * Every kind of security event the audit trail records. One occurrence → exactly one row.
+ * A kind's prefix (before the dot) is its group: `?event=token` selects every `token.*` row.
+ */
+export const AUDIT_EVENTS = [
+  'user.signup',
+  'login.success',
+  'login.failure',
+  'consent.granted',
+  'consent.denied',
+  'code.issued',
+  'code.redeemed',
+  'code.replay', // a used authorization code presented again (RFC 9700 §4.2.4): its tokens are revoked
+  'token.issued', // access + refresh token from an authorization code
+  'token.refreshed', // a refresh exchange that kept the refresh token (confidential, non-rotating client)
+  'token.rotated', // a refresh exchange that replaced the refresh token (RFC 9700 §4.14.2)
+  'token.reuse_detected', // a rotated refresh token replayed: the whole family is revoked
+  'token.revoked', // RFC 7009 revocation, or a user revoking an authorized app
+  'pat.created',
+  'pat.revoked',
+  'admin_token.other_app', // an app admin token presented for another app
+  'rate_limit.hit',
+  'operator.role_granted',
+  'operator.role_revoked',
+  'operator.app_published',
+  'operator.app_test_mode',
+  'operator.app_scopes_limited',
+  'operator.app_suspended',
+  'operator.user_locked',
+  'operator.user_unlocked',
+  'operator.grant_revoked',
+  'operator.pat_revoked',
+] as const;
+
+export type AuditEvent = (typeof AUDIT_EVENTS)[number];
+export type AuditOutcome = 'success' | 'failure';
+
+/** Kinds that record a refused or suspicious attempt; every other kind records a success by default. */
+const FAILURE_KINDS: ReadonlySet<AuditEvent> = new Set([
+  'login.failure',
+  'consent.denied',
+  'code.replay',
+  'token.reuse_detected',
+  'admin_token.other_app',
+  'rate_limit.hit',
+]);
+
+export function isAuditEvent(v: string): v is AuditEvent {
+  return (AUDIT_EVENTS as readonly string[]).includes(v);
+}
+
+/** What a caller records. Ids and kinds only: never a token, code, secret or password (they are scrubbed if passed). */
+export interface AuditInput {
+  event: AuditEvent;
+  /** Defaults to `failure` for refusals (login.failure, code.replay, …), else `success`. */
+  outcome?: AuditOutcome;
+  /** Who acted: a user id, `operator:<user id>`, `client:<client id>`, `cli`, `system`. */
+  actor?: string | null;
+  /** The account concerned. */
+  userId?: string | null;
+  clientId?: string | null;
+  oauthAppId?: string | null;
+  /** The caller's address (see `auditAddress`). */
+  address?: string | null;
+  /** Anything else worth keeping: scopes, ids, reasons. Secret-shaped keys and values are removed. */
+  details?: Record<string, unknown>;
+}
+
+export interface AuditRow {
+  id: number;
+  at: Date;
+  event: AuditEvent;
+  outcome: AuditOutcome;
+  actor: string | null;
+  user_id: string | null;
+  client_id: string | null;
+  oauth_app_id: string | null;
+  address: string | null;
+  details: Record<string, unknown>;
+}
+
+/** The caller's address for an audit row (X-Forwarded-For only with TRUST_PROXY). */
+export function auditAddress(ctx: Pick<Ctx, 'config'>, c: Context): string {
+  return clientAddress(c, ctx.config.trustProxy);
+}
+
+/** What recording needs: `db` may be a transaction (`Db`), so the event commits with its action. */
+export interface AuditCtx {
+  db: Db;
+  clock: Ctx['clock'];
+  log: Ctx['log'];
+}
+
+const uuidOrNull = (v: string | null | undefined) => (v && isUuid(v) ? v : null);
+
+/**
+ * Appends one event to the audit trail. Pass a transaction as `ctx.db` (`{ ...ctx, db: tx }`) to record
+ * the event atomically with the action it describes. Secret-shaped fields are removed and logged (by name only).
+ */
+export async function recordEvent(ctx: AuditCtx, input: AuditInput): Promise<void> {
+  if (!isAuditEvent(input.event)) throw new Error(`unknown audit event kind: ${String(input.event)}`);
+  const { value: details, removed } = scrubDetails(input.details ?? {});
+  if (removed.length) ctx.log.error('audit: secret-shaped fields removed from an event', { event: input.event, fields: removed });
+  await ctx.db.query(
+    `insert into audit_events (at, event, outcome, actor, user_id, client_id, oauth_app_id, address, details)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+    [
+      nowDate(ctx),
+      input.event,
+      input.outcome ?? (FAILURE_KINDS.has(input.event) ? 'failure' : 'success'),
+      scrubText(input.actor, 200),
+      uuidOrNull(input.userId),
+      scrubText(input.clientId, 200),
+      uuidOrNull(input.oauthAppId),
+      scrubText(input.address, 64),
+      JSON.stringify(details),
+    ],
+  );
+}
+
+export interface AuditQuery {
+  /** Only events at or after this time. */
+  since?: Date;
+  until?: Date;
+  /** A user id, or an email (matches the account's id and failed logins naming that email). */
+  user?: string;
+  clientId?: string;
+  /** An exact kind (`token.rotated`) or a group (`token`). */
+  event?: string;
+  /** Newest first; default 100, at most 1000. */
+  limit?: number;
+  /** Paging: only rows with a smaller id. */
+  beforeId?: number;
+}
+
+/** Audit rows matching every given filter, newest first. */
+export async function listEvents(ctx: Pick<Ctx, 'db'>, q: AuditQuery = {}): Promise<AuditRow[]> {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  const p = (v: unknown) => {
+    params.push(v);
+    return `$${params.length}`;
+  };
+  if (q.since) where.push(`at >= ${p(q.since)}`);
+  if (q.until) where.push(`at < ${p(q.until)}`);
+  if (q.user) {
+    const u = q.user.trim();
+    if (isUuid(u)) where.push(`user_id = ${p(u.toLowerCase())}`);
+    else {
+      const e = p(u.toLowerCase());
+      where.push(`(user_id in (select id from users where email = ${e}) or details->>'email' = ${e})`);
+    }
+  }
+  if (q.clientId) where.push(`client_id = ${p(q.clientId.trim())}`);
+  if (q.event) {
+    const e = q.event.trim();
+    where.push(e.includes('.') ? `event = ${p(e)}` : `event like ${p(e.replace(/[%_\\]/g, '\\$&') + '.%')}`);
+  }
+  if (q.beforeId !== undefined) where.push(`id < ${p(q.beforeId)}`);
+  const limit = Math.min(Math.max(Math.trunc(q.limit ?? 100), 1), 1000);
+  const rows = await ctx.db.query<AuditRow & { id: number | string }>(
+    `select id, at, event, outcome, actor, user_id, client_id, oauth_app_id, address, details
+       from audit_events ${where.length ? 'where ' + where.join(' and ') : ''}
+      order by id desc limit ${limit}`,
+    params,
+  );
+  return rows.map((r) => ({ ...r, id: Number(r.id) }));
+}
+
+/** Deletes events older than AUDIT_RETENTION_DAYS (the only deletion the table's trigger allows). Returns how many. */
+export async function pruneAuditEvents(ctx: Pick<Ctx, 'db' | 'clock' | 'config'>): Promise<number> {
+  const cutoff = new Date(ctx.clock.now() - ctx.config.auditRetentionDays * 86_400_000);
+  return ctx.db.tx(async (db) => {
+    await db.query(`select set_config('instant.audit_prune', 'on', true)`);
+    const row = await db.one<{ n: number }>(`with d as (delete from audit_events where at < $1 returning 1) select count(*)::int as n from d`, [cutoff]);
+    return row?.n ?? 0;
+  });
+}
+
+/** One row as JSON (CLI `--json`, tests). */
+export function auditRowJson(r: AuditRow) {
+  return {
+    id: r.id,
+    at: r.at.toISOString(),
+    event: r.event,
+    outcome: r.outcome,
+    actor: r.actor,
+    user_id: r.user_id,
+    client_id: r.client_id,
+    oauth_app_id: r.oauth_app_id,
+    address: r.address,
+    details: r.details,
+  };
+}
