@@ -1,11 +1,13 @@
 import type { Ctx } from './context.ts';
 import { pruneAuditEvents } from './audit/events.ts';
 import { sweepRateLimits } from './http/rate-limit.ts';
+import { sweepExpiredApps } from './platform/temporary-apps.ts';
 
 /** Periodic clean-up: each job deletes what has expired. A failing job is logged and does not stop the others. */
 export const SWEEP_JOBS: Array<{ name: string; run: (ctx: Ctx) => Promise<unknown> }> = [
   { name: 'rate-limits', run: sweepRateLimits },
   { name: 'audit-events', run: pruneAuditEvents },
+  { name: 'temporary-apps', run: sweepExpiredApps },
 ];
 
 export async function sweepOnce(ctx: Ctx): Promise<void> {

@@ -1,6 +1,42 @@
 import type { Ctx } from '../context.ts';
+import { nowDate } from '../context.ts';
+import { ApiError } from '../http/errors.ts';
+import { isUniqueViolation, type Db } from '../store/index.ts';
+import { hashToken, isUuid } from '../tokens.ts';
 
-/** Resolves an app admin token (a UUID) to the app it is bound to, or null. Implemented with the Platform API. */
-export async function findAdminToken(_ctx: Ctx, _token: string): Promise<{ appId: string; tokenId: string } | null> {
-  return null;
+/**
+ * Resolves an app admin token (a UUID) to the app it is bound to, or null when it is unknown, revoked,
+ * or its temporary app has expired. Looked up by SHA-256 hash only (SECURITY.md 7).
+ */
+export async function findAdminToken(ctx: Ctx, token: string): Promise<{ appId: string; tokenId: string } | null> {
+  if (!isUuid(token)) return null;
+  const row = await ctx.db.one<{ id: string; app_id: string }>(
+    `select t.id, t.app_id from app_admin_tokens t join apps a on a.id = t.app_id
+      where t.token_hash = $1 and t.revoked_at is null and (a.expires_at is null or a.expires_at > $2)`,
+    [hashToken(token.toLowerCase()), nowDate(ctx)],
+  );
+  return row ? { appId: row.app_id, tokenId: row.id } : null;
+}
+
+/** Issues an admin token for an app: `chosen` (a client-chosen UUID, CLI) or a fresh one. Returned once, stored hashed. */
+export async function issueAdminToken(ctx: Ctx, db: Db, appId: string, chosen?: string): Promise<string> {
+  const token = (chosen ?? ctx.random.uuid()).toLowerCase();
+  try {
+    await db.query(`insert into app_admin_tokens (id, app_id, token_hash, created_at) values ($1, $2, $3, $4)`, [
+      ctx.random.uuid(),
+      appId,
+      hashToken(token),
+      nowDate(ctx),
+    ]);
+  } catch (err) {
+    if (isUniqueViolation(err)) throw ApiError.validation('admin_token is already in use; choose another UUID', [{ path: ['admin_token'], message: 'already in use' }]);
+    throw err;
+  }
+  return token;
+}
+
+/** True when `token` is a live admin token of `appId`. */
+export async function isAdminTokenOf(ctx: Ctx, appId: string, token: string): Promise<boolean> {
+  const found = await findAdminToken(ctx, token);
+  return found?.appId === appId;
 }

@@ -1,7 +1,161 @@
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
+import { cors } from 'hono/cors';
 import type { Ctx } from '../context.ts';
+import { authenticate, requireScope, requireUser, type Principal } from '../http/auth.ts';
+import { MAX_BODY_BYTES, readJsonObject } from '../http/body.ts';
+import { clientAddress } from '../http/client-address.ts';
+import { ApiError } from '../http/errors.ts';
+import { isUuid } from '../tokens.ts';
+import { appJson, authorizeApp, createApp, deleteApp, listAppsJson, renameApp } from './apps.ts';
+import { appsPage } from './apps-page.tsx';
+import { listJobGroup } from './jobs.ts';
+import { getPerms, MAX_RULES_BYTES, pushPerms } from './perms.ts';
+import { applySchemaPush, applySchemaSteps, getApiSchema, planSchemaPush } from './schema/apply.ts';
+import { loadAttrs } from './schema/attrs.ts';
+import { claimTemporaryApp, createTemporaryApp, getTemporaryApp } from './temporary-apps.ts';
 
-/** Platform API (API.md §3–§5). */
-export function platformRoutes(_ctx: Ctx): Hono {
-  return new Hono();
+/** Bodies that carry only a title and a few ids. */
+const SMALL_BODY_BYTES = 16 * 1024;
+const RULES_BODY_BYTES = MAX_RULES_BYTES + 1024;
+
+/**
+ * A JSON body. With a session cookie only `application/json` is accepted: that forces a CORS preflight,
+ * which with SameSite cookies is the CSRF defence of these endpoints (API.md §8).
+ */
+async function body(c: Context, p: Principal | null, maxBytes: number): Promise<Record<string, unknown>> {
+  if (p?.kind === 'session') {
+    const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+    if (type !== 'application/json') throw ApiError.malformed('Requests made with a session cookie must send Content-Type: application/json');
+  }
+  return readJsonObject(c, maxBytes);
+}
+
+function include(c: Context): { schema: boolean; perms: boolean } {
+  const parts = (c.req.query('include') ?? '').split(',').map((s) => s.trim());
+  return { schema: parts.includes('schema'), perms: parts.includes('perms') };
+}
+
+/** Platform API (API.md §3–§5): one set of services behind two route tables, `/superadmin` and `/dash`. */
+export function platformRoutes(ctx: Ctx): Hono {
+  const r = new Hono();
+  // Bearer-token APIs answer preflights from any origin; no credentials, so cookies never ride along (API.md §1).
+  const apiCors = cors({ origin: '*', allowMethods: ['GET', 'POST', 'DELETE', 'OPTIONS'], maxAge: 600 });
+  r.use('/superadmin/*', apiCors);
+  r.use('/dash/apps/*', async (c, next) => (c.req.path === '/dash/apps' && c.req.method === 'GET' ? next() : apiCors(c, next)));
+
+  const user = (c: Context, session: boolean) => authenticate(ctx, c, { session, admin: false });
+  const anyone = (c: Context, session: boolean) => authenticate(ctx, c, { session, admin: true });
+
+  // --- /superadmin (API.md §3): pat_, per_, or an app's admin token where the app is named.
+  r.get('/superadmin/apps', async (c) => {
+    const p = await user(c, false);
+    requireScope(p, 'apps-read');
+    return c.json({ apps: await listAppsJson(ctx, requireUser(p).id, include(c)) });
+  });
+  r.post('/superadmin/apps', async (c) => {
+    const p = await user(c, false);
+    requireScope(p, 'apps-write');
+    const u = requireUser(p);
+    const b = await body(c, p, MAX_BODY_BYTES);
+    const created = await createApp(ctx, u.id, { title: b.title, schema: b.schema, perms: b.perms, orgId: b.org_id });
+    return c.json({ app: { ...appJson(created.app), 'admin-token': created.adminToken, perms: created.perms, schema: created.schema } });
+  });
+  r.get('/superadmin/orgs', async (c) => {
+    const p = await user(c, false);
+    requireScope(p, 'apps-read');
+    requireUser(p);
+    return c.json({ orgs: [] });
+  });
+  r.get('/superadmin/apps/:app_id', async (c) => {
+    const app = await authorizeApp(ctx, await anyone(c, false), c.req.param('app_id'), 'apps-read', { admin: true });
+    return c.json({ app: appJson(app) });
+  });
+  r.post('/superadmin/apps/:app_id', async (c) => {
+    const p = await anyone(c, false);
+    const app = await authorizeApp(ctx, p, c.req.param('app_id'), 'apps-write', { admin: true });
+    const b = await body(c, p, SMALL_BODY_BYTES);
+    return c.json({ app: appJson(await renameApp(ctx, app.id, b.title)) });
+  });
+  r.delete('/superadmin/apps/:app_id', async (c) => {
+    const app = await authorizeApp(ctx, await anyone(c, false), c.req.param('app_id'), 'apps-write', { admin: false });
+    return c.json({ app: appJson(await deleteApp(ctx, app.id)) });
+  });
+  r.get('/superadmin/apps/:app_id/perms', async (c) => {
+    const app = await authorizeApp(ctx, await anyone(c, false), c.req.param('app_id'), 'apps-read', { admin: true });
+    return c.json({ perms: await getPerms(ctx, app.id) });
+  });
+  r.post('/superadmin/apps/:app_id/perms', async (c) => {
+    const p = await anyone(c, false);
+    const app = await authorizeApp(ctx, p, c.req.param('app_id'), 'apps-write', { admin: true });
+    return c.json({ rules: { code: await pushPerms(ctx, app.id, await body(c, p, RULES_BODY_BYTES)) } });
+  });
+  r.get('/superadmin/apps/:app_id/schema', async (c) => {
+    const app = await authorizeApp(ctx, await anyone(c, false), c.req.param('app_id'), 'apps-read', { admin: true });
+    return c.json({ schema: await getApiSchema(ctx, app.id) });
+  });
+  r.post('/superadmin/apps/:app_id/schema/push/plan', async (c) => {
+    const p = await anyone(c, false);
+    const app = await authorizeApp(ctx, p, c.req.param('app_id'), 'apps-read', { admin: true });
+    return c.json(await planSchemaPush(ctx, app.id, await body(c, p, MAX_BODY_BYTES)));
+  });
+  r.post('/superadmin/apps/:app_id/schema/push/apply', async (c) => {
+    const p = await anyone(c, false);
+    const app = await authorizeApp(ctx, p, c.req.param('app_id'), 'apps-write', { admin: true });
+    return c.json(await applySchemaPush(ctx, app.id, await body(c, p, MAX_BODY_BYTES)));
+  });
+
+  // --- temporary apps (API.md §4): no auth to create; claiming needs a user.
+  r.post('/dash/apps/ephemeral', async (c) => {
+    const b = await readJsonObject(c, MAX_BODY_BYTES);
+    return c.json(await createTemporaryApp(ctx, clientAddress(c, ctx.config.trustProxy), b));
+  });
+  r.get('/dash/apps/ephemeral/:app_id', async (c) => c.json(await getTemporaryApp(ctx, c.req.param('app_id'))));
+  r.post('/dash/apps/ephemeral/:app_id/claim', async (c) => {
+    const p = await user(c, true);
+    requireScope(p, 'apps-write');
+    const u = requireUser(p);
+    return c.json(await claimTemporaryApp(ctx, u, c.req.param('app_id'), await body(c, p, SMALL_BODY_BYTES)));
+  });
+
+  // --- endpoints Instant's CLI uses (API.md §5); a session cookie works too.
+  r.get('/dash/apps', (c) => appsPage(ctx, c));
+  r.post('/dash/apps', async (c) => {
+    const p = await user(c, true);
+    requireScope(p, 'apps-write');
+    const u = requireUser(p);
+    const b = await body(c, p, MAX_BODY_BYTES);
+    const created = await createApp(ctx, u.id, { id: b.id, title: b.title, adminToken: b.admin_token, orgId: b.org_id });
+    return c.json({ app: { ...appJson(created.app), 'admin-token': created.adminToken } });
+  });
+  r.get('/dash/apps/:app_id', async (c) => {
+    const app = await authorizeApp(ctx, await anyone(c, true), c.req.param('app_id'), 'apps-read', { admin: true });
+    return c.json({ app: appJson(app) });
+  });
+  r.get('/dash/apps/:app_id/schema/pull', async (c) => {
+    const app = await authorizeApp(ctx, await anyone(c, true), c.req.param('app_id'), 'apps-read', { admin: true });
+    const attrs = await loadAttrs(ctx.db, app.id);
+    return c.json({ schema: await getApiSchema(ctx, app.id), attrs, 'app-title': app.title });
+  });
+  r.post('/dash/apps/:app_id/schema/steps/apply', async (c) => {
+    const p = await anyone(c, true);
+    const app = await authorizeApp(ctx, p, c.req.param('app_id'), 'apps-write', { admin: true });
+    const b = await body(c, p, MAX_BODY_BYTES);
+    return c.json(await applySchemaSteps(ctx, app.id, b.steps));
+  });
+  r.get('/dash/apps/:app_id/indexing-jobs/group/:group_id', async (c) => {
+    const app = await authorizeApp(ctx, await anyone(c, true), c.req.param('app_id'), 'apps-read', { admin: true });
+    const groupId = c.req.param('group_id');
+    if (!isUuid(groupId)) throw ApiError.notFound('indexing-job-group', 'No such job group');
+    return c.json({ jobs: await listJobGroup(ctx, app.id, groupId.toLowerCase()) });
+  });
+  r.get('/dash/apps/:app_id/perms/pull', async (c) => {
+    const app = await authorizeApp(ctx, await anyone(c, true), c.req.param('app_id'), 'apps-read', { admin: true });
+    return c.json({ perms: await getPerms(ctx, app.id) });
+  });
+  r.post('/dash/apps/:app_id/rules', async (c) => {
+    const p = await anyone(c, true);
+    const app = await authorizeApp(ctx, p, c.req.param('app_id'), 'apps-write', { admin: true });
+    return c.json({ rules: { code: await pushPerms(ctx, app.id, await body(c, p, RULES_BODY_BYTES)) } });
+  });
+  return r;
 }

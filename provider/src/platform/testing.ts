@@ -1,0 +1,70 @@
+import type { Ctx } from '../context.ts';
+import { createUser, type User } from '../accounts/users.ts';
+import { generateToken, hashToken } from '../tokens.ts';
+
+/** Test helpers for the Platform API: users and bearer tokens made straight in the store. */
+
+let counter = 0;
+
+export async function makeUser(ctx: Ctx, email = `user${++counter}-${Math.random().toString(36).slice(2, 8)}@example.com`): Promise<User> {
+  const r = await createUser(ctx, email, 'correct horse battery staple 42');
+  if (!r.ok) throw new Error(`could not create user ${email}: ${r.reason}`);
+  return r.user;
+}
+
+/** A `per_` token for a user. */
+export async function makePersonalToken(ctx: Ctx, userId: string, opts: { expiresAt?: Date; revoked?: boolean } = {}): Promise<string> {
+  const token = generateToken(ctx.random, 'personal');
+  const now = new Date(ctx.clock.now());
+  await ctx.db.query(
+    `insert into personal_tokens (id, user_id, name, token_hash, created_at, expires_at, revoked_at) values ($1, $2, 'test', $3, $4, $5, $6)`,
+    [ctx.random.uuid(), userId, hashToken(token), now, opts.expiresAt ?? null, opts.revoked ? now : null],
+  );
+  return token;
+}
+
+/** A `pat_` access token (with its OAuth app, client and grant) and the matching `prt_` refresh token. */
+export async function makeAccessToken(
+  ctx: Ctx,
+  userId: string,
+  scopes: string[],
+  opts: { ttlS?: number; revoked?: boolean } = {},
+): Promise<{ access: string; refresh: string }> {
+  const now = new Date(ctx.clock.now());
+  const appId = ctx.random.uuid();
+  const clientId = `client_${ctx.random.uuid()}`;
+  const grantId = ctx.random.uuid();
+  await ctx.db.query(`insert into oauth_apps (id, owner_id, name, status, created_at) values ($1, $2, 'Test app', 'published', $3)`, [appId, userId, now]);
+  await ctx.db.query(`insert into oauth_clients (client_id, oauth_app_id, name, is_public, redirect_uris, created_at) values ($1, $2, 'c', false, $3, $4)`, [
+    clientId,
+    appId,
+    ['https://example.com/cb'],
+    now,
+  ]);
+  await ctx.db.query(`insert into grants (id, user_id, oauth_app_id, scopes, created_at) values ($1, $2, $3, $4, $5)`, [grantId, userId, appId, scopes, now]);
+  const access = generateToken(ctx.random, 'access');
+  const refresh = generateToken(ctx.random, 'refresh');
+  const familyId = ctx.random.uuid();
+  await ctx.db.query(
+    `insert into refresh_tokens (id, token_hash, family_id, grant_id, client_id, user_id, scopes, created_at, idle_expires_at) values ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+    [ctx.random.uuid(), hashToken(refresh), familyId, grantId, clientId, userId, scopes, now, new Date(now.getTime() + 86_400_000)],
+  );
+  await ctx.db.query(
+    `insert into access_tokens (id, token_hash, family_id, grant_id, client_id, user_id, scopes, created_at, expires_at, revoked_at) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+    [ctx.random.uuid(), hashToken(access), familyId, grantId, clientId, userId, scopes, now, new Date(now.getTime() + (opts.ttlS ?? 3600) * 1000), opts.revoked ? now : null],
+  );
+  return { access, refresh };
+}
+
+/** JSON request options with a bearer token. */
+export function req(method: string, token: string | null, body?: unknown, headers: Record<string, string> = {}): RequestInit {
+  return {
+    method,
+    headers: {
+      ...(token ? { Authorization: `Bearer ${token}` } : {}),
+      ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}),
+      ...headers,
+    },
+    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+  };
+}
