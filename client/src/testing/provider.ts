@@ -1,0 +1,49 @@
+/**
+ * Test helpers (not exported by the package): a real provider in process, a signed-in user, and
+ * the browser leg of an authorization driven with plain requests.
+ *
+ * @module
+ */
+import { createTestProvider, type TestProvider } from '../../../provider/src/testing/index.ts';
+import { consentFormFields, CookieJar, createTestClient, createTestUser, sessionCookie, type TestClientOptions } from '../../../provider/src/testing/fixtures.ts';
+
+export { createTestProvider, createTestClient, createTestUser, sessionCookie, CookieJar, type TestProvider };
+
+/** A provider, a user with a dashboard session, ready for flows. */
+export async function world() {
+  const p = await createTestProvider();
+  const user = await createTestUser(p);
+  const cookie = await sessionCookie(p, user.id);
+  return { p, user, cookie };
+}
+
+/** A confidential (default) or public client owned by `ownerId`, with the given redirect URI. */
+export function client(p: TestProvider, ownerId: string, redirectUri: string, o: TestClientOptions = {}) {
+  return createTestClient(p, { ownerId, redirectUris: [redirectUri], ...o });
+}
+
+/**
+ * What a browser does between the authorization URL and the redirect back: follow the start
+ * endpoint, read the consent page, press Allow or Deny. Returns the callback URL.
+ */
+export async function browserLeg(p: TestProvider, authorizationUrl: URL | string, cookie: string, decision: 'allow' | 'deny' = 'allow'): Promise<URL> {
+  const jar = new CookieJar(cookie);
+  const u = new URL(authorizationUrl);
+  const start = await p.fetch(new URL(u.pathname + u.search, p.issuer), { headers: { cookie: jar.header() }, redirect: 'manual' });
+  jar.take(start);
+  const to = start.headers.get('location');
+  if (!to || start.status >= 400) throw new Error(`start answered ${start.status}: ${await start.text()}`);
+  if (!to.startsWith('/platform/oauth/consent')) return new URL(to, p.issuer);
+  const page = await p.fetch(new URL(to, p.issuer), { headers: { cookie: jar.header() } });
+  jar.take(page);
+  const { csrf, request } = consentFormFields(await page.text());
+  const res = await p.fetch(new URL('/platform/oauth/consent', p.issuer), {
+    method: 'POST',
+    headers: { cookie: jar.header(), 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ _csrf: csrf, request, decision }).toString(),
+    redirect: 'manual',
+  });
+  const back = res.headers.get('location');
+  if (!back) throw new Error(`consent answered ${res.status}: ${await res.text()}`);
+  return new URL(back, p.issuer);
+}
