@@ -1,0 +1,309 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestProvider } from '../testing/index.ts';
+import { CookieJar, authorizeInBrowser, authorizeUrl, consentFormFields, createTestClient, createTestUser, pkcePair, sessionCookie } from '../testing/fixtures.ts';
+import { newClient, world, type OAuthWorld } from './test-support.ts';
+
+let w: OAuthWorld;
+beforeAll(async () => {
+  w = await world();
+});
+afterAll(async () => {
+  await w.p.close();
+});
+
+async function start(params: Record<string, string>, cookie = w.cookie): Promise<Response> {
+  const u = new URL('/platform/oauth/start', w.p.issuer);
+  for (const [k, v] of Object.entries(params)) u.searchParams.append(k, v);
+  return w.p.fetch(u, { headers: { cookie }, redirect: 'manual' });
+}
+
+/** The redirect back to the client, as parsed query parameters. */
+function callback(res: Response): Record<string, string> {
+  expect(res.status).toBe(303);
+  return Object.fromEntries(new URL(res.headers.get('location')!).searchParams);
+}
+
+async function consentPageOf(res: Response, cookie: string): Promise<{ page: Response; html: string; jar: CookieJar }> {
+  const jar = new CookieJar(cookie);
+  jar.take(res);
+  const page = await w.p.fetch(new URL(res.headers.get('location')!, w.p.issuer), { headers: { cookie: jar.header() } });
+  jar.take(page);
+  return { page, html: await page.text(), jar };
+}
+
+const base = (clientId: string, redirectUri: string) => ({ client_id: clientId, redirect_uri: redirectUri, response_type: 'code', scope: 'apps-read', state: 'st' });
+
+describe('redirect URI validation (SECURITY.md 1, 2)', () => {
+  it('shows an error page, never a redirect, for an unknown client_id', async () => {
+    for (const clientId of ['nope', '', '\u0000x', 'x'.repeat(500)]) {
+      const res = await start(base(clientId, 'https://evil.example/cb'));
+      expect(res.status).toBe(400);
+      expect(res.headers.get('location')).toBeNull();
+      expect(res.headers.get('content-type')).toMatch(/^text\/html/);
+    }
+  });
+
+  it('shows an error page, never a redirect, for a redirect_uri that is not registered exactly', async () => {
+    const c = await newClient(w, { redirectUris: ['https://app.example/cb', 'http://localhost:3000/cb'] });
+    const bad = [
+      'https://evil.example/cb',
+      'https://app.example/cb/',
+      'https://app.example/cb?x=1',
+      'https://app.example/CB',
+      'https://app.example:443/cb',
+      'http://app.example/cb',
+      'https://app.example/cb#frag',
+      'https://user@app.example/cb',
+      'https://app.example.evil.example/cb',
+      'http://localhost:3001/cb', // only loopback IP literals may vary the port
+      'javascript:alert(1)',
+    ];
+    for (const uri of bad) {
+      const res = await start(base(c.clientId, uri));
+      expect(res.status, uri).toBe(400);
+      expect(res.headers.get('location'), uri).toBeNull();
+    }
+    const missing = await start({ client_id: c.clientId, response_type: 'code', scope: 'apps-read', state: 'st' });
+    expect(missing.status).toBe(400);
+    expect(missing.headers.get('location')).toBeNull();
+    const ok = await start(base(c.clientId, 'https://app.example/cb'));
+    expect(ok.status).toBe(303);
+  });
+
+  it('lets a loopback IP redirect vary its port and nothing else', async () => {
+    const c = await newClient(w, { redirectUris: ['http://127.0.0.1/cb', 'http://[::1]:8080/cb'] });
+    for (const uri of ['http://127.0.0.1/cb', 'http://127.0.0.1:5000/cb', 'http://[::1]:9999/cb', 'http://[::1]/cb']) {
+      const res = await start(base(c.clientId, uri));
+      expect(res.headers.get('location'), uri).toMatch(/^\/platform\/oauth\/consent/);
+    }
+    for (const uri of ['http://127.0.0.1:5000/cb2', 'http://127.0.0.1:5000/cb?a=1', 'https://127.0.0.1/cb', 'http://127.0.0.2/cb', 'http://[::1]:9999/other']) {
+      const res = await start(base(c.clientId, uri));
+      expect(res.status, uri).toBe(400);
+      expect(res.headers.get('location'), uri).toBeNull();
+    }
+  });
+
+  it('refuses a repeated client_id or redirect_uri with an error page', async () => {
+    const c = await newClient(w);
+    const u = new URL('/platform/oauth/start', w.p.issuer);
+    u.search = `client_id=${c.clientId}&redirect_uri=${encodeURIComponent(c.redirectUri)}&redirect_uri=https%3A%2F%2Fevil.example&response_type=code&scope=apps-read&state=s`;
+    const res = await w.p.fetch(u, { redirect: 'manual' });
+    expect(res.status).toBe(400);
+    expect(res.headers.get('location')).toBeNull();
+  });
+});
+
+describe('authorization request errors go back to the client with state and iss (SECURITY.md 3, 5)', () => {
+  it('refuses PKCE plain, a challenge without S256, and a malformed challenge', async () => {
+    const c = await newClient(w);
+    const { challenge } = pkcePair();
+    for (const extra of [
+      { code_challenge: challenge, code_challenge_method: 'plain' },
+      { code_challenge: challenge },
+      { code_challenge: 'short', code_challenge_method: 'S256' },
+      { code_challenge_method: 'S256' },
+    ]) {
+      const q = callback(await start({ ...base(c.clientId, c.redirectUri), ...extra }));
+      expect(q).toMatchObject({ error: 'invalid_request', state: 'st', iss: w.p.issuer });
+    }
+  });
+
+  it('requires a code_challenge from public clients', async () => {
+    const c = await newClient(w, { public: true });
+    expect(callback(await start(base(c.clientId, c.redirectUri)))).toMatchObject({ error: 'invalid_request', error_description: expect.stringContaining('code_challenge'), iss: w.p.issuer });
+    const ok = await start({ ...base(c.clientId, c.redirectUri), code_challenge: pkcePair().challenge, code_challenge_method: 'S256' });
+    expect(ok.headers.get('location')).toMatch(/^\/platform\/oauth\/consent/);
+  });
+
+  it('requires state, response_type=code and known scopes', async () => {
+    const c = await newClient(w);
+    const b = base(c.clientId, c.redirectUri);
+    const { state: _s, ...noState } = b;
+    expect(callback(await start(noState))).toMatchObject({ error: 'invalid_request', iss: w.p.issuer });
+    expect(callback(await start({ ...b, response_type: 'token' }))).toMatchObject({ error: 'unsupported_response_type', state: 'st' });
+    expect(callback(await start({ ...b, scope: 'apps-read admin' }))).toMatchObject({ error: 'invalid_scope', state: 'st' });
+    expect(callback(await start({ ...b, scope: '' }))).toMatchObject({ error: 'invalid_scope' });
+    expect(callback(await start({ ...b, request: 'eyJ' }))).toMatchObject({ error: 'request_not_supported' });
+    expect(callback(await start({ ...b, resource: 'not a uri' }))).toMatchObject({ error: 'invalid_target' });
+    expect(callback(await start({ ...b, prompt: 'none login' }))).toMatchObject({ error: 'invalid_request' });
+  });
+
+  it('refuses scopes outside an app\'s allowed scopes', async () => {
+    const c = await newClient(w, { allowedScopes: ['apps-read', 'openid'] });
+    expect(callback(await start({ ...base(c.clientId, c.redirectUri), scope: 'apps-read apps-write' }))).toMatchObject({ error: 'invalid_scope' });
+    expect((await start({ ...base(c.clientId, c.redirectUri), scope: 'openid apps-read' })).headers.get('location')).toMatch(/^\/platform\/oauth\/consent/);
+  });
+
+  it('refuses a repeated parameter other than client_id / redirect_uri by redirect', async () => {
+    const c = await newClient(w);
+    const u = new URL('/platform/oauth/start', w.p.issuer);
+    u.search = `client_id=${c.clientId}&redirect_uri=${encodeURIComponent(c.redirectUri)}&response_type=code&scope=apps-read&state=s&state=t`;
+    expect(callback(await w.p.fetch(u, { redirect: 'manual' }))).toMatchObject({ error: 'invalid_request' });
+  });
+
+  it('shows a suspended app an error page, not a consent page', async () => {
+    const c = await newClient(w, { status: 'suspended', name: 'Shady' });
+    const res = await start(base(c.clientId, c.redirectUri));
+    expect(res.status).toBe(403);
+    expect(res.headers.get('location')).toBeNull();
+    expect(await res.text()).toContain('suspended');
+  });
+});
+
+describe('issuer (SECURITY.md 5, 9)', () => {
+  it('advertises iss support and takes the issuer from configuration, never from Host or X-Forwarded-*', async () => {
+    const spoof = { host: 'evil.example', 'x-forwarded-host': 'evil.example', 'x-forwarded-proto': 'https' };
+    for (const path of ['/.well-known/oauth-authorization-server', '/.well-known/openid-configuration']) {
+      const res = await w.p.fetch(new URL(path, 'http://evil.example'), { headers: spoof });
+      const m = await res.json();
+      expect(m.issuer).toBe(w.p.issuer);
+      expect(m.authorization_response_iss_parameter_supported).toBe(true);
+      expect(m.token_endpoint).toBe(`${w.p.issuer}/platform/oauth/token`);
+      expect(m.code_challenge_methods_supported).toEqual(['S256']);
+    }
+    const c = await newClient(w);
+    const r = await authorizeInBrowser(w.p, w.cookie, { clientId: c.clientId, redirectUri: c.redirectUri, state: 's' });
+    expect(r.callback.searchParams.get('iss')).toBe(w.p.issuer);
+  });
+});
+
+describe('consent page (SECURITY.md 8, 12)', () => {
+  it('cannot be framed, leaks no referrer, loads nothing third-party and protects its forms', async () => {
+    const c = await newClient(w, { name: 'Acme <b>Board</b>', homePage: 'https://acme.example', logo: 'data:image/png;base64,iVBORw0KGgo=' });
+    const { page, html } = await consentPageOf(await start({ ...base(c.clientId, c.redirectUri), scope: 'apps-write email' }), w.cookie);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('x-frame-options')).toBe('DENY');
+    expect(page.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+    expect(page.headers.get('referrer-policy')).toBe('no-referrer');
+    expect(page.headers.get('access-control-allow-origin')).toBeNull();
+    expect(html).not.toMatch(/<script/i);
+    expect(html).not.toMatch(/(src|href)="https?:\/\/(?!acme\.example)/); // only the app's own home page link
+    expect(html).toContain('Acme &lt;b&gt;Board&lt;/b&gt;');
+    expect(html).toContain('src="data:image/png;base64,iVBORw0KGgo="');
+    expect(html).toContain('https://acme.example');
+    expect(html).toContain(w.user.email);
+    expect(html).toContain('http://127.0.0.1:3000');
+    expect(html).toContain('Create, change and delete your Instant apps');
+    expect(html).toContain('See your email address');
+    expect(html).toMatch(/<button[^>]*value="allow"[^>]*>\s*Allow/);
+    expect(html).toMatch(/<button[^>]*value="deny"[^>]*>\s*Deny/);
+    expect(html).toContain('action="/dash/logout"');
+    expect(html).toContain('Use another account');
+    const forms = html.match(/<form[\s\S]*?<\/form>/g)!;
+    expect(forms.length).toBeGreaterThanOrEqual(2);
+    for (const f of forms) expect(f).toMatch(/name="_csrf" value="[^"]+"/);
+  });
+
+  it('renders only data: logos', async () => {
+    const c = await newClient(w, { logo: 'https://tracker.example/logo.png' });
+    const { html } = await consentPageOf(await start(base(c.clientId, c.redirectUri)), w.cookie);
+    expect(html).not.toContain('tracker.example');
+  });
+
+  it('refuses a consent POST without a valid CSRF token and answers a valid one with 303', async () => {
+    const c = await newClient(w);
+    const { html, jar } = await consentPageOf(await start(base(c.clientId, c.redirectUri)), w.cookie);
+    const { csrf, request } = consentFormFields(html);
+    const post = (token: string) =>
+      w.p.fetch(new URL('/platform/oauth/consent', w.p.issuer), {
+        method: 'POST',
+        headers: { cookie: jar.header(), 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ _csrf: token, request, decision: 'allow' }).toString(),
+        redirect: 'manual',
+      });
+    const forged = await post('forged');
+    expect(forged.status).toBe(403);
+    expect(forged.headers.get('location')).toBeNull();
+    const ok = await post(csrf);
+    expect(ok.status).toBe(303);
+    expect(new URL(ok.headers.get('location')!).searchParams.get('code')).toBeTruthy();
+    // The request is single use: a second answer gets an error page.
+    const again = await post(csrf);
+    expect(again.status).toBe(400);
+    expect(again.headers.get('location')).toBeNull();
+  });
+
+  it('binds a pending request to the browser that started it', async () => {
+    const c = await newClient(w);
+    const res = await start(base(c.clientId, c.redirectUri));
+    const other = await w.p.fetch(new URL(res.headers.get('location')!, w.p.issuer), { headers: { cookie: w.cookie } });
+    expect(other.status).toBe(400);
+  });
+
+  it('expires a pending request after ten minutes', async () => {
+    const c = await newClient(w);
+    const res = await start(base(c.clientId, c.redirectUri));
+    w.p.clock.advance(601);
+    const { page } = await consentPageOf(res, w.cookie);
+    expect(page.status).toBe(400);
+  });
+
+  it('lets only the owner authorize an app in test mode', async () => {
+    const owner = await createTestUser(w.p);
+    const c = await createTestClient(w.p, { ownerId: owner.id, status: 'test' });
+    const { page, html, jar } = await consentPageOf(await start(base(c.clientId, c.redirectUri)), w.cookie);
+    expect(page.status).toBe(403);
+    expect(html).toContain('test mode');
+    expect(html).not.toMatch(/value="allow"/);
+    // A forged Allow is answered with access_denied.
+    const { csrf, request } = consentFormFields(html);
+    const forged = await w.p.fetch(new URL('/platform/oauth/consent', w.p.issuer), {
+      method: 'POST',
+      headers: { cookie: jar.header(), 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ _csrf: csrf, request, decision: 'allow' }).toString(),
+      redirect: 'manual',
+    });
+    expect(callback(forged)).toMatchObject({ error: 'access_denied', state: 'st' });
+    const r = await authorizeInBrowser(w.p, await sessionCookie(w.p, owner.id), { clientId: c.clientId, redirectUri: c.redirectUri });
+    expect(r.code).toBeTruthy();
+  });
+
+  it('marks a dynamically registered app as unverified', async () => {
+    const c = await newClient(w, { dynamic: true, ownerId: null });
+    const { html } = await consentPageOf(await start(base(c.clientId, c.redirectUri)), w.cookie);
+    expect(html).toContain('Unverified');
+    const plain = await newClient(w);
+    expect((await consentPageOf(await start(base(plain.clientId, plain.redirectUri)), w.cookie)).html).not.toContain('Unverified');
+  });
+
+  it('sets the browser-binding cookie Secure when the issuer is https', async () => {
+    const p = await createTestProvider({ publicUrl: 'https://auth.example.com' });
+    try {
+      const c = await createTestClient(p);
+      const res = await p.fetch(authorizeUrl(p, { clientId: c.clientId, redirectUri: c.redirectUri }), { redirect: 'manual' });
+      const cookie = res.headers.getSetCookie().join('\n');
+      expect(cookie).toMatch(/instant_oauth_browser=.*HttpOnly/i);
+      expect(cookie).toMatch(/Secure/);
+      expect(cookie).toMatch(/SameSite=Lax/);
+    } finally {
+      await p.close();
+    }
+  });
+});
+
+describe('prompt', () => {
+  it('answers prompt=none with login_required, consent_required, or a code', async () => {
+    const c = await newClient(w);
+    const b = { ...base(c.clientId, c.redirectUri), prompt: 'none' };
+    expect(callback(await start(b, ''))).toMatchObject({ error: 'login_required', state: 'st', iss: w.p.issuer });
+    expect(callback(await start(b))).toMatchObject({ error: 'consent_required', state: 'st' });
+    await authorizeInBrowser(w.p, w.cookie, { clientId: c.clientId, redirectUri: c.redirectUri });
+    const q = callback(await start(b));
+    expect(q.code).toBeTruthy();
+    expect(q).toMatchObject({ state: 'st', iss: w.p.issuer, scope: 'apps-read' });
+    expect(callback(await start({ ...b, scope: 'apps-write' }))).toMatchObject({ error: 'consent_required' });
+  });
+
+  it('asks for a fresh sign-in with prompt=login and accepts a session started after the request', async () => {
+    const c = await newClient(w);
+    const res = await start({ ...base(c.clientId, c.redirectUri), prompt: 'login' });
+    const { html } = await consentPageOf(res, w.cookie);
+    expect(html).toContain('Sign in again');
+    expect(html).not.toMatch(/value="allow"/);
+    w.p.clock.advance(1);
+    const fresh = await sessionCookie(w.p, w.user.id); // what the login page would set after "Sign in again"
+    const again = await consentPageOf(res, fresh);
+    expect(again.html).toMatch(/value="allow"/);
+    expect(again.html).not.toContain('Sign in again');
+  });
+});
