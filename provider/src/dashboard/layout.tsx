@@ -7,11 +7,22 @@ export interface LayoutProps {
   user?: { email: string } | null;
   /** CSRF token for the header's sign-out form. */
   csrf?: string;
+  /** Which entry of the signed-in navigation is this page (marked `aria-current`). */
+  current?: NavKey;
   children?: Child;
 }
 
+export type NavKey = 'home' | 'apps' | 'settings' | 'operator';
+
+/** The signed-in navigation. "Apps" is the Platform API apps page (platform/). */
+export const NAV_LINKS: ReadonlyArray<{ key: NavKey; href: string; label: string }> = [
+  { key: 'home', href: '/dash', label: 'Home' },
+  { key: 'apps', href: '/dash/apps', label: 'Apps' },
+  { key: 'settings', href: '/dash/settings', label: 'Settings' },
+];
+
 /** The page chrome of every provider page: plain HTML, our own stylesheet, no scripts, no third-party assets. */
-export function Layout({ title, user, csrf, children }: LayoutProps) {
+export function Layout({ title, user, csrf, current, children }: LayoutProps) {
   return (
     <html lang="en">
       <head>
@@ -22,8 +33,18 @@ export function Layout({ title, user, csrf, children }: LayoutProps) {
         <link rel="stylesheet" href="/assets/provider.css" />
       </head>
       <body>
+        <a class="skip" href="#main">Skip to content</a>
         <header class="top">
           <a class="brand" href="/dash">Instant</a>
+          {user ? (
+            <nav aria-label="Dashboard" class="sections">
+              {NAV_LINKS.map((l) => (
+                <a href={l.href} aria-current={l.key === current ? 'page' : undefined}>
+                  {l.label}
+                </a>
+              ))}
+            </nav>
+          ) : null}
           {user ? (
             <nav aria-label="Account">
               <span class="who">{user.email}</span>
@@ -84,4 +105,30 @@ table { width:100%; border-collapse:collapse; }
 th, td { text-align:left; padding:.4rem .5rem; border-bottom:1px solid var(--border); vertical-align:top; }
 ul.scopes li { margin:.25rem 0; }
 img.logo { width:48px; height:48px; border-radius:8px; object-fit:cover; }
+.skip { position:absolute; left:-999px; top:0; background:var(--card); padding:.5rem 1rem; z-index:10; }
+.skip:focus { left:.5rem; }
+nav.sections { flex:1; margin-left:1.5rem; }
+nav.sections a { color:var(--fg); text-decoration:none; padding:.25rem .1rem; border-bottom:2px solid transparent; }
+nav.sections a[aria-current=page] { border-bottom-color:var(--accent); font-weight:600; }
+nav.tabs { display:flex; gap:.5rem; flex-wrap:wrap; margin:0 0 1.25rem; border-bottom:1px solid var(--border); }
+nav.tabs a { padding:.45rem .8rem; color:var(--fg); text-decoration:none; border:1px solid transparent; border-bottom:none; border-radius:6px 6px 0 0; margin-bottom:-1px; }
+nav.tabs a[aria-current=page] { background:var(--card); border-color:var(--border); font-weight:600; }
+.success { border-left:4px solid #15803d; padding:.5rem .75rem; background:var(--bg); }
+.once { border:2px dashed var(--accent); border-radius:8px; padding:.75rem 1rem; margin:.75rem 0; }
+.once code { display:block; font-size:1.05rem; margin:.35rem 0; user-select:all; }
+.hint { font-size:.9rem; color:var(--muted); margin:.2rem 0 0; }
+.row { display:flex; gap:.75rem; align-items:flex-end; flex-wrap:wrap; }
+.row > div { flex:1; min-width:12rem; }
+.checkbox { display:flex; gap:.5rem; align-items:center; font-weight:400; }
+.checkbox input { width:auto; }
+ul.plain { list-style:none; padding:0; margin:.25rem 0; }
+ul.plain li { display:flex; justify-content:space-between; gap:.75rem; align-items:center; padding:.3rem 0; border-bottom:1px solid var(--border); }
+.client { border:1px solid var(--border); border-radius:8px; padding:1rem; margin:1rem 0; }
+.client h3 { margin:.1rem 0 .5rem; font-size:1.05rem; }
+.danger-zone { border-color:var(--danger); }
+dl.meta { display:grid; grid-template-columns:max-content 1fr; gap:.25rem 1rem; margin:.5rem 0; }
+dl.meta dt { color:var(--muted); }
+dl.meta dd { margin:0; word-break:break-all; }
+textarea { min-height:5rem; }
+input:focus-visible, textarea:focus-visible, select:focus-visible { outline:3px solid var(--accent); outline-offset:1px; }
 `;

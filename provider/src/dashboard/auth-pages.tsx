@@ -1,0 +1,140 @@
+/** @jsxImportSource hono/jsx */
+import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from '../accounts/passwords.ts';
+import type { User } from '../accounts/users.ts';
+import { Csrf, FlashMessages } from './components.tsx';
+import type { Flash } from './forms.ts';
+import { Layout } from './layout.tsx';
+
+interface AuthPageProps {
+  csrf: string;
+  /** A safe relative path to go to afterwards, carried through the form. */
+  next: string | undefined;
+  flash: Flash;
+  /** Someone is already signed in in this browser. */
+  signedIn: User | null;
+}
+
+const withNext = (path: string, next: string | undefined) => (next ? `${path}?next=${encodeURIComponent(next)}` : path);
+
+function AlreadySignedIn({ user, next }: { user: User; next: string | undefined }) {
+  return (
+    <p class="notice">
+      You are signed in as <strong>{user.email}</strong>. <a href={next ?? '/dash'}>Continue as {user.email}</a>, or sign in with another account below.
+    </p>
+  );
+}
+
+/** `GET /dash/login` */
+export function LoginPage({ csrf, next, flash, signedIn }: AuthPageProps) {
+  return (
+    <Layout title="Sign in">
+      <section class="card" aria-labelledby="login-title">
+        <h1 id="login-title">Sign in to Instant</h1>
+        {signedIn ? <AlreadySignedIn user={signedIn} next={next} /> : null}
+        <FlashMessages flash={flash} />
+        <form method="post" action={withNext('/dash/login', next)}>
+          <Csrf token={csrf} />
+          {next ? <input type="hidden" name="next" value={next} /> : null}
+          <label for="email">Email</label>
+          <input
+            id="email"
+            name="email"
+            type="email"
+            autocomplete="username"
+            required
+            maxlength={254}
+            value={flash.email ?? ''}
+            autofocus
+            aria-describedby={flash.error ? 'form-error' : undefined}
+          />
+          <label for="password">Password</label>
+          <input id="password" name="password" type="password" autocomplete="current-password" required maxlength={MAX_PASSWORD_LENGTH} />
+          <div class="actions">
+            <button type="submit">Sign in</button>
+            <a class="button secondary" href={withNext('/dash/signup', next)}>
+              Create an account
+            </a>
+          </div>
+        </form>
+      </section>
+    </Layout>
+  );
+}
+
+/** `GET /dash/signup` */
+export function SignupPage({ csrf, next, flash, signedIn }: AuthPageProps) {
+  return (
+    <Layout title="Create an account">
+      <section class="card" aria-labelledby="signup-title">
+        <h1 id="signup-title">Create your Instant account</h1>
+        {signedIn ? <AlreadySignedIn user={signedIn} next={next} /> : null}
+        <FlashMessages flash={flash} />
+        <form method="post" action={withNext('/dash/signup', next)}>
+          <Csrf token={csrf} />
+          {next ? <input type="hidden" name="next" value={next} /> : null}
+          <label for="email">Email</label>
+          <input id="email" name="email" type="email" autocomplete="email" required maxlength={254} value={flash.email ?? ''} autofocus />
+          <label for="password">Password</label>
+          <input
+            id="password"
+            name="password"
+            type="password"
+            autocomplete="new-password"
+            required
+            minlength={MIN_PASSWORD_LENGTH}
+            maxlength={MAX_PASSWORD_LENGTH}
+            aria-describedby="password-hint"
+          />
+          <p class="hint" id="password-hint">
+            At least {MIN_PASSWORD_LENGTH} characters. A passphrase of a few unrelated words works well.
+          </p>
+          <div class="actions">
+            <button type="submit">Create account</button>
+            <a class="button secondary" href={withNext('/dash/login', next)}>
+              I already have an account
+            </a>
+          </div>
+        </form>
+      </section>
+    </Layout>
+  );
+}
+
+/** `GET /dash`: the signed-in user's overview. */
+export function HomePage({ user, csrf, counts }: { user: User; csrf: string; counts: { tokens: number; oauthApps: number; authorizedApps: number } }) {
+  return (
+    <Layout title="Dashboard" user={user} csrf={csrf} current="home">
+      <h1>Welcome, {user.email}</h1>
+      <section class="card" aria-labelledby="account-title">
+        <h2 id="account-title">Your account</h2>
+        <dl class="meta">
+          <dt>Email</dt>
+          <dd>{user.email}</dd>
+          <dt>User id</dt>
+          <dd>
+            <code>{user.id}</code>
+          </dd>
+          <dt>Member since</dt>
+          <dd>{user.created_at.toISOString().slice(0, 10)}</dd>
+        </dl>
+      </section>
+      <section class="card" aria-labelledby="links-title">
+        <h2 id="links-title">Manage</h2>
+        <ul>
+          <li>
+            <a href="/dash/apps">Apps</a> — the Instant apps you own (made with the Platform API or the CLI).
+          </li>
+          <li>
+            <a href="/dash/settings/tokens">Personal access tokens</a> — {counts.tokens} active. Use one as a bearer token with the Platform API or Instant's CLI.
+          </li>
+          <li>
+            <a href="/dash/settings/oauth-apps">OAuth apps</a> — {counts.oauthApps} registered. Offer "Sign in with Instant" in your own product.
+          </li>
+          <li>
+            <a href="/dash/settings/authorized-apps">Authorized apps</a> — {counts.authorizedApps} with access to your account.
+          </li>
+        </ul>
+      </section>
+    </Layout>
+  );
+}

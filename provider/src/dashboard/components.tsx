@@ -1,0 +1,79 @@
+/** @jsxImportSource hono/jsx */
+import type { Child } from 'hono/jsx';
+import type { Flash } from './forms.ts';
+
+/** The hidden CSRF field every form carries. */
+export function Csrf({ token }: { token: string }) {
+  return <input type="hidden" name="_csrf" value={token} />;
+}
+
+/** A one-button form that posts to `action` (revoke, delete, rotate). */
+export function PostButton({ action, csrf, label, danger, fields }: { action: string; csrf: string; label: string; danger?: boolean; fields?: Record<string, string> }) {
+  return (
+    <form method="post" action={action} class="inline">
+      <Csrf token={csrf} />
+      {Object.entries(fields ?? {}).map(([k, v]) => (
+        <input type="hidden" name={k} value={v} />
+      ))}
+      <button type="submit" class={danger ? 'danger' : 'secondary'}>
+        {label}
+      </button>
+    </form>
+  );
+}
+
+/** Notice, error, and a secret shown once, from the flash of the previous post. */
+export function FlashMessages({ flash }: { flash: Flash }) {
+  return (
+    <>
+      {flash.error ? (
+        <p class="error" role="alert" id="form-error">
+          {flash.error}
+        </p>
+      ) : null}
+      {flash.notice ? (
+        <p class="success" role="status">
+          {flash.notice}
+        </p>
+      ) : null}
+      {flash.secret ? (
+        <div class="once" role="status">
+          <strong>{flash.secret.label}</strong>
+          <code class="secret">{flash.secret.value}</code>
+          <p class="hint">Copy it now: it is shown only this once and cannot be recovered. Keep it out of source control.</p>
+        </div>
+      ) : null}
+    </>
+  );
+}
+
+export type SettingsTab = 'tokens' | 'oauth-apps' | 'authorized-apps';
+
+const TABS: Array<{ key: SettingsTab; href: string; label: string }> = [
+  { key: 'tokens', href: '/dash/settings/tokens', label: 'Personal access tokens' },
+  { key: 'oauth-apps', href: '/dash/settings/oauth-apps', label: 'OAuth apps' },
+  { key: 'authorized-apps', href: '/dash/settings/authorized-apps', label: 'Authorized apps' },
+];
+
+export function SettingsTabs({ current }: { current: SettingsTab }) {
+  return (
+    <nav class="tabs" aria-label="Settings">
+      {TABS.map((t) => (
+        <a href={t.href} aria-current={t.key === current ? 'page' : undefined}>
+          {t.label}
+        </a>
+      ))}
+    </nav>
+  );
+}
+
+/** A date for people: `2026-01-31 14:05 UTC`, or a dash. */
+export function when(d: Date | null | undefined): string {
+  if (!d) return '—';
+  return d.toISOString().slice(0, 16).replace('T', ' ') + ' UTC';
+}
+
+export function Time({ at, empty = '—' }: { at: Date | null | undefined; empty?: string }): Child {
+  if (!at) return <span class="muted">{empty}</span>;
+  return <time datetime={at.toISOString()}>{when(at)}</time>;
+}

@@ -1,0 +1,76 @@
+import type { Context } from 'hono';
+import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
+import { mediaType } from '../accounts/routes.ts';
+import { cookieOptions, seal, unseal } from '../accounts/sessions.ts';
+import { ACCOUNT_BODY_BYTES } from '../accounts/validation.ts';
+import type { Ctx } from '../context.ts';
+import { ApiError } from '../http/errors.ts';
+
+/**
+ * The fields of an HTML form post (`application/x-www-form-urlencoded`, bounded). A repeated field
+ * keeps its first value; anything that is not a form is a 415.
+ */
+export async function readForm(c: Context, maxBytes = ACCOUNT_BODY_BYTES): Promise<Record<string, string>> {
+  if (mediaType(c) !== 'application/x-www-form-urlencoded') {
+    throw new ApiError(415, 'param-malformed', 'Send this form as application/x-www-form-urlencoded');
+  }
+  if (Number(c.req.header('content-length') ?? '0') > maxBytes) throw ApiError.tooLarge(maxBytes);
+  const buf = await c.req.arrayBuffer();
+  if (buf.byteLength > maxBytes) throw ApiError.tooLarge(maxBytes);
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(buf);
+  } catch {
+    throw ApiError.malformed('The form is not valid UTF-8');
+  }
+  const out: Record<string, string> = {};
+  for (const [k, v] of new URLSearchParams(text)) if (!(k in out)) out[k] = v;
+  return out;
+}
+
+/**
+ * `next` if it is a path on this site, else undefined: it must start with exactly one `/`, contain no
+ * backslash or control character, and resolve to the issuer's own origin (no open redirect).
+ */
+export function safeNext(issuer: string, next: unknown): string | undefined {
+  if (typeof next !== 'string' || next.length === 0 || next.length > 2000) return undefined;
+  if (!next.startsWith('/') || next.startsWith('//') || /[\\\p{Cc}\s]/u.test(next)) return undefined;
+  try {
+    const base = new URL(issuer);
+    const u = new URL(next, base);
+    return u.origin === base.origin ? next : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** One-shot data carried across a 303 (post/redirect/get): a notice, an error, or a secret shown once. */
+export interface Flash extends Record<string, unknown> {
+  notice?: string;
+  error?: string;
+  /** What the user typed, to refill the form after an error (never a password). */
+  email?: string;
+  /** A secret to show once: a new personal access token or client secret. */
+  secret?: { label: string; value: string; for?: string };
+}
+
+const FLASH_COOKIE = 'instant_flash';
+const FLASH_TTL_S = 300;
+
+/** Seals the flash (iron-session: encrypted and authenticated) into a short-lived HttpOnly cookie. */
+export async function setFlash(ctx: Ctx, c: Context, flash: Flash): Promise<void> {
+  setCookie(c, FLASH_COOKIE, await seal(ctx, flash, FLASH_TTL_S), cookieOptions(ctx, FLASH_TTL_S));
+}
+
+/** Reads and clears the flash, so a secret in it is shown exactly once. */
+export async function takeFlash(ctx: Ctx, c: Context): Promise<Flash> {
+  const raw = getCookie(c, FLASH_COOKIE);
+  if (!raw) return {};
+  deleteCookie(c, FLASH_COOKIE, { path: '/', secure: ctx.config.issuer.startsWith('https:') });
+  return (await unseal<Flash>(ctx, raw, FLASH_TTL_S)) ?? {};
+}
+
+/** 303 See Other: the answer to every processed form post (SECURITY.md 8). */
+export function seeOther(c: Context, location: string): Response {
+  return c.redirect(location, 303);
+}
