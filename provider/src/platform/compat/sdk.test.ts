@@ -50,7 +50,7 @@ describe("Instant's @instantdb/platform SDK", () => {
   it('createTemporaryApp with schema and rules', async () => {
     const api = new PlatformApi({ apiURI });
     const perms = { books: { allow: { view: 'true', create: 'false' } } };
-    const { app, expiresMs } = await api.createTemporaryApp({ title: 'Temp books', schema: booksSchema, perms });
+    const { app, expiresMs } = await api.createTemporaryApp({ title: 'Temp books', schema: booksSchema, rules: { code: perms } });
     expect(app.title).toBe('Temp books');
     expect(app.adminToken).toMatch(/^[0-9a-f-]{36}$/);
     expect(expiresMs).toBe(app.createdAt.getTime() + 14 * 86_400_000);
