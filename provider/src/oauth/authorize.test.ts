@@ -97,12 +97,13 @@ describe('authorization request errors go back to the client with state and iss 
   it('refuses PKCE plain, a challenge without S256, and a malformed challenge', async () => {
     const c = await newClient(w);
     const { challenge } = pkcePair();
-    for (const extra of [
+    const cases: Array<Record<string, string>> = [
       { code_challenge: challenge, code_challenge_method: 'plain' },
       { code_challenge: challenge },
       { code_challenge: 'short', code_challenge_method: 'S256' },
       { code_challenge_method: 'S256' },
-    ]) {
+    ];
+    for (const extra of cases) {
       const q = callback(await start({ ...base(c.clientId, c.redirectUri), ...extra }));
       expect(q).toMatchObject({ error: 'invalid_request', state: 'st', iss: w.p.issuer });
     }
