@@ -7,6 +7,8 @@ import { dashboardRoutes } from './dashboard/routes.tsx';
 import { STYLESHEET } from './dashboard/layout.tsx';
 import { errorResponse } from './http/errors.ts';
 import { htmlSecurityHeaders } from './http/security-headers.ts';
+import { createObservability } from './http/metrics.ts';
+import { operatorRoutes } from './operator/routes.tsx';
 import { createLogger, type Logger } from './log.ts';
 import { oauthRoutes } from './oauth/routes.ts';
 import { platformRoutes } from './platform/routes.ts';
@@ -51,10 +53,14 @@ export async function createProvider(config: ProviderConfig, deps: ProviderDeps 
 
   const app = new Hono();
   app.onError((err, c) => errorResponse(c, err, log));
+  const observability = createObservability(ctx);
+  app.use('*', observability.middleware);
   app.use('*', htmlSecurityHeaders);
   app.get('/assets/provider.css', (c) =>
     c.body(STYLESHEET, 200, { 'Content-Type': 'text/css; charset=utf-8', 'Cache-Control': 'public, max-age=3600' }),
   );
+  app.route('/', observability.routes);
+  app.route('/', operatorRoutes(ctx));
   app.route('/', oauthRoutes(ctx));
   app.route('/', accountRoutes(ctx));
   app.route('/', platformRoutes(ctx));

@@ -1,18 +1,27 @@
 import { runServer } from './main.ts';
+import { ADMIN_USAGE, runAdminCommand } from './operator/cli.ts';
 
 const USAGE = `Usage: instant-provider [--seed-demo]
+       instant-provider operator add|remove EMAIL
+       instant-provider audit [--since 1h] [--json] [--user …] [--client …] [--event …]
 
 Runs the "Sign in with Instant" provider. Settings come from the environment
 (PORT, HOST, PUBLIC_URL, DATABASE_URL, SECRET, …; see the README).
 
   --seed-demo   create the demo account and demo OAuth client when missing
   --help        show this help
-`;
+
+Operator commands:
+${ADMIN_USAGE}`;
 
 export async function main(argv: string[]): Promise<void> {
   const args = argv.slice(2);
   if (args.includes('--help') || args.includes('-h')) {
     process.stdout.write(USAGE);
+    return;
+  }
+  if (args[0] === 'operator' || args[0] === 'audit') {
+    process.exitCode = await runAdminCommand(args, { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) });
     return;
   }
   const unknown = args.filter((a) => a !== '--seed-demo');

@@ -2,6 +2,7 @@ import { serve, type ServerType } from '@hono/node-server';
 import type { AddressInfo } from 'node:net';
 import { createProvider, type Provider } from './app.ts';
 import { ConfigError, loadConfig } from './config.ts';
+import { acquireDataDir, DataDirBusyError } from './store/lock.ts';
 
 export interface ServeOptions {
   /** Create the demo account and OAuth client when missing (npm start). */
@@ -20,6 +21,16 @@ export async function runServer(opts: ServeOptions = {}): Promise<void> {
   } catch (err) {
     if (err instanceof ConfigError) fail(err.message);
     throw err;
+  }
+
+  // The embedded store is single-process: hold its data directory (CLI commands check this before opening it).
+  if (config.databaseUrl === undefined) {
+    try {
+      process.on('exit', acquireDataDir(config.dataDir));
+    } catch (err) {
+      if (err instanceof DataDirBusyError) fail(`${err.message}; stop it first, or set DATA_DIR to another directory`);
+      throw err;
+    }
   }
 
   // The app exists as soon as the port is known; its store opens behind it (see deferredStore).

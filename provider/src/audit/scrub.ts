@@ -8,6 +8,8 @@
 const SECRET_KEY = /pass(word|wd)?|pwd|secret|token|code|verifier|cookie|authorization|credential|session|nonce|state/i;
 /** …unless the key names an id, kind or count of such a thing (`token_id`, `token_type_hint`, `codeCount`). */
 const SAFE_KEY = /(^|_|-)(id|ids|kind|type|hint|count|family|family_id)$|(Id|Ids|Kind|Type|Hint|Count)$/;
+/** Keys of values that are secret even as a number. */
+const PASSWORD_KEY = /pass|pwd|secret|pin/i;
 /** Our bearer and client secrets: `pat_`, `prt_`, `per_`, `pcs_` + hex (tokens.ts). */
 const PREFIXED_SECRET = /\b(?:pat|prt|per|pcs)_[A-Za-z0-9]{8,}/g;
 /** Authorization codes, request ids and session ids: 32 random bytes in base64url (tokens.ts). */
@@ -38,7 +40,8 @@ function scrubObject(obj: Record<string, unknown>, path: string, depth: number, 
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(obj).slice(0, MAX_KEYS)) {
     const at = path ? `${path}.${k}` : k;
-    if (SECRET_KEY.test(k) && !SAFE_KEY.test(k)) {
+    const countOrFlag = (typeof v === 'number' || typeof v === 'boolean') && !PASSWORD_KEY.test(k); // tokens_revoked: 2
+    if (SECRET_KEY.test(k) && !SAFE_KEY.test(k) && !countOrFlag) {
       removed.push(at);
       continue;
     }

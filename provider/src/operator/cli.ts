@@ -1,0 +1,141 @@
+import { parseArgs } from 'node:util';
+import { systemClock, systemRandom } from '../clock.ts';
+import { ConfigError, loadConfig, type ProviderConfig } from '../config.ts';
+import type { Ctx } from '../context.ts';
+import { auditRowJson, listEvents, type AuditRow } from '../audit/events.ts';
+import { parseSince } from '../audit/since.ts';
+import { createLogger } from '../log.ts';
+import { openStore, type Store } from '../store/index.ts';
+import { acquireDataDir, DataDirBusyError } from '../store/lock.ts';
+import { setOperatorRole } from './services.ts';
+
+export const ADMIN_USAGE = `  operator add EMAIL      give an account the operator role (stored; OPERATOR_EMAILS also grants it)
+  operator remove EMAIL   withdraw the stored operator role
+  audit [--since 1h] [--json] [--user EMAIL|ID] [--client ID] [--event KIND|GROUP] [--limit N]
+                          print the audit trail, oldest first (--since: 30m, 1h, 7d or an ISO date; default 24h)
+
+  On Postgres these work while servers run. On the embedded store (no DATABASE_URL) stop the server first:
+  the embedded store cannot be opened by two processes.
+`;
+
+export interface CliIo {
+  out: (text: string) => void;
+  err: (text: string) => void;
+  env?: Record<string, string | undefined>;
+  /** Opens the store (tests pass their own). */
+  open?: (config: ProviderConfig) => Promise<Store>;
+}
+
+class UsageError extends Error {}
+
+/** `instant-provider operator …` and `instant-provider audit …`. Returns the exit code. */
+export async function runAdminCommand(args: string[], io: CliIo): Promise<number> {
+  let config: ProviderConfig;
+  try {
+    config = loadConfig(io.env ?? process.env);
+  } catch (err) {
+    if (err instanceof ConfigError) return io.err(`instant-provider: ${err.message}\n`), 1;
+    throw err;
+  }
+  try {
+    const parsed = parse(args);
+    if (config.databaseUrl === 'memory') return io.err('instant-provider: DATABASE_URL=memory keeps nothing between processes; there is nothing to change or read\n'), 1;
+    let release = () => {};
+    if (config.databaseUrl === undefined && !io.open) {
+      try {
+        release = acquireDataDir(config.dataDir);
+      } catch (err) {
+        if (!(err instanceof DataDirBusyError)) throw err;
+        io.err(`instant-provider: the provider server (pid ${err.pid}) has the embedded store in ${err.dataDir} open; stop the server first (the embedded store is single-process), or use Postgres (DATABASE_URL) to run this while it serves\n`);
+        return 1;
+      }
+    }
+    try {
+      const db = await (io.open ?? ((c) => openStore(c.databaseUrl, c.dataDir)))(config);
+      try {
+        const ctx: Ctx = {
+          config: { ...config, issuer: config.publicUrl ?? `http://localhost:${config.port}`, secret: 'unused-by-cli-commands-unused-by-cli' },
+          db,
+          clock: systemClock,
+          random: systemRandom,
+          log: createLogger(config.logLevel === 'silent' ? 'silent' : 'error'),
+        };
+        return parsed.kind === 'operator' ? await operator(ctx, parsed.add, parsed.email, io) : await audit(ctx, parsed, io);
+      } finally {
+        if (!io.open) await db.close();
+      }
+    } finally {
+      release();
+    }
+  } catch (err) {
+    if (err instanceof UsageError) return io.err(`instant-provider: ${err.message}\n\n${ADMIN_USAGE}`), 2;
+    throw err;
+  }
+}
+
+type Parsed =
+  | { kind: 'operator'; add: boolean; email: string }
+  | { kind: 'audit'; since: string; json: boolean; user?: string; client?: string; event?: string; limit: number };
+
+function parse(args: string[]): Parsed {
+  const [command, ...rest] = args;
+  if (command === 'operator') {
+    const [verb, email, ...extra] = rest;
+    if ((verb !== 'add' && verb !== 'remove') || !email || extra.length) throw new UsageError('usage: operator add|remove EMAIL');
+    return { kind: 'operator', add: verb === 'add', email };
+  }
+  if (command === 'audit') {
+    let values;
+    try {
+      ({ values } = parseArgs({
+        args: rest,
+        options: { since: { type: 'string' }, json: { type: 'boolean' }, user: { type: 'string' }, client: { type: 'string' }, event: { type: 'string' }, limit: { type: 'string' } },
+        strict: true,
+        allowPositionals: false,
+      }));
+    } catch (err) {
+      throw new UsageError(err instanceof Error ? err.message : String(err));
+    }
+    const limit = values.limit === undefined ? 1000 : Number(values.limit);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new UsageError('--limit must be a whole number from 1 to 1000');
+    return { kind: 'audit', since: values.since ?? '24h', json: values.json ?? false, user: values.user, client: values.client, event: values.event, limit };
+  }
+  throw new UsageError(`unknown command ${command}`);
+}
+
+async function operator(ctx: Ctx, add: boolean, email: string, io: CliIo): Promise<number> {
+  const user = await setOperatorRole(ctx, email, add, { actor: 'cli' });
+  if (!user) {
+    io.err(`instant-provider: no account has the email ${email}; it must sign up first\n`);
+    return 1;
+  }
+  if (add) io.out(`${user.email} is now an operator\n`);
+  else {
+    io.out(`${user.email} no longer has the stored operator role\n`);
+    if (ctx.config.operatorEmails.includes(user.email)) io.err(`note: ${user.email} is still an operator through OPERATOR_EMAILS; remove it there too\n`);
+  }
+  return 0;
+}
+
+async function audit(ctx: Ctx, q: Extract<Parsed, { kind: 'audit' }>, io: CliIo): Promise<number> {
+  const since = parseSince(q.since, ctx.clock.now());
+  if (!since) throw new UsageError(`--since ${q.since}: use a duration such as 30m, 1h, 7d, or an ISO date`);
+  const rows = (await listEvents(ctx, { since, user: q.user, clientId: q.client, event: q.event, limit: q.limit })).reverse();
+  if (q.json) {
+    io.out(JSON.stringify(rows.map(auditRowJson), null, 2) + '\n');
+    return 0;
+  }
+  if (rows.length === 0) io.out(`no audit events since ${since.toISOString()}\n`);
+  for (const r of rows) io.out(line(r) + '\n');
+  return 0;
+}
+
+function line(r: AuditRow): string {
+  const parts = [r.at.toISOString(), r.event.padEnd(26), r.outcome.padEnd(7)];
+  if (r.actor) parts.push(`actor=${r.actor}`);
+  if (r.user_id) parts.push(`user=${r.user_id}`);
+  if (r.client_id) parts.push(`client=${r.client_id}`);
+  if (r.address) parts.push(`addr=${r.address}`);
+  if (Object.keys(r.details).length) parts.push(JSON.stringify(r.details));
+  return parts.join(' ');
+}

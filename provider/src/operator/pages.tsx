@@ -1,0 +1,337 @@
+/** @jsxImportSource hono/jsx */
+import type { Child } from 'hono/jsx';
+import { Layout } from '../dashboard/layout.tsx';
+import { AUDIT_EVENTS, type AuditRow } from '../audit/events.ts';
+import { ALL_SCOPES, type OAuthAppSummary, type UserDetail, type UserSummary } from './services.ts';
+
+export const BASE = '/dash/operator';
+
+interface Chrome {
+  user: { email: string };
+  csrf: string;
+  notice?: string | undefined;
+}
+
+const fmt = (d: Date | null | undefined) => (d ? d.toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC') : '—');
+
+/** Operator page chrome: the dashboard layout plus the console's navigation. */
+export function OperatorLayout({ title, user, csrf, notice, children }: Chrome & { title: string; children?: Child }) {
+  return (
+    <Layout title={title} user={user} csrf={csrf}>
+      <nav aria-label="Operator console" class="actions">
+        <a href={`${BASE}/apps`}>OAuth apps</a>
+        <a href={`${BASE}/clients`}>Dynamic clients</a>
+        <a href={`${BASE}/users`}>Users</a>
+        <a href={`${BASE}/audit`}>Audit trail</a>
+      </nav>
+      {notice ? (
+        <p class="notice" role="status">
+          {notice}
+        </p>
+      ) : null}
+      {children}
+    </Layout>
+  );
+}
+
+/** A POST button: every form carries the CSRF token and says where to come back to. */
+export function Action({ action, csrf, back, label, danger, fields }: { action: string; csrf: string; back: string; label: string; danger?: boolean; fields?: Record<string, string> }) {
+  return (
+    <form method="post" action={action} class="inline">
+      <input type="hidden" name="_csrf" value={csrf} />
+      <input type="hidden" name="back" value={back} />
+      {Object.entries(fields ?? {}).map(([k, v]) => (
+        <input type="hidden" name={k} value={v} />
+      ))}
+      <button type="submit" class={danger ? 'danger' : 'secondary'}>
+        {label}
+      </button>
+    </form>
+  );
+}
+
+function StatusBadge({ status }: { status: string }) {
+  return <span class={status === 'suspended' ? 'badge warn' : 'badge'}>{status === 'test' ? 'test mode' : status}</span>;
+}
+
+export function AppCard({ app, csrf, back }: { app: OAuthAppSummary; csrf: string; back: string }) {
+  const path = `${BASE}/apps/${app.id}`;
+  return (
+    <section class="card" id={`app-${app.id}`}>
+      <h2>
+        {app.name} <StatusBadge status={app.status} /> {app.dynamic ? <span class="badge warn">unverified (dynamic)</span> : null}
+      </h2>
+      <p class="muted">
+        Owner: {app.owner_email ? <a href={`${BASE}/users/${app.owner_id}`}>{app.owner_email}</a> : 'none (registered dynamically)'} · created {fmt(app.created_at)}
+        {app.home_page ? <> · {app.home_page}</> : null}
+      </p>
+      <p>
+        Grants: {app.active_grants} active of {app.total_grants} · last used {fmt(app.last_used_at)}
+        <br />
+        Requested scopes: {app.requested_scopes.length ? app.requested_scopes.join(' ') : '—'}
+        <br />
+        Allowed scopes: {app.allowed_scopes ? app.allowed_scopes.join(' ') || 'none' : 'any'}
+      </p>
+      <table>
+        <thead>
+          <tr>
+            <th>Client</th>
+            <th>Type</th>
+            <th>Redirect URIs</th>
+          </tr>
+        </thead>
+        <tbody>
+          {app.clients.map((c) => (
+            <tr>
+              <td>
+                {c.name}
+                <br />
+                <code>{c.client_id}</code>
+              </td>
+              <td>{c.is_public ? 'public' : 'confidential'}</td>
+              <td>
+                {c.redirect_uris.map((u) => (
+                  <div>
+                    <code>{u}</code>
+                  </div>
+                ))}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <div class="actions">
+        {app.status !== 'published' ? <Action action={`${path}/status`} csrf={csrf} back={back} label="Publish" fields={{ status: 'published' }} /> : null}
+        {app.status !== 'test' ? <Action action={`${path}/status`} csrf={csrf} back={back} label="Return to test mode" fields={{ status: 'test' }} /> : null}
+        {app.status !== 'suspended' ? <Action action={`${path}/suspend`} csrf={csrf} back={back} label="Suspend (revokes every token)" danger /> : null}
+        <a href={`${BASE}/audit?event=&client=${encodeURIComponent(app.clients[0]?.client_id ?? '')}`}>Audit</a>
+      </div>
+      <details>
+        <summary>Limit scopes</summary>
+        <form method="post" action={`${path}/scopes`}>
+          <input type="hidden" name="_csrf" value={csrf} />
+          <input type="hidden" name="back" value={back} />
+          <label>
+            <input type="checkbox" name="any" value="1" checked={app.allowed_scopes === null} /> Any scope (no limit)
+          </label>
+          {ALL_SCOPES.map((s) => (
+            <label>
+              <input type="checkbox" name="scope" value={s} checked={app.allowed_scopes?.includes(s) ?? false} /> {s}
+            </label>
+          ))}
+          <p class="muted">Tokens already holding a scope outside the limit are revoked.</p>
+          <button type="submit">Save scope limit</button>
+        </form>
+      </details>
+    </section>
+  );
+}
+
+export function AppsPage(props: Chrome & { apps: OAuthAppSummary[]; dynamic: boolean }) {
+  const back = props.dynamic ? `${BASE}/clients` : `${BASE}/apps`;
+  const title = props.dynamic ? 'Dynamically registered clients' : 'OAuth apps';
+  return (
+    <OperatorLayout title={title} {...props}>
+      <h1>{title}</h1>
+      {props.dynamic ? <p class="muted">Registered through RFC 7591 without an account; shown to users as unverified.</p> : <p class="muted">New apps start in test mode: only their owner can authorize them until published.</p>}
+      {props.apps.length === 0 ? <p>None yet.</p> : props.apps.map((app) => <AppCard app={app} csrf={props.csrf} back={back} />)}
+    </OperatorLayout>
+  );
+}
+
+export function UsersPage(props: Chrome & { q: string; users: UserSummary[] }) {
+  return (
+    <OperatorLayout title="Users" {...props}>
+      <h1>Users</h1>
+      <form method="get" action={`${BASE}/users`} role="search">
+        <label for="q">Email or user id</label>
+        <input type="text" id="q" name="q" value={props.q} />
+        <div class="actions">
+          <button type="submit">Find</button>
+        </div>
+      </form>
+      {props.q ? (
+        <table>
+          <thead>
+            <tr>
+              <th>Email</th>
+              <th>Grants</th>
+              <th>Tokens</th>
+              <th>State</th>
+            </tr>
+          </thead>
+          <tbody>
+            {props.users.map((u) => (
+              <tr>
+                <td>
+                  <a href={`${BASE}/users/${u.id}`}>{u.email}</a>
+                </td>
+                <td>{u.active_grants}</td>
+                <td>{u.live_personal_tokens}</td>
+                <td>{u.locked_at ? <span class="badge warn">locked</span> : 'active'}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : null}
+      {props.q && props.users.length === 0 ? <p>No account matches.</p> : null}
+    </OperatorLayout>
+  );
+}
+
+export function UserPage(props: Chrome & { detail: UserDetail }) {
+  const { user, grants, personalTokens, oauthApps } = props.detail;
+  const path = `${BASE}/users/${user.id}`;
+  const csrf = props.csrf;
+  return (
+    <OperatorLayout title={user.email} {...props}>
+      <section class="card">
+        <h1>{user.email}</h1>
+        <p class="muted">
+          id <code>{user.id}</code> · since {fmt(user.created_at)} {user.is_operator ? <span class="badge">operator</span> : null}{' '}
+          {user.locked_at ? <span class="badge warn">locked {fmt(user.locked_at)}</span> : null}
+        </p>
+        <div class="actions">
+          {user.locked_at ? (
+            <Action action={`${path}/unlock`} csrf={csrf} back={path} label="Unlock account" />
+          ) : (
+            <Action action={`${path}/lock`} csrf={csrf} back={path} label="Lock account (ends sessions, revokes every token)" danger />
+          )}
+          <a href={`${BASE}/audit?user=${user.id}`}>Audit trail of this user</a>
+        </div>
+      </section>
+      <section class="card">
+        <h2>OAuth grants</h2>
+        {grants.length === 0 ? <p>None.</p> : null}
+        <table>
+          <tbody>
+            {grants.map((g) => (
+              <tr>
+                <td>
+                  {g.app_name} <StatusBadge status={g.app_status} />
+                  <br />
+                  <span class="muted">{g.scopes.join(' ')}</span>
+                </td>
+                <td>
+                  granted {fmt(g.created_at)}
+                  <br />
+                  last used {fmt(g.last_used_at)} · {g.live_tokens} live tokens
+                </td>
+                <td>{g.revoked_at ? `revoked ${fmt(g.revoked_at)}` : <Action action={`${path}/grants/${g.id}/revoke`} csrf={csrf} back={path} label="Revoke" danger />}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </section>
+      <section class="card">
+        <h2>Personal access tokens</h2>
+        {personalTokens.length === 0 ? <p>None.</p> : null}
+        <table>
+          <tbody>
+            {personalTokens.map((t) => (
+              <tr>
+                <td>{t.name}</td>
+                <td>
+                  created {fmt(t.created_at)} · expires {fmt(t.expires_at)}
+                  <br />
+                  last used {fmt(t.last_used_at)}
+                </td>
+                <td>{t.revoked_at ? `revoked ${fmt(t.revoked_at)}` : <Action action={`${path}/tokens/${t.id}/revoke`} csrf={csrf} back={path} label="Revoke" danger />}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </section>
+      <h2>OAuth apps owned</h2>
+      {oauthApps.length === 0 ? <p>None.</p> : oauthApps.map((app) => <AppCard app={app} csrf={csrf} back={path} />)}
+    </OperatorLayout>
+  );
+}
+
+export interface AuditFilters {
+  user: string;
+  client: string;
+  event: string;
+  since: string;
+}
+
+export function AuditPage(props: Chrome & { rows: AuditRow[]; filters: AuditFilters; error?: string | undefined; nextBefore?: number | undefined }) {
+  const f = props.filters;
+  const groups = [...new Set(AUDIT_EVENTS.map((e) => e.split('.')[0]!))];
+  const more = props.nextBefore ? `${BASE}/audit?${new URLSearchParams({ ...f, before: String(props.nextBefore) }).toString()}` : null;
+  return (
+    <OperatorLayout title="Audit trail" {...props}>
+      <h1>Audit trail</h1>
+      <form method="get" action={`${BASE}/audit`} role="search">
+        <label for="user">User (email or id)</label>
+        <input type="text" id="user" name="user" value={f.user} />
+        <label for="client">Client id</label>
+        <input type="text" id="client" name="client" value={f.client} />
+        <label for="event">Event</label>
+        <select id="event" name="event">
+          <option value="">any</option>
+          {groups.map((g) => (
+            <option value={g} selected={f.event === g}>
+              {g}.*
+            </option>
+          ))}
+          {AUDIT_EVENTS.map((e) => (
+            <option value={e} selected={f.event === e}>
+              {e}
+            </option>
+          ))}
+        </select>
+        <label for="since">Since (e.g. 1h, 7d, or an ISO date)</label>
+        <input type="text" id="since" name="since" value={f.since} />
+        <div class="actions">
+          <button type="submit">Filter</button>
+        </div>
+      </form>
+      {props.error ? <p class="error">{props.error}</p> : null}
+      <table>
+        <thead>
+          <tr>
+            <th>Time</th>
+            <th>Event</th>
+            <th>Actor / user / client</th>
+            <th>Address</th>
+            <th>Details</th>
+          </tr>
+        </thead>
+        <tbody>
+          {props.rows.map((r) => (
+            <tr>
+              <td>{fmt(r.at)}</td>
+              <td>
+                {r.event}
+                {r.outcome === 'failure' ? <span class="badge warn">failure</span> : null}
+              </td>
+              <td>
+                {r.actor ?? '—'}
+                <br />
+                {r.user_id ? <a href={`${BASE}/users/${r.user_id}`}>{r.user_id}</a> : '—'}
+                <br />
+                {r.client_id ? <code>{r.client_id}</code> : '—'}
+              </td>
+              <td>{r.address ?? '—'}</td>
+              <td>
+                <code>{Object.keys(r.details).length ? JSON.stringify(r.details) : ''}</code>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {props.rows.length === 0 ? <p>No events match.</p> : null}
+      {more ? <a href={more}>Older events</a> : null}
+    </OperatorLayout>
+  );
+}
+
+export function OperatorIndex(props: Chrome) {
+  return (
+    <OperatorLayout title="Operator console" {...props}>
+      <h1>Operator console</h1>
+      <p>Review OAuth apps and dynamically registered clients, find and lock users, and read the audit trail.</p>
+    </OperatorLayout>
+  );
+}
