@@ -68,3 +68,17 @@ export function req(method: string, token: string | null, body?: unknown, header
     body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
   };
 }
+
+/** A dashboard session cookie (`Cookie:` header value) for a user. */
+export async function makeSessionCookie(ctx: Ctx, userId: string): Promise<string> {
+  const { seal, SESSION_COOKIE } = await import('../accounts/sessions.ts');
+  const sid = generateToken(ctx.random, 'session');
+  const now = new Date(ctx.clock.now());
+  await ctx.db.query(`insert into sessions (id_hash, user_id, created_at, expires_at) values ($1, $2, $3, $4)`, [
+    hashToken(sid),
+    userId,
+    now,
+    new Date(now.getTime() + ctx.config.sessionTtlS * 1000),
+  ]);
+  return `${SESSION_COOKIE}=${await seal(ctx, { sid }, ctx.config.sessionTtlS)}`;
+}
