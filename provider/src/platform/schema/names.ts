@@ -11,6 +11,7 @@ export function nameProblem(name: unknown, what: 'entity' | 'attribute' | 'link 
   if (typeof name !== 'string' || name === '') return `${what} name must be a non-empty string`;
   if (name.length > SCHEMA_LIMITS.maxNameLength) return `${what} name ${JSON.stringify(name.slice(0, 40))}… is longer than ${SCHEMA_LIMITS.maxNameLength} characters`;
   if (name.startsWith('$')) return `${what} name ${JSON.stringify(name)} is reserved: names starting with $ are system namespaces`;
+  if (name === '__proto__' || name === 'constructor' || name === 'prototype') return `${what} name ${JSON.stringify(name)} is reserved`;
   if (!NAME.test(name)) return `${what} name ${JSON.stringify(name)} may contain only letters, digits, _ and -, and must start with a letter or _`;
   return null;
 }
