@@ -47,3 +47,28 @@ export async function browserLeg(p: TestProvider, authorizationUrl: URL | string
   if (!back) throw new Error(`consent answered ${res.status}: ${await res.text()}`);
   return new URL(back, p.issuer);
 }
+
+/** Signs the user in through a new client with the kit's InstantOAuth and returns its tokens. */
+export async function signedIn(
+  w: { p: TestProvider; user: { id: string }; cookie: string },
+  o: { rotate?: boolean; public?: boolean; scopes?: string[]; redirectUri?: string } = {},
+) {
+  const { InstantOAuth } = await import('../oauth.ts');
+  const redirectUri = o.redirectUri ?? 'http://127.0.0.1:3000/callback';
+  const c = await client(w.p, w.user.id, redirectUri, { rotateRefreshTokens: o.rotate ?? false, public: o.public ?? false });
+  const oauth = new InstantOAuth({ issuer: w.p.issuer, clientId: c.clientId, clientSecret: c.clientSecret, redirectUri, fetch: w.p.fetch });
+  const req = await oauth.authorizationUrl({ scopes: o.scopes ?? ['apps-read', 'apps-write', 'openid', 'email'] });
+  const tokens = await oauth.exchangeCallback(await browserLeg(w.p, req.url, w.cookie), req);
+  return { client: c, oauth, tokens };
+}
+
+/** A personal access token (`per_…`) made through the accounts API with the user's session. */
+export async function personalToken(p: TestProvider, cookie: string): Promise<string> {
+  const res = await p.fetch(new URL('/dash/personal_access_tokens', p.issuer), {
+    method: 'POST',
+    headers: { cookie, 'content-type': 'application/json' },
+    body: JSON.stringify({ name: 'kit test' }),
+  });
+  if (!res.ok) throw new Error(`personal_access_tokens answered ${res.status}: ${await res.text()}`);
+  return ((await res.json()) as { token: string }).token;
+}
