@@ -1,0 +1,46 @@
+// The few parts of oidc-provider 8.x the baseline uses (the package ships no types and @types/oidc-provider is not installed).
+declare module 'oidc-provider' {
+  import type { IncomingMessage, ServerResponse } from 'node:http';
+
+  export interface KoaContextWithOIDC {
+    path: string;
+    req: IncomingMessage;
+    res: ServerResponse;
+    status: number;
+    body: unknown;
+    set(name: string, value: string): void;
+  }
+  export interface Interaction {
+    uid: string;
+    params: Record<string, unknown>;
+    prompt: { name: string; reasons: string[] };
+    session?: { accountId?: string };
+    grantId?: string;
+  }
+  export interface Grant {
+    addOIDCScope(scope: string): void;
+    save(): Promise<string>;
+  }
+  export interface Configuration {
+    clients?: Record<string, unknown>[];
+    scopes?: string[];
+    pkce?: { methods?: string[]; required?: (ctx: unknown, client: unknown) => boolean };
+    issueRefreshToken?: (ctx: unknown, client: unknown, code: unknown) => Promise<boolean> | boolean;
+    rotateRefreshToken?: (ctx: unknown) => Promise<boolean> | boolean;
+    findAccount?: (ctx: unknown, sub: string) => Promise<{ accountId: string; claims: () => Promise<Record<string, unknown>> }>;
+    interactions?: { url: (ctx: unknown, interaction: Interaction) => string };
+    features?: Record<string, { enabled: boolean }>;
+    cookies?: { keys: string[] };
+    jwks?: { keys: unknown[] };
+    ttl?: Record<string, number>;
+  }
+  export default class Provider {
+    constructor(issuer: string, configuration?: Configuration);
+    Grant: { new (init: { accountId: string; clientId: string }): Grant; find(id: string): Promise<Grant | undefined> };
+    use(middleware: (ctx: KoaContextWithOIDC, next: () => Promise<void>) => Promise<void>): void;
+    callback(): (req: IncomingMessage, res: ServerResponse) => void;
+    interactionDetails(req: IncomingMessage, res: ServerResponse): Promise<Interaction>;
+    interactionResult(req: IncomingMessage, res: ServerResponse, result: Record<string, unknown>, opts?: { mergeWithLastSubmission?: boolean }): Promise<string>;
+    on(event: string, listener: (...args: unknown[]) => void): void;
+  }
+}

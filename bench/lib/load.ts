@@ -1,0 +1,175 @@
+// autocannon runs: a warm-up (discarded), then the measured run. Two kinds:
+//   - requestLoad: one request, repeated (static, or built per request by `next()`); rate = answers per second;
+//   - flowLoad: a multi-step Flow (provider/src/reliability/flow.ts) per connection; rate = complete flows per second,
+//     latency = one whole flow.
+import autocannon from 'autocannon';
+import type { Flow, HttpRequest, HttpResponse } from '../../provider/src/reliability/flow.ts';
+
+export interface LoadOptions {
+  url: string;
+  connections: number;
+  durationS: number;
+  warmupS: number;
+  /** Stop after this many requests (flows: steps) instead of after durationS (pre-minted inputs). */
+  amount?: number;
+  warmupAmount?: number;
+}
+
+export interface LoadResult {
+  /** Successful answers (or complete flows) per second. */
+  rps: number;
+  p50_ms: number;
+  p99_ms: number;
+  /** Connection errors, timeouts, unexpected statuses and failed flow checks. */
+  errors: number;
+  /** Successful answers (or flows) counted. */
+  ok: number;
+  durationS: number;
+  /** Up to 5 distinct error descriptions. */
+  samples: string[];
+}
+
+interface Recorder {
+  ok: number;
+  errors: number;
+  latencies: number[];
+  samples: Set<string>;
+}
+
+const newRecorder = (): Recorder => ({ ok: 0, errors: 0, latencies: [], samples: new Set() });
+const note = (r: Recorder, msg: string) => {
+  r.errors++;
+  if (r.samples.size < 5) r.samples.add(msg.slice(0, 300));
+};
+
+function percentile(sorted: number[], p: number): number {
+  if (!sorted.length) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+}
+
+function summarise(r: Recorder, durationS: number, autocannonErrors: number): LoadResult {
+  const sorted = r.latencies.sort((a, b) => a - b);
+  return {
+    rps: r.ok / durationS,
+    p50_ms: round(percentile(sorted, 50)),
+    p99_ms: round(percentile(sorted, 99)),
+    errors: r.errors + autocannonErrors,
+    ok: r.ok,
+    durationS,
+    samples: [...r.samples],
+  };
+}
+
+const round = (n: number) => Math.round(n * 100) / 100;
+
+type AutocannonRequest = {
+  method?: string;
+  path?: string;
+  headers?: Record<string, string>;
+  body?: string;
+  setupRequest?: (req: Record<string, unknown>, context: Record<string, unknown>) => Record<string, unknown> | null | undefined;
+  onResponse?: (status: number, body: string, context: Record<string, unknown>, headers: Record<string, string | string[]>) => void;
+};
+
+async function cannon(opts: LoadOptions, requests: AutocannonRequest[], measured: boolean, onResponseTime?: (ms: number, status: number) => void) {
+  const durationS = measured ? opts.durationS : opts.warmupS;
+  const amount = measured ? opts.amount : opts.warmupAmount;
+  if (!amount && durationS <= 0) return { errors: 0, timeouts: 0, elapsedS: 0 };
+  const t0 = performance.now();
+  const instance = autocannon({
+    url: opts.url,
+    connections: opts.connections,
+    ...(amount ? { amount } : { duration: durationS }),
+    requests,
+    timeout: 10,
+  });
+  if (onResponseTime) instance.on('response', (_client: unknown, status: number, _bytes: number, ms: number) => onResponseTime(ms, status));
+  const result = await instance;
+  const elapsedS = (performance.now() - t0) / 1000;
+  return { errors: result.errors, timeouts: result.timeouts, elapsedS: amount ? elapsedS : result.duration };
+}
+
+/**
+ * One request repeated at `connections` concurrency. `request` is static, or a function called per request
+ * (e.g. to take the next pre-minted code). `expect` lists the statuses counted as success.
+ */
+export async function requestLoad(
+  opts: LoadOptions,
+  request: HttpRequest | HttpRequest[] | (() => HttpRequest | undefined),
+  expect: number[] = [200],
+): Promise<LoadResult> {
+  const statics = Array.isArray(request) ? request : typeof request === 'function' ? undefined : [request];
+  const requests: AutocannonRequest[] = statics
+    ? statics.map((r) => ({ method: r.method, path: r.path, headers: r.headers, body: r.body }))
+    : [
+        {
+          setupRequest: (req) => {
+            const r = (request as () => HttpRequest | undefined)();
+            return r ? { ...req, ...r } : null;
+          },
+        },
+      ];
+  let rec = newRecorder();
+  const onTime = (ms: number, status: number) => {
+    if (expect.includes(status)) {
+      rec.ok++;
+      rec.latencies.push(ms);
+    } else note(rec, `HTTP ${status}`);
+  };
+  await cannon(opts, requests, false, onTime);
+  rec = newRecorder();
+  const run = await cannon(opts, requests, true, onTime);
+  return summarise(rec, run.elapsedS, run.errors);
+}
+
+/**
+ * Complete flows per second: every connection runs the flow's steps in order, over and over.
+ * `onComplete` sees the final state of every successful flow (e.g. to collect minted codes).
+ */
+export async function flowLoad<S>(opts: LoadOptions, flow: Flow<S>, onComplete?: (state: S) => void): Promise<LoadResult> {
+  let rec = newRecorder();
+  type FlowCtx = { state?: S; t0?: number; failed?: boolean };
+  const steps: AutocannonRequest[] = flow.steps.map((step, i) => ({
+    setupRequest: (req, context) => {
+      const c = context as FlowCtx;
+      if (i === 0) {
+        c.state = flow.init();
+        c.t0 = performance.now();
+        c.failed = false;
+      }
+      if (c.failed || !c.state) return null; // back to step 0
+      return { ...req, ...step.request(c.state) };
+    },
+    onResponse: (status, body, context, headers) => {
+      const c = context as FlowCtx;
+      if (c.failed || !c.state) return;
+      const res: HttpResponse = { status, body, headers: lowerCase(headers) };
+      try {
+        step.response(c.state, res);
+      } catch (err) {
+        c.failed = true;
+        note(rec, err instanceof Error ? err.message : String(err));
+        return;
+      }
+      if (i === flow.steps.length - 1) {
+        onComplete?.(c.state);
+        rec.ok++;
+        rec.latencies.push(performance.now() - c.t0!);
+      }
+    },
+  }));
+  await cannon(opts, steps, false);
+  rec = newRecorder();
+  const run = await cannon(opts, steps, true);
+  return summarise(rec, run.elapsedS, run.errors);
+}
+
+function lowerCase(h: Record<string, string | string[]>): HttpResponse['headers'] {
+  const out: HttpResponse['headers'] = {};
+  for (const [k, v] of Object.entries(h)) {
+    const key = k.toLowerCase();
+    const prev = out[key];
+    out[key] = prev === undefined ? v : ([] as string[]).concat(prev, v);
+  }
+  return out;
+}
