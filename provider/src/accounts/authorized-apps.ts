@@ -1,14 +1,12 @@
 import type { Ctx } from '../context.ts';
-import { nowDate } from '../context.ts';
 import { ApiError } from '../http/errors.ts';
-import type { Db } from '../store/index.ts';
+import { listGrantsOfUser, revokeGrantsOfApp } from '../oauth/grants.ts';
+import { isUuid } from '../tokens.ts';
 
 /**
- * The OAuth apps a user has granted, and ending them (SECURITY.md 13).
- *
- * This is the ONE place outside oauth/ that writes grant and token revocations. When
- * oauth/grants.ts (`revokeGrant`, `revokeTokensOfClient`, `listGrantsOfUser`) lands, these
- * functions should delegate to it instead of keeping their own SQL.
+ * The OAuth apps a user has granted, and ending them (SECURITY.md 13). The grant and token SQL lives
+ * in oauth/grants.ts (`listGrantsOfUser`, `revokeGrantsOfApp`, `revokeGrant`, `revokeTokensOfClient`);
+ * this module only shapes it for the dashboard and checks ownership.
  */
 
 export interface AuthorizedApp {
@@ -35,49 +33,33 @@ export function authorizedAppJson(a: AuthorizedApp) {
   };
 }
 
-/** Live grants of a user, one entry per OAuth app (scopes merged, earliest grant, latest use). */
+/** Live grants of a user, one entry per OAuth app (scopes merged, earliest grant, latest use), newest first. */
 export async function listAuthorizedApps(ctx: Ctx, userId: string): Promise<AuthorizedApp[]> {
-  const rows = await ctx.db.query<AuthorizedApp>(
-    `select a.id as oauth_app_id, a.name, a.home_page, a.logo, a.dynamic,
-            array(select distinct s from grants g2, unnest(g2.scopes) s
-                   where g2.user_id = $1 and g2.oauth_app_id = a.id and g2.revoked_at is null order by s) as scopes,
-            min(g.created_at) as granted_at, max(g.last_used_at) as last_used_at
-       from grants g join oauth_apps a on a.id = g.oauth_app_id
-      where g.user_id = $1 and g.revoked_at is null
-      group by a.id, a.name, a.home_page, a.logo, a.dynamic
-      order by min(g.created_at) desc, a.id`,
-    [userId],
-  );
-  return rows;
+  const grants = await listGrantsOfUser(ctx, userId);
+  if (grants.length === 0) return [];
+  const extra = await ctx.db.query<{ id: string; logo: string | null; dynamic: boolean }>(`select id, logo, dynamic from oauth_apps where id = any($1::uuid[])`, [
+    grants.map((g) => g.oauth_app_id),
+  ]);
+  const byId = new Map(extra.map((e) => [e.id, e]));
+  return grants
+    .map((g) => ({
+      oauth_app_id: g.oauth_app_id,
+      name: g.name,
+      home_page: g.home_page,
+      logo: byId.get(g.oauth_app_id)?.logo ?? null,
+      dynamic: byId.get(g.oauth_app_id)?.dynamic ?? false,
+      scopes: [...g.scopes].sort(),
+      granted_at: g.created_at,
+      last_used_at: g.last_used_at,
+    }))
+    .reverse();
 }
 
 /**
- * Revokes every grant the user gave one OAuth app, and with them every access and refresh token
- * issued under those grants, in one transaction: the next request with any of them fails.
+ * Revokes every grant the user gave one OAuth app, and with them every code, access and refresh token
+ * issued under those grants: the next request with any of them fails. Unknown → 404.
  */
 export async function revokeAuthorizedApp(ctx: Ctx, userId: string, oauthAppId: string): Promise<void> {
-  const now = nowDate(ctx);
-  const revoked = await ctx.db.tx(async (db) => {
-    const grants = await db.query<{ id: string }>(
-      `update grants set revoked_at = $3 where user_id = $1 and oauth_app_id::text = $2 and revoked_at is null returning id`,
-      [userId, oauthAppId, now],
-    );
-    for (const g of grants) await revokeTokensOfGrant(db, g.id, now);
-    return grants.length;
-  });
+  const revoked = isUuid(oauthAppId) ? await revokeGrantsOfApp(ctx, userId, oauthAppId) : 0;
   if (revoked === 0) throw ApiError.notFound('authorized-app', 'You have not authorized that app');
-}
-
-/** Ends every token of one grant (the grant row itself is the caller's business). */
-async function revokeTokensOfGrant(db: Db, grantId: string, now: Date): Promise<void> {
-  await db.query(`update access_tokens set revoked_at = $2 where grant_id = $1 and revoked_at is null`, [grantId, now]);
-  await db.query(`update refresh_tokens set revoked_at = $2 where grant_id = $1 and revoked_at is null`, [grantId, now]);
-  await db.query(`update authorization_codes set used_at = coalesce(used_at, $2) where grant_id = $1`, [grantId, now]);
-}
-
-/** Ends every access and refresh token, and every unused code, of one client (before it is deleted). */
-export async function revokeTokensOfClient(db: Db, clientId: string, now: Date): Promise<void> {
-  await db.query(`update access_tokens set revoked_at = $2 where client_id = $1 and revoked_at is null`, [clientId, now]);
-  await db.query(`update refresh_tokens set revoked_at = $2 where client_id = $1 and revoked_at is null`, [clientId, now]);
-  await db.query(`update authorization_codes set used_at = coalesce(used_at, $2) where client_id = $1`, [clientId, now]);
 }

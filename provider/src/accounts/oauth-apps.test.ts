@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createTestProvider, type TestProvider } from '../testing/index.ts';
 import { hashToken } from '../tokens.ts';
 import { redirectUriProblem } from './redirect-uris.ts';
-import { Browser, bearer, issueTokens, refreshTokenLive } from './test-support.ts';
+import { Browser, bearer, clientAuthenticates, issueTokens, refreshTokenLive } from './test-support.ts';
 
 let p: TestProvider;
 let b: Browser;
@@ -167,6 +167,9 @@ describe('OAuth clients', () => {
     // Both authenticate during the rotation: both hashes are live.
     expect((await liveSecretHashes(client.client_id)).sort()).toEqual([hashToken(first!), hashToken(rotated.client_secret)].sort());
     expect(rotated.client.secrets).toHaveLength(2);
+    expect(await clientAuthenticates(p, client.client_id, first!)).toBe(true);
+    expect(await clientAuthenticates(p, client.client_id, rotated.client_secret)).toBe(true);
+    expect(await clientAuthenticates(p, client.client_id, 'pcs_' + 'f'.repeat(64))).toBe(false);
     // A third is refused while two are live.
     const third = await b.json('POST', base);
     expect(third.status).toBe(400);
@@ -174,6 +177,8 @@ describe('OAuth clients', () => {
     const after = await b.request(`${base}/${oldId}`, { method: 'DELETE' });
     expect(after.status).toBe(200);
     expect(await liveSecretHashes(client.client_id)).toEqual([hashToken(rotated.client_secret)]);
+    expect(await clientAuthenticates(p, client.client_id, first!)).toBe(false);
+    expect(await clientAuthenticates(p, client.client_id, rotated.client_secret)).toBe(true);
     // The last live secret cannot be revoked.
     expect((await b.request(`${base}/${rotated.secret_id}`, { method: 'DELETE' })).status).toBe(400);
   });

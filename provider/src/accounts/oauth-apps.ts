@@ -3,7 +3,7 @@ import { nowDate } from '../context.ts';
 import { ApiError } from '../http/errors.ts';
 import type { Db } from '../store/index.ts';
 import { generateToken, hashToken } from '../tokens.ts';
-import { revokeTokensOfClient } from './authorized-apps.ts';
+import { revokeGrant, revokeTokensOfClient } from '../oauth/grants.ts';
 import { redirectUriProblem } from './redirect-uris.ts';
 import { LIMITS } from './validation.ts';
 
@@ -117,16 +117,14 @@ export async function updateOAuthApp(
   return getOAuthApp(ctx, ownerId, app.id);
 }
 
-/** Deletes an app with its clients and grants; every token of it ends first (SECURITY.md 13). */
+/** Deletes an app with its clients and grants; every token of it ends first (SECURITY.md 13, via oauth/grants.ts). */
 export async function deleteOAuthApp(ctx: Ctx, ownerId: string, appId: string): Promise<void> {
-  const now = nowDate(ctx);
-  await ctx.db.tx(async (db) => {
-    const app = await ownedApp(db, ownerId, appId, true);
-    const clients = await db.query<{ client_id: string }>(`select client_id from oauth_clients where oauth_app_id = $1`, [app.id]);
-    for (const c of clients) await revokeTokensOfClient(db, c.client_id, now);
-    await db.query(`update grants set revoked_at = $2 where oauth_app_id = $1 and revoked_at is null`, [app.id, now]);
-    await db.query(`delete from oauth_apps where id = $1`, [app.id]);
-  });
+  const app = await ownedApp(ctx.db, ownerId, appId);
+  const clients = await ctx.db.query<{ client_id: string }>(`select client_id from oauth_clients where oauth_app_id = $1`, [app.id]);
+  for (const c of clients) await revokeTokensOfClient(ctx, c.client_id);
+  const grants = await ctx.db.query<{ id: string }>(`select id from grants where oauth_app_id = $1 and revoked_at is null`, [app.id]);
+  for (const g of grants) await revokeGrant(ctx, g.id);
+  await ctx.db.query(`delete from oauth_apps where id = $1`, [app.id]);
 }
 
 /**
@@ -215,13 +213,11 @@ export async function revokeClientSecret(ctx: Ctx, ownerId: string, appId: strin
   return getClient(ctx, ownerId, appId, clientId);
 }
 
-/** Deletes a client; every token it holds ends at once (SECURITY.md 13). */
+/** Deletes a client; every token it holds ends at once (SECURITY.md 13, via oauth/grants.ts). */
 export async function deleteClient(ctx: Ctx, ownerId: string, appId: string, clientId: string): Promise<void> {
-  await ctx.db.tx(async (db) => {
-    await lockedClient(db, ownerId, appId, clientId);
-    await revokeTokensOfClient(db, clientId, nowDate(ctx));
-    await db.query(`delete from oauth_clients where client_id = $1`, [clientId]);
-  });
+  const client = await getClient(ctx, ownerId, appId, clientId);
+  await revokeTokensOfClient(ctx, client.client_id);
+  await ctx.db.query(`delete from oauth_clients where client_id = $1 and oauth_app_id = $2`, [client.client_id, client.oauth_app_id]);
 }
 
 function checkRedirectUris(uris: string[], isPublic: boolean): string[] {

@@ -1,3 +1,4 @@
+import { redirectUriProblem as authorizeTimeProblem } from '../oauth/redirect-uris.ts';
 import { LIMITS } from './validation.ts';
 
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', '[::1]', 'localhost']);
@@ -13,8 +14,15 @@ const FORBIDDEN_SCHEMES = new Set(['javascript:', 'data:', 'vbscript:', 'file:',
  * - `https`, or `http` only for loopback (127.0.0.1, [::1]) and `localhost` (SECURITY.md 1, RFC 8252 §7.3);
  * - a public (native) client may also use a private-use scheme in reverse-domain form,
  *   like `com.example.app:/callback` (RFC 8252 §7.1).
+ *
+ * These rules are at least as strict as the authorization endpoint's (oauth/redirect-uris.ts), which
+ * is also consulted, so every URI registered here can match there.
  */
 export function redirectUriProblem(uri: string, isPublic: boolean): string | null {
+  return registrationProblem(uri, isPublic) ?? authorizeTimeProblem(uri);
+}
+
+function registrationProblem(uri: string, isPublic: boolean): string | null {
   if (uri.length === 0) return 'Enter a redirect URI';
   if (uri.length > LIMITS.url) return `A redirect URI is at most ${LIMITS.url} characters`;
   if (/[\s\p{Cc}]/u.test(uri)) return 'A redirect URI cannot contain spaces or control characters';

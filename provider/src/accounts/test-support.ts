@@ -101,3 +101,19 @@ export async function refreshTokenLive(p: TestProvider, refresh: string): Promis
   const row = await p.ctx.db.one(`select 1 from refresh_tokens where token_hash = $1 and revoked_at is null`, [hashToken(refresh)]);
   return row !== undefined;
 }
+
+/**
+ * True when the token endpoint accepts these client credentials: with a bogus refresh token an
+ * authenticated client gets `invalid_grant`, a bad secret `invalid_client`.
+ */
+export async function clientAuthenticates(p: TestProvider, clientId: string, secret: string): Promise<boolean> {
+  const res = await p.app.request('/platform/oauth/token', {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-test-client-address': '10.250.0.1' },
+    body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: 'prt_' + '0'.repeat(64), client_id: clientId, client_secret: secret }).toString(),
+  });
+  const body = (await res.json()) as { error?: string };
+  if (body.error === 'invalid_grant') return true;
+  if (body.error === 'invalid_client') return false;
+  throw new Error(`unexpected token endpoint answer ${res.status} ${JSON.stringify(body)}`);
+}

@@ -52,7 +52,8 @@ describe('login and sign-up pages', () => {
     await new Browser(p).signUp('victim@example.com', PASSWORD);
     const b = new Browser(p);
     await b.page('/dash/login'); // has the CSRF cookie, but posts a bad token
-    for (const fields of [{}, { _csrf: 'forged' }, { _csrf: '' }]) {
+    const variants: Array<Record<string, string>> = [{}, { _csrf: 'forged' }, { _csrf: '' }];
+    for (const fields of variants) {
       const res = await b.form('/dash/login', { ...fields, email: 'victim@example.com', password: PASSWORD });
       expect(res.status).toBe(403);
       expect(res.headers.get('content-type')).toMatch(/^text\/html/);
