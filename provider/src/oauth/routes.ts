@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import { cors } from 'hono/cors';
 import type { Ctx } from '../context.ts';
+import { OAuthError } from '../http/errors.ts';
 import { noStore } from '../http/security-headers.ts';
 import { startEndpoint } from './authorize.ts';
 import { consentDecision, consentPage } from './decision.ts';
@@ -43,5 +44,22 @@ export function oauthRoutes(ctx: Ctx): Hono {
   app.get('/platform/oauth/userinfo', (c) => userinfoEndpoint(ctx, c));
   app.post('/platform/oauth/userinfo', (c) => userinfoEndpoint(ctx, c));
   app.post('/platform/oauth/register', (c) => registerEndpoint(ctx, c));
+
+  // Any other method gets an OAuth-shaped 405 rather than the Platform API's 404 (RFC 9110 §15.5.6).
+  const allowed: Record<string, string> = {
+    '/platform/oauth/start': 'GET',
+    '/platform/oauth/consent': 'GET, POST',
+    '/platform/oauth/token': 'POST',
+    '/platform/oauth/revoke': 'POST',
+    '/platform/oauth/introspect': 'POST',
+    '/platform/oauth/token-info': 'GET',
+    '/platform/oauth/userinfo': 'GET, POST',
+    '/platform/oauth/register': 'POST',
+  };
+  for (const [path, methods] of Object.entries(allowed)) {
+    app.all(path, () => {
+      throw new OAuthError('invalid_request', `use ${methods}`, 405, { Allow: methods });
+    });
+  }
   return app;
 }

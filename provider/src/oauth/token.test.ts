@@ -59,6 +59,15 @@ describe('authorization codes (SECURITY.md 4)', () => {
     expect(await json(res)).toMatchObject({ error: 'invalid_grant', error_description: expect.stringContaining('expired') });
   });
 
+  it('revokes on a replay even when the replay names another redirect URI', async () => {
+    const c = await newClient(w);
+    const { res, code } = await codeExchange(w, c);
+    const first = await json(res);
+    const replay = await postToken(w, c, { grant_type: 'authorization_code', code, redirect_uri: 'http://127.0.0.1:3000/elsewhere' });
+    expect(await json(replay)).toMatchObject({ error: 'invalid_grant' });
+    expect(await bearerStatus(w, first.access_token!)).toBe(401);
+  });
+
   it('binds a code to its redirect URI', async () => {
     const c = await newClient(w, { redirectUris: ['http://127.0.0.1:3000/callback', 'http://127.0.0.1:3000/other'] });
     const code = await codeFor(c);
@@ -93,6 +102,20 @@ describe('authorization codes (SECURITY.md 4)', () => {
     for (const secret of [code, body.access_token!, body.refresh_token!]) expect(dump).not.toContain(secret);
     expect(await w.p.ctx.db.one('select 1 from access_tokens where token_hash = $1', [hashToken(body.access_token!)])).toBeTruthy();
     expect(await w.p.ctx.db.one('select 1 from authorization_codes where code_hash = $1', [createHash('sha256').update(code).digest('hex')])).toBeTruthy();
+  });
+});
+
+describe('rate limits', () => {
+  it('slows down a client address that floods the token endpoint', async () => {
+    const p = w.p;
+    const send = () => p.fetch(new URL('/platform/oauth/token', p.issuer), { method: 'POST', headers: { 'x-test-client-address': '10.7.7.7' } });
+    for (let i = 0; i < 600; i += 50) await Promise.all(Array.from({ length: 50 }, send));
+    const res = await send();
+    expect(res.status).toBe(429);
+    expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(await json(res)).toMatchObject({ error: 'slow_down' });
+    const other = await p.fetch(new URL('/platform/oauth/token', p.issuer), { method: 'POST', headers: { 'x-test-client-address': '10.7.7.8' } });
+    expect(other.status).toBe(401);
   });
 });
 
@@ -171,6 +194,15 @@ describe('token endpoint responses (SECURITY.md 10)', () => {
     expect(bad.headers.get('cache-control')).toBe('no-store');
     expect(await json(bad)).toMatchObject({ error: 'unsupported_grant_type' });
     expect(await json(await postToken(w, c, {}))).toMatchObject({ error: 'invalid_request' });
+  });
+
+  it('answers a wrong method on an OAuth endpoint with an OAuth-shaped 405', async () => {
+    for (const [method, path] of [['GET', '/platform/oauth/token'], ['PUT', '/platform/oauth/revoke'], ['DELETE', '/platform/oauth/start'], ['GET', '/platform/oauth/register']]) {
+      const res = await w.p.fetch(new URL(path!, w.p.issuer), { method });
+      expect(res.status, `${method} ${path}`).toBe(405);
+      expect(res.headers.get('allow')).toBeTruthy();
+      expect(await json(res)).toMatchObject({ error: 'invalid_request' });
+    }
   });
 
   it('answers malformed input with an OAuth error, never a 500', async () => {

@@ -72,6 +72,8 @@ async function authorizationCodeGrant(ctx: Ctx, client: Client, params: Record<s
   // RFC 7636 §4.6 and RFC 9700 §4.8.2; a failed PKCE check neither consumes the code nor revokes its tokens.
   const pkce = pkceProblem(row.code_challenge, verifier);
   if (pkce) throw invalidGrant(pkce);
+  // RFC 6749 §4.1.2 / RFC 9700 §4.5: a replayed code (by its own, authenticated client) revokes every token issued from it.
+  if (row.used_at !== null) return replayed(ctx, codeHash);
   // RFC 6749 §4.1.3: redirect_uri must be identical to the one of the authorization request.
   if (row.redirect_uri !== redirectUri) throw invalidGrant('redirect_uri does not match the authorization request');
   if (row.scopes.includes('openid')) await signingKey(ctx);
@@ -99,17 +101,18 @@ async function authorizationCodeGrant(ctx: Ctx, client: Client, params: Record<s
   });
   if (outcome === 'revoked') throw invalidGrant('the authorization was revoked');
   if (outcome) return outcome;
-  if (row.used_at === null && row.expires_at <= now) throw invalidGrant('the authorization code has expired');
-  // RFC 6749 §4.1.2 / RFC 9700 §4.5: a replayed code revokes every token issued from it.
-  await revokeTokensOfCode(ctx, codeHash);
-  throw invalidGrant('the authorization code was already used');
+  // Unused when read and past its expiry: nobody can have exchanged it since.
+  if (row.expires_at <= now) throw invalidGrant('the authorization code has expired');
+  // Lost the race to a concurrent exchange of the same code: that is a replay too.
+  return replayed(ctx, codeHash);
 }
 
-async function revokeTokensOfCode(ctx: Ctx, codeHash: string): Promise<void> {
+async function replayed(ctx: Ctx, codeHash: string): Promise<never> {
   const now = nowDate(ctx);
   await ctx.db.tx(async (db) => {
     await db.query(`update access_tokens set revoked_at = $2 where code_hash = $1 and revoked_at is null`, [codeHash, now]);
     await db.query(`update refresh_tokens set revoked_at = $2 where code_hash = $1 and revoked_at is null`, [codeHash, now]);
   });
   ctx.log.info('authorization code replayed; its tokens were revoked', {});
+  throw invalidGrant('the authorization code was already used');
 }
