@@ -202,7 +202,7 @@ describe('apps (API.md §3)', () => {
 
   it('refuses malformed JSON and wrong types with 400, never 500', async () => {
     const { per, appId } = await setup();
-    const bodies: unknown[] = ['{', '[]', '"x"', '42', 'null', { title: 5 }, { title: '   ' }, { title: 'x'.repeat(201) }, { title: ['a'] }, { title: null }, {}];
+    const bodies: unknown[] = ['{', '[]', '"x"', '42', 'null', { title: 5 }, { title: '   ' }, { title: 'x'.repeat(201) }, { title: 'nul\u0000byte' }, { title: 'tab\tin title' }, { title: ['a'] }, { title: null }, {}];
     for (const b of bodies) {
       for (const [path, method] of [
         ['/superadmin/apps', 'POST'],

@@ -47,6 +47,8 @@ export function parseTitle(v: unknown): string {
   if (typeof v !== 'string') throw ApiError.validation('title must be a string', [{ path: ['title'], message: 'must be a string' }]);
   const title = v.trim();
   if (!title) throw ApiError.validation('title must not be blank', [{ path: ['title'], message: 'must not be blank' }]);
+  // eslint-disable-next-line no-control-regex -- control characters (NUL above all: Postgres text cannot hold it) are refused
+  if (/[\u0000-\u001f\u007f]/.test(title)) throw ApiError.validation('title must not contain control characters', [{ path: ['title'], message: 'contains control characters' }]);
   if (title.length > MAX_TITLE_LENGTH) throw ApiError.validation(`title must be at most ${MAX_TITLE_LENGTH} characters`, [{ path: ['title'], message: 'too long' }]);
   return title;
 }

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createTestProvider, type TestProvider } from '../testing/index.ts';
 import { makePersonalToken, makeSessionCookie, makeUser, req } from './testing.ts';
@@ -58,5 +59,44 @@ describe('Platform API over HTTP: CORS, sessions, limits', () => {
     }
     expect(await p.ctx.db.query('select * from attrs')).toEqual([]);
     expect(({} as Record<string, unknown>).id).toBeUndefined();
+  });
+
+  it('never answers 5xx to random bodies on any endpoint, and always with the error shape', async () => {
+    const u = await makeUser(p.ctx);
+    const per = await makePersonalToken(p.ctx, u.id);
+    const created = (await (await p.app.request('/superadmin/apps', req('POST', per, { title: 'Fuzz' }))).json()) as { app: { id: string; 'admin-token': string } };
+    const id = created.app.id;
+    const targets: Array<[string, string]> = [
+      ['POST', '/superadmin/apps'],
+      ['POST', `/superadmin/apps/${id}`],
+      ['POST', `/superadmin/apps/${id}/perms`],
+      ['POST', `/superadmin/apps/${id}/schema/push/plan`],
+      ['POST', `/superadmin/apps/${id}/schema/push/apply`],
+      ['POST', '/dash/apps'],
+      ['POST', '/dash/apps/ephemeral'],
+      ['POST', `/dash/apps/${id}/schema/steps/apply`],
+      ['POST', `/dash/apps/${id}/rules`],
+      ['POST', `/dash/apps/ephemeral/${id}/claim`],
+    ];
+    const bodyArb = fc.oneof(
+      fc.string(),
+      fc.json(),
+      fc.record({ title: fc.anything(), schema: fc.anything(), perms: fc.anything(), code: fc.anything(), steps: fc.anything(), id: fc.anything(), token: fc.anything(), app_id: fc.anything() }, { requiredKeys: [] }),
+      fc.record({ schema: fc.record({ entities: fc.dictionary(fc.string(), fc.anything()), links: fc.dictionary(fc.string(), fc.anything()) }) }),
+      fc.record({ steps: fc.array(fc.tuple(fc.constantFrom('add-attr', 'update-attr', 'delete-attr', 'index', 'check-data-type'), fc.anything())) }),
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...targets), bodyArb, fc.constantFrom(per, created.app['admin-token']), async ([method, path], body, token) => {
+        const res = await p.app.request(path, req(method, token, typeof body === 'string' ? body : JSON.stringify(body), { 'x-test-client-address': 'fuzz' }));
+        expect(res.status, `${method} ${path} ${JSON.stringify(body).slice(0, 200)}`).toBeLessThan(500);
+        if (res.status >= 400) {
+          const json = (await res.json()) as { type: unknown; message: unknown; hint: unknown };
+          expect(typeof json.type).toBe('string');
+          expect(typeof json.message).toBe('string');
+          expect(typeof json.hint).toBe('object');
+        }
+      }),
+      { numRuns: 150 },
+    );
   });
 });
