@@ -1,6 +1,7 @@
 import type { Ctx } from './context.ts';
 import { pruneAuditEvents } from './audit/events.ts';
 import { sweepRateLimits } from './http/rate-limit.ts';
+import { sweepOAuth } from './oauth/sweep.ts';
 import { sweepExpiredApps } from './platform/temporary-apps.ts';
 
 /** Periodic clean-up: each job deletes what has expired. A failing job is logged and does not stop the others. */
@@ -8,6 +9,7 @@ export const SWEEP_JOBS: Array<{ name: string; run: (ctx: Ctx) => Promise<unknow
   { name: 'rate-limits', run: sweepRateLimits },
   { name: 'audit-events', run: pruneAuditEvents },
   { name: 'temporary-apps', run: sweepExpiredApps },
+  { name: 'oauth', run: sweepOAuth },
 ];
 
 export async function sweepOnce(ctx: Ctx): Promise<void> {

@@ -308,3 +308,17 @@ describe('prompt', () => {
     expect(again.html).not.toContain('Sign in again');
   });
 });
+
+describe('max_age', () => {
+  it('asks for a fresh sign-in when the session is older than max_age', async () => {
+    const c = await newClient(w);
+    w.p.clock.advance(120);
+    const old = await consentPageOf(await start({ ...base(c.clientId, c.redirectUri), max_age: '60' }), w.cookie);
+    expect(old.html).toContain('Sign in again');
+    const fresh = await sessionCookie(w.p, w.user.id);
+    const ok = await consentPageOf(await start({ ...base(c.clientId, c.redirectUri), max_age: '60' }, fresh), fresh);
+    expect(ok.html).toMatch(/value="allow"/);
+    expect(callback(await start({ ...base(c.clientId, c.redirectUri), max_age: '60', prompt: 'none' }))).toMatchObject({ error: 'login_required' });
+    expect(callback(await start({ ...base(c.clientId, c.redirectUri), max_age: '-1' }))).toMatchObject({ error: 'invalid_request' });
+  });
+});

@@ -55,7 +55,11 @@ function queryParams(c: Context): { params: Record<string, string>; repeated: st
   return { params, repeated };
 }
 
-/** `GET /platform/oauth/start`: the authorization endpoint (RFC 6749 §4.1.1, API.md §2). */
+/**
+ * `GET /platform/oauth/start`: the authorization endpoint (RFC 6749 §4.1.1, API.md §2).
+ * Consent is shown on every interactive request, even when a live grant already covers the scopes:
+ * simplest and safe. Only `prompt=none` answers from an existing grant without UI.
+ */
 export async function startEndpoint(ctx: Ctx, c: Context): Promise<Response> {
   const { params: p, repeated } = queryParams(c);
   if (repeated === 'client_id' || repeated === 'redirect_uri') return errorPage(c, 400, 'Invalid sign-in request', `The ${repeated} parameter is repeated.`);
@@ -88,6 +92,15 @@ export async function startEndpoint(ctx: Ctx, c: Context): Promise<Response> {
   const prompts = (p.prompt ?? '').split(' ').filter(Boolean);
   if (prompts.some((x) => !PROMPTS.includes(x))) return fail('invalid_request', 'unsupported prompt value');
   if (prompts.includes('none') && prompts.length > 1) return fail('invalid_request', 'prompt=none cannot be combined with other values'); // OIDC Core §3.1.2.1
+  if (p.max_age !== undefined) {
+    if (!/^\d{1,9}$/.test(p.max_age)) return fail('invalid_request', 'max_age must be a non-negative integer');
+    // OIDC Core §3.1.2.1: a session older than max_age must sign in again, as with prompt=login.
+    const authTime = await sessionAuthTime(ctx, c);
+    if (authTime && ctx.clock.now() - authTime.getTime() > Number(p.max_age) * 1000 && !prompts.includes('login')) {
+      if (prompts.includes('none')) return fail('login_required', 'the session is older than max_age');
+      prompts.push('login');
+    }
+  }
 
   const request = {
     client,

@@ -56,6 +56,10 @@ describe('discovery, JWKS and CORS', () => {
       expect(res.headers.get('access-control-allow-origin'), path).toBe('*');
       expect(res.headers.get('access-control-allow-credentials'), path).toBeNull();
     }
+    // Error responses carry the CORS header too, so a browser app can read the OAuth error.
+    const failed = await p.fetch(new URL('/platform/oauth/token', p.issuer), { method: 'POST', headers: { origin: 'https://spa.example', 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=refresh_token&client_id=nobody' });
+    expect(failed.status).toBe(401);
+    expect(failed.headers.get('access-control-allow-origin')).toBe('*');
     const start = await p.fetch(new URL('/platform/oauth/start?client_id=x', p.issuer), { headers: { origin: 'https://spa.example' } });
     expect(start.headers.get('access-control-allow-origin')).toBeNull();
     const pre = await p.fetch(new URL('/platform/oauth/consent', p.issuer), { method: 'OPTIONS', headers: { origin: 'https://spa.example', 'access-control-request-method': 'POST' } });
