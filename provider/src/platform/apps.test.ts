@@ -290,6 +290,20 @@ describe('CLI endpoints under /dash (API.md §5)', () => {
     expect(after.json).toMatchObject({ schema: { blobs: { books: { name: { 'index?': true, 'checked-data-type': 'string' } } } } });
   });
 
+  it('plans and applies Defs through the /dash twins older CLI releases use', async () => {
+    const u = await makeUser(p.ctx);
+    const per = await makePersonalToken(p.ctx, u.id);
+    const app = (await call('/dash/apps', req('POST', per, { title: 'Old CLI' }))).json.app as Record<string, string>;
+    const schema = { entities: { notes: { attrs: { body: { valueType: 'string', required: false, config: { indexed: true, unique: false } } } } } };
+    const plan = await call(`/dash/apps/${app.id}/schema/push/plan`, req('POST', app['admin-token']!, { schema }));
+    expect(plan.status).toBe(200);
+    expect((plan.json.steps as unknown[]).length).toBe(2);
+    expect(plan.json['current-attrs']).toEqual([]);
+    const applied = await call(`/dash/apps/${app.id}/schema/push/apply`, req('POST', per, { schema }));
+    expect(applied.json['new-schema']).toMatchObject({ blobs: { notes: { body: { 'index?': true } } } });
+    expect((await call(`/dash/apps/${app.id}/schema/push/plan`, req('POST', per, { schema }))).json.steps).toEqual([]);
+  });
+
   it('pushes and pulls rules verbatim with /rules and /perms/pull, and names the path of a bad rule', async () => {
     const u = await makeUser(p.ctx);
     const per = await makePersonalToken(p.ctx, u.id);

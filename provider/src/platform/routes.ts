@@ -142,6 +142,17 @@ export function platformRoutes(ctx: Ctx): Hono {
     const b = await body(c, p, MAX_BODY_BYTES);
     return c.json(await applySchemaSteps(ctx, app.id, b.steps));
   });
+  // Older releases of Instant's CLI plan and apply on the server through these /dash twins of §3.
+  r.post('/dash/apps/:app_id/schema/push/plan', async (c) => {
+    const p = await anyone(c, true);
+    const app = await authorizeApp(ctx, p, c.req.param('app_id'), 'apps-read', { admin: true });
+    return c.json(await planSchemaPush(ctx, app.id, await body(c, p, MAX_BODY_BYTES)));
+  });
+  r.post('/dash/apps/:app_id/schema/push/apply', async (c) => {
+    const p = await anyone(c, true);
+    const app = await authorizeApp(ctx, p, c.req.param('app_id'), 'apps-write', { admin: true });
+    return c.json(await applySchemaPush(ctx, app.id, await body(c, p, MAX_BODY_BYTES)));
+  });
   r.get('/dash/apps/:app_id/indexing-jobs/group/:group_id', async (c) => {
     const app = await authorizeApp(ctx, await anyone(c, true), c.req.param('app_id'), 'apps-read', { admin: true });
     const groupId = c.req.param('group_id');
