@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // npm start: the provider (:8787, embedded store, demo account + client seeded) and the demo app (:3000),
 // waits until both answer, prints the URLs and the demo login, and stops both on Ctrl-C.
+/* global setTimeout, clearTimeout */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';

@@ -1,0 +1,169 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { unsealData } from 'iron-session';
+import { launchBrowser, startProcess, type Browser, type BrowserContext, type Page, type Server } from './harness.ts';
+
+/** The seeded demo account (provider/src/seed.ts). */
+export const DEMO_LOGIN = { email: 'demo@example.com', password: 'demo-password' };
+
+/** Both servers on free ports with fresh in-memory stores, and a browser. */
+export interface World {
+  provider: Server;
+  demo: Server;
+  browser: Browser;
+  /** The demo app's OAuth client, as seeded. */
+  client: { id: string; secret: string };
+  /** The demo app's DEMO_SESSION_SECRET (to read its sealed session cookie in assertions). */
+  sessionSecret: string;
+  /** A new browser context (own cookies) with generous timeouts. */
+  newContext(): Promise<BrowserContext>;
+  stop(): Promise<void>;
+}
+
+/** A TCP port nobody listens on right now (the demo's port must be known before the provider seeds its redirect URI). */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+const STEP_TIMEOUT_MS = 20_000;
+
+/**
+ * Boots the provider (`--seed-demo`, in-memory store, the demo's redirect URI and client secret
+ * from DEMO_REDIRECT_URI / DEMO_CLIENT_SECRET) and then the demo app pointed at it.
+ */
+export async function startWorld(): Promise<World> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'instant-e2e-'));
+  const demoPort = await freePort();
+  const demoUrl = `http://localhost:${demoPort}`;
+  const secret = randomBytes(24).toString('base64url');
+  const started: Array<{ stop(): Promise<void> }> = [];
+  try {
+    const devRegister = process.env.E2E_DEV_REGISTER === '1';
+    const provider = await startProcess('provider', ['provider/bin/instant-provider.mjs', ...(devRegister ? [] : ['--seed-demo'])], {
+      PORT: '0',
+      HOST: '127.0.0.1',
+      DATABASE_URL: 'memory',
+      DATA_DIR: dataDir,
+      SECRET: randomBytes(32).toString('base64url'),
+      DEMO_CLIENT_SECRET: secret,
+      DEMO_REDIRECT_URI: `${demoUrl}/auth/instant/callback`,
+      SWEEP_INTERVAL_S: '3600',
+    }, 60_000);
+    started.push(provider);
+    const client = devRegister ? await registerViaApi(provider.url, `${demoUrl}/auth/instant/callback`) : { id: 'demo-app', secret };
+    const sessionSecret = randomBytes(32).toString('base64url');
+    const demo = await startProcess('demo-app', ['demo-app/bin/demo-app.mjs'], {
+      PORT: String(demoPort),
+      HOST: '127.0.0.1',
+      INSTANT_ISSUER: provider.url,
+      INSTANT_CLIENT_ID: client.id,
+      INSTANT_CLIENT_SECRET: client.secret,
+      DEMO_SESSION_SECRET: sessionSecret,
+    }, 60_000);
+    started.push(demo);
+    const browser = await launchBrowser();
+    return {
+      provider,
+      demo,
+      browser,
+      client,
+      sessionSecret,
+      async newContext() {
+        const ctx = await browser.newContext({ viewport: { width: 1100, height: 800 } });
+        ctx.setDefaultTimeout(STEP_TIMEOUT_MS);
+        ctx.setDefaultNavigationTimeout(STEP_TIMEOUT_MS * 2);
+        return ctx;
+      },
+      async stop() {
+        await browser.close().catch(() => {});
+        await Promise.all(started.map((s) => s.stop()));
+        rmSync(dataDir, { recursive: true, force: true });
+      },
+    };
+  } catch (e) {
+    await Promise.all(started.map((s) => s.stop()));
+    rmSync(dataDir, { recursive: true, force: true });
+    throw e;
+  }
+}
+
+let counter = 0;
+/** A fresh, unique account for one journey. */
+export function newAccount(label: string) {
+  counter += 1;
+  return { email: `${label}-${Date.now().toString(36)}-${counter}@example.com`, password: `correct horse ${randomBytes(6).toString('hex')}` };
+}
+
+/** Signs up at the provider's own sign-up page, leaving the browser signed in there. */
+export async function signUpAtProvider(page: Page, providerUrl: string, account: { email: string; password: string }): Promise<void> {
+  await page.goto(`${providerUrl}/dash/signup`);
+  await page.getByLabel('Email').fill(account.email);
+  await page.getByLabel('Password').fill(account.password);
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await page.waitForURL(`${providerUrl}/dash`);
+}
+
+/** Logs in at the provider's login page. */
+export async function logInAtProvider(page: Page, providerUrl: string, account: { email: string; password: string }): Promise<void> {
+  await page.goto(`${providerUrl}/dash/login`);
+  await page.getByLabel('Email').fill(account.email);
+  await page.getByLabel('Password').fill(account.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL(`${providerUrl}/dash`);
+}
+
+/** DEV ONLY (until the seed lands): the demo account and a test-mode client through the JSON API. */
+async function registerViaApi(providerUrl: string, redirectUri: string): Promise<{ id: string; secret: string }> {
+  const signup = await fetch(`${providerUrl}/dash/signup`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(DEMO_LOGIN) });
+  const cookie = signup.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+  const post = async (path: string, body: unknown) => {
+    const res = await fetch(`${providerUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', cookie }, body: JSON.stringify(body) });
+    if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
+    return res.json() as Promise<Record<string, any>>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  };
+  const { oauthApp } = await post('/dash/oauth_apps', { name: 'Todo Cloud' });
+  const res = await post(`/dash/oauth_apps/${oauthApp.id}/clients`, { name: 'Todo Cloud web', redirect_uris: [redirectUri] });
+  return { id: res.client.client_id, secret: res.client_secret };
+}
+
+/** The OAuth tokens the demo app keeps for this browser, read from its sealed session cookie. */
+export async function demoTokens(ctx: BrowserContext, world: World): Promise<{ accessToken: string; refreshToken: string } | null> {
+  const cookie = (await ctx.cookies(world.demo.url)).find((c) => c.name === 'demo_session');
+  if (!cookie) return null;
+  const data = await unsealData<{ tokens?: { accessToken: string; refreshToken: string } }>(cookie.value, { password: world.sessionSecret });
+  return data.tokens ?? null;
+}
+
+/** Tabs through the page until `name` has focus (keyboard only); fails after `max` presses. */
+export async function tabTo(page: Page, name: RegExp, max = 40): Promise<void> {
+  for (let i = 0; i < max; i++) {
+    await page.keyboard.press('Tab');
+    const focused = await page.evaluate(() => {
+      const el = document.activeElement as HTMLElement | null;
+      return el ? (el.getAttribute('aria-label') ?? el.innerText ?? el.getAttribute('value') ?? '').trim() : '';
+    });
+    if (name.test(focused)) return;
+  }
+  throw new Error(`${name} never received focus after ${max} Tab presses`);
+}
+
+/** The sign-in the demo app started in this browser (its sealed `demo_session_flow` cookie): state and PKCE verifier. */
+export async function demoFlow(ctx: BrowserContext, world: World): Promise<{ state: string; codeVerifier: string } | null> {
+  const cookie = (await ctx.cookies(world.demo.url)).find((c) => c.name === 'demo_session_flow');
+  return cookie ? unsealData<{ state: string; codeVerifier: string }>(cookie.value, { password: world.sessionSecret }) : null;
+}
+
+/** HTTP Basic client authentication of the demo's client (RFC 6749 §2.3.1). */
+export function basic(world: World): string {
+  return `Basic ${Buffer.from(`${encodeURIComponent(world.client.id)}:${encodeURIComponent(world.client.secret)}`).toString('base64')}`;
+}
