@@ -202,18 +202,23 @@ export function signInFlow(o: SignInOptions): Flow<SignInState> {
   };
 }
 
-/** Reads and checks a token response body. */
-export function tokenSet(step: string, status: number, body: string): TokenSet {
+/**
+ * Reads and checks a token response body. A refresh of a non-rotating (confidential) client's token answers with an
+ * access token only: pass `withRefresh = false` then (`refresh_token` is '' in the result when absent).
+ */
+export function tokenSet(step: string, status: number, body: string, withRefresh = true): TokenSet {
   let t: Partial<TokenSet>;
   try {
     t = JSON.parse(body) as Partial<TokenSet>;
   } catch {
     throw new FlowError(step, status, 'token response is not JSON', body);
   }
-  if (typeof t.access_token !== 'string' || !t.access_token.startsWith('pat_') || typeof t.refresh_token !== 'string' || !t.refresh_token.startsWith('prt_')) {
-    throw new FlowError(step, status, 'token response lacks pat_/prt_ tokens', body);
+  if (typeof t.access_token !== 'string' || !/^pat_[0-9a-f]{64}$/.test(t.access_token)) throw new FlowError(step, status, 'token response lacks a pat_ access token', body);
+  if (t.refresh_token !== undefined && (typeof t.refresh_token !== 'string' || !/^prt_[0-9a-f]{64}$/.test(t.refresh_token))) {
+    throw new FlowError(step, status, 'malformed refresh_token', body);
   }
-  return t as TokenSet;
+  if (withRefresh && !t.refresh_token) throw new FlowError(step, status, 'token response lacks a prt_ refresh token', body);
+  return { ...t, refresh_token: t.refresh_token ?? '' } as TokenSet;
 }
 
 function unescapeHtml(s: string): string {
