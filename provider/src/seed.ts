@@ -36,7 +36,7 @@ export function demoSettings(ctx: Ctx, env: Record<string, string | undefined> =
   const problem = passwordProblem(password);
   if (problem) throw new Error(`DEMO_PASSWORD: ${problem}`);
   const clientSecret = env.DEMO_CLIENT_SECRET || `pcs_${derive(ctx, 'client-secret')}`;
-  if (clientSecret.length < 32 || clientSecret.length > 256) throw new Error('DEMO_CLIENT_SECRET must be 32 to 256 characters');
+  if (clientSecret.length < 16 || clientSecret.length > 256) throw new Error('DEMO_CLIENT_SECRET must be 16 to 256 characters');
   const redirectUri = env.DEMO_REDIRECT_URI || DEMO_REDIRECT_URI;
   const uriProblem = redirectUriProblem(redirectUri, false);
   if (uriProblem) throw new Error(`DEMO_REDIRECT_URI: ${uriProblem}`);

@@ -16,10 +16,10 @@ interface AuthPageProps {
 
 const withNext = (path: string, next: string | undefined) => (next ? `${path}?next=${encodeURIComponent(next)}` : path);
 
-function AlreadySignedIn({ user, next }: { user: User; next: string | undefined }) {
+function AlreadySignedIn({ user, next, other }: { user: User; next: string | undefined; other: string }) {
   return (
     <p class="notice">
-      You are signed in as <strong>{user.email}</strong>. <a href={next ?? '/dash'}>Continue as {user.email}</a>, or sign in with another account below.
+      You are signed in as <strong>{user.email}</strong>. <a href={next ?? '/dash'}>Continue as {user.email}</a>, or {other} below.
     </p>
   );
 }
@@ -30,7 +30,7 @@ export function LoginPage({ csrf, next, flash, signedIn }: AuthPageProps) {
     <Layout title="Sign in">
       <section class="card" aria-labelledby="login-title">
         <h1 id="login-title">Sign in to Instant</h1>
-        {signedIn ? <AlreadySignedIn user={signedIn} next={next} /> : null}
+        {signedIn ? <AlreadySignedIn user={signedIn} next={next} other="sign in with another account" /> : null}
         <FlashMessages flash={flash} />
         <form method="post" action={withNext('/dash/login', next)}>
           <Csrf token={csrf} />
@@ -67,7 +67,7 @@ export function SignupPage({ csrf, next, flash, signedIn }: AuthPageProps) {
     <Layout title="Create an account">
       <section class="card" aria-labelledby="signup-title">
         <h1 id="signup-title">Create your Instant account</h1>
-        {signedIn ? <AlreadySignedIn user={signedIn} next={next} /> : null}
+        {signedIn ? <AlreadySignedIn user={signedIn} next={next} other="create another account" /> : null}
         <FlashMessages flash={flash} />
         <form method="post" action={withNext('/dash/signup', next)}>
           <Csrf token={csrf} />

@@ -105,6 +105,9 @@ table { width:100%; border-collapse:collapse; }
 th, td { text-align:left; padding:.4rem .5rem; border-bottom:1px solid var(--border); vertical-align:top; }
 ul.scopes li { margin:.25rem 0; }
 img.logo { width:48px; height:48px; border-radius:8px; object-fit:cover; }
+a { color:var(--accent); }
+.card > h1:first-child, .card > h2:first-child { margin-top:0; }
+button.link { line-height:inherit; vertical-align:baseline; font-size:inherit; }
 .skip { position:absolute; left:-999px; top:0; background:var(--card); padding:.5rem 1rem; z-index:10; }
 .skip:focus { left:.5rem; }
 nav.sections { flex:1; margin-left:1.5rem; }
