@@ -38,7 +38,7 @@ describe('signInWithInstant against the real provider', () => {
   }
 
   async function session(jar: CookieJar) {
-    const raw = /instant_session=([^;]+)/.exec(jar.header())?.[1];
+    const raw = /instant_kit_session=([^;]+)/.exec(jar.header())?.[1];
     return raw ? unsealData<{ user: { id: string }; tokens?: StoredTokens & { expiresAt: number } }>(raw, { password: PASSWORD }) : null;
   }
 
@@ -55,7 +55,7 @@ describe('signInWithInstant against the real provider', () => {
     const back = await signIn(s);
     expect(back.status).toBe(303);
     expect(back.headers.get('location')).toBe('/me');
-    expect(back.headers.getSetCookie().join()).toMatch(/instant_session=.*HttpOnly.*SameSite=Lax/i);
+    expect(back.headers.getSetCookie().join()).toMatch(/instant_kit_session=.*HttpOnly.*SameSite=Lax/i);
     expect(await (await s.get('/me')).json()).toEqual({ id: w.user.id, email: w.user.email });
     const info = await (await s.get('/token')).json();
     expect(info.scopes).toContain('apps-read');

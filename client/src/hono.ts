@@ -91,7 +91,7 @@ export interface SignInWithInstantOptions {
   scopes?: string[];
   /** Where the routes live (default `/auth/instant`). */
   basePath?: string;
-  /** Session cookie name (default `instant_session`). */
+  /** Session cookie name (default `instant_kit_session`; not `instant_session`, which the provider itself uses and which would collide on a shared localhost). */
   cookieName?: string;
   /** Session lifetime in seconds (default 30 days). */
   sessionTtl?: number;
@@ -175,7 +175,7 @@ const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (ch) => `&#${ch.charCode
 export function signInWithInstant(options: SignInWithInstantOptions): MiddlewareHandler<InstantEnv> {
   if (options.sessionPassword.length < 32) throw new TypeError('sessionPassword must be at least 32 characters');
   const base = (options.basePath ?? '/auth/instant').replace(/\/+$/, '');
-  const cookieName = options.cookieName ?? 'instant_session';
+  const cookieName = options.cookieName ?? 'instant_kit_session';
   const pendingName = `${cookieName}_flow`;
   const ttl = options.sessionTtl ?? 30 * 24 * 3600;
   const secure = new URL(options.redirectUri).protocol === 'https:';

@@ -1,0 +1,165 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import type { Browser, BrowserContext } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium, providerOnLoopback, serveOnLoopback } from './testing/browser.ts';
+import { client, createTestUser, sessionCookie, type TestProvider } from './testing/provider.ts';
+
+const BIN = fileURLToPath(new URL('../bin/instant-kit.mjs', import.meta.url));
+const BROWSER_ENTRY = fileURLToPath(new URL('./browser.ts', import.meta.url));
+
+let browser: Browser;
+let provider: Awaited<ReturnType<typeof providerOnLoopback>>;
+let p: TestProvider;
+
+beforeAll(async () => {
+  provider = await providerOnLoopback();
+  p = provider.p;
+  browser = await launchChromium();
+}, 120_000);
+afterAll(async () => {
+  await browser?.close();
+  await provider?.close();
+});
+
+/** A browser context signed in to the provider's dashboard as a new user. */
+async function signedInContext(): Promise<{ ctx: BrowserContext; user: Awaited<ReturnType<typeof createTestUser>> }> {
+  const user = await createTestUser(p);
+  const [name, value] = (await sessionCookie(p, user.id)).split(/=(.*)/s) as [string, string];
+  const ctx = await browser.newContext();
+  await ctx.addCookies([{ name, value, domain: '127.0.0.1', path: '/', httpOnly: true, sameSite: 'Lax' }]);
+  return { ctx, user };
+}
+
+/** Runs the real `instant-kit` binary; `onStderr` sees stderr as it arrives. */
+function runBin(args: string[], env: Record<string, string>, onStderr?: (text: string) => void): Promise<{ code: number | null; out: string; err: string }> {
+  return new Promise((ok) => {
+    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => {
+      err += d;
+      onStderr?.(err);
+    });
+    child.on('close', (code) => ok({ code, out, err }));
+  });
+}
+
+describe('CLI login through a real browser', () => {
+  it('logs in with PKCE on a loopback redirect, saves tokens 0600, whoami works, logout revokes', async () => {
+    const { ctx, user } = await signedInContext();
+    const env = { XDG_CONFIG_HOME: mkdtempSync(join(tmpdir(), 'ik-login-')), INSTANT_CLI_API_URI: provider.origin };
+    const page = await ctx.newPage();
+    let opened = false;
+    const login = runBin(['login', '--no-browser'], env, (err) => {
+      const url = /(http:\/\/127\.0\.0\.1:\d+\/platform\/oauth\/start\?\S+)/.exec(err)?.[1];
+      if (url && !opened) {
+        opened = true;
+        void (async () => {
+          await page.goto(url);
+          await page.click('button[name=decision][value=allow]');
+        })();
+      }
+    });
+    const r = await login;
+    expect(r.code, r.err).toBe(0);
+    expect(r.err).toContain(`Logged in as ${user.email}.`);
+    expect(await page.textContent('h1')).toBe('Signed in');
+
+    const file = join(env.XDG_CONFIG_HOME, 'instant-kit/config.json');
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    const saved = JSON.parse(readFileSync(file, 'utf8')).providers[provider.origin];
+    expect(saved.clientId).toBeTruthy();
+    expect(saved.tokens.refreshToken).toMatch(/^prt_/);
+
+    const me = await runBin(['whoami', '--json'], env);
+    expect(me.code, me.err).toBe(0);
+    expect(JSON.parse(me.out).user.email).toBe(user.email);
+
+    const made = await runBin(['init-without-files', '--title', 'From login'], env);
+    expect(made.code, made.err).toBe(0);
+    expect(JSON.parse(made.out)).toMatchObject({ app: { appId: expect.any(String), adminToken: expect.any(String) }, error: null });
+
+    const out = await runBin(['logout', '--json'], env);
+    expect(JSON.parse(out.out)).toEqual({ loggedOut: true, revoked: true });
+    const refused = await p.fetch(new URL('/platform/oauth/token', p.issuer), {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: saved.tokens.refreshToken, client_id: saved.clientId }).toString(),
+    });
+    expect(refused.status).toBe(400);
+    const after = await runBin(['whoami'], env);
+    expect(after.code).toBe(1);
+    expect(after.err.trim()).toMatch(/^instant-kit: Not logged in/);
+    await ctx.close();
+  }, 120_000);
+});
+
+describe('instant-kit/browser popup flow in a real browser', () => {
+  /** The page app: served first (its origin is the redirect URI), its script bundled once the client exists. */
+  async function staticApp() {
+    let js = '';
+    const html = `<!doctype html><meta charset="utf-8"><button id="go">Sign in with Instant</button><pre id="result"></pre><script type="module" src="/app.js"></script>`;
+    const server = await serveOnLoopback((req) => {
+      const path = new URL(req.url).pathname;
+      if (path === '/app.js') return new Response(js, { headers: { 'content-type': 'text/javascript' } });
+      return new Response(html, { headers: { 'content-type': 'text/html; charset=utf-8' } });
+    });
+    const bundleFor = async (clientId: string, apiURI: string) => {
+      const out = await build({
+        stdin: {
+          contents: `import { OAuthHandler } from ${JSON.stringify(BROWSER_ENTRY)};
+const out = document.getElementById('result');
+const handler = new OAuthHandler({ clientId: ${JSON.stringify(clientId)}, redirectUri: location.origin + '/redirect.html', apiURI: ${JSON.stringify(apiURI)} });
+if (location.pathname === '/redirect.html') handler.handleClientRedirect();
+else document.getElementById('go').onclick = async () => {
+  try {
+    const r = await handler.startClientOnlyFlow(['apps-read', 'apps-write']);
+    const { apps } = await r.api.getApps();
+    const next = await r.api.refreshToken();
+    out.textContent = JSON.stringify({ ok: true, token: r.token.slice(0, 4), refreshToken: r.refreshToken.slice(0, 4), apps: apps.length, rotated: next.refreshToken !== r.refreshToken });
+  } catch (e) {
+    out.textContent = JSON.stringify({ ok: false, name: e.name, error: e.error });
+  }
+};`,
+          resolveDir: process.cwd(),
+          loader: 'ts',
+        },
+        bundle: true,
+        write: false,
+        platform: 'browser',
+        format: 'esm',
+        logLevel: 'silent',
+      });
+      js = out.outputFiles[0]!.text;
+    };
+    return { ...server, bundleFor };
+  }
+
+  for (const decision of ['allow', 'deny'] as const) {
+    it(`${decision}: the popup reports back over BroadcastChannel${decision === 'allow' ? '; refresh token returned and rotated' : ' as AccessDeniedError'}`, async () => {
+      const { ctx, user } = await signedInContext();
+      const bundle = await staticApp();
+      const c = await client(p, user.id, `${bundle.origin}/redirect.html`, { public: true });
+      await bundle.bundleFor(c.clientId, provider.origin);
+      const page = await ctx.newPage();
+      await page.goto(bundle.origin + '/');
+      const [popup] = await Promise.all([page.waitForEvent('popup'), page.click('#go')]);
+      await popup.waitForURL(/\/platform\/oauth\/consent/);
+      await popup.click(`button[name=decision][value=${decision}]`);
+      await page.waitForFunction(() => document.getElementById('result')?.textContent !== '', null, { timeout: 30_000 });
+      const result = JSON.parse((await page.textContent('#result'))!);
+      if (decision === 'allow') expect(result).toEqual({ ok: true, token: 'pat_', refreshToken: 'prt_', apps: 0, rotated: true });
+      else expect(result).toEqual({ ok: false, name: 'AccessDeniedError', error: 'access_denied' });
+      await popup.waitForEvent('close', { timeout: 10_000 }).catch(() => {});
+      expect(popup.isClosed()).toBe(true);
+      await bundle.close();
+      await ctx.close();
+    }, 120_000);
+  }
+});
