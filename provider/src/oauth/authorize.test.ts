@@ -322,3 +322,31 @@ describe('max_age', () => {
     expect(callback(await start({ ...base(c.clientId, c.redirectUri), max_age: '-1' }))).toMatchObject({ error: 'invalid_request' });
   });
 });
+
+describe('malformed browser requests', () => {
+  it('answers garbage on the authorization and consent endpoints without a 500', async () => {
+    const c = await newClient(w);
+    const urls = [
+      '/platform/oauth/start?%',
+      `/platform/oauth/start?client_id=${c.clientId}&redirect_uri=%E0%A4%A`,
+      `/platform/oauth/start?client_id=${c.clientId}&redirect_uri=${encodeURIComponent(c.redirectUri)}&state=%ZZ&scope=%00`,
+      '/platform/oauth/consent?request=%E0%A4%A',
+      '/platform/oauth/consent?request=' + 'a'.repeat(5000),
+      '/platform/oauth/token-info?access_token=%',
+      '/platform/oauth/userinfo',
+    ];
+    for (const u of urls) {
+      const res = await w.p.fetch(new URL(u, w.p.issuer), { headers: { cookie: w.cookie }, redirect: 'manual' });
+      expect(res.status, u).toBeLessThan(500);
+    }
+    for (const [type, body] of [
+      ['application/x-www-form-urlencoded', '%%%&_csrf'],
+      ['multipart/form-data; boundary=x', '--x\r\nContent-Disposition: form-data; name="_csrf"\r\n\r\nv\r\n--x--'],
+      ['application/json', '{"_csrf": 1}'],
+      ['text/plain', '\u0000'],
+    ]) {
+      const res = await w.p.fetch(new URL('/platform/oauth/consent', w.p.issuer), { method: 'POST', headers: { cookie: w.cookie, 'content-type': type! }, body, redirect: 'manual' });
+      expect(res.status, type).toBe(403);
+    }
+  });
+});
