@@ -38,6 +38,7 @@ export const AUDIT_EVENTS = [
   'operator.user_unlocked',
   'operator.grant_revoked',
   'operator.pat_revoked',
+  'operator.admin_tokens_revoked',
 ] as const;
 
 export type AuditEvent = (typeof AUDIT_EVENTS)[number];

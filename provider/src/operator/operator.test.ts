@@ -213,6 +213,35 @@ describe('operator console: users', () => {
   });
 });
 
+describe('operator console: Instant apps and self-protection', () => {
+  it('lists a user’s Instant apps and revokes an app’s admin tokens', async () => {
+    const { p, alice, ops } = await setup();
+    const pat = await makePersonalToken(p.ctx, alice.id);
+    const created = await p.app.request('/superadmin/apps', { method: 'POST', headers: { authorization: `Bearer ${pat.token}`, 'content-type': 'application/json' }, body: JSON.stringify({ title: 'Todo' }) });
+    expect(created.status).toBe(200);
+    const app = ((await created.json()) as { app: { id: string; 'admin-token': string } }).app;
+    const asAdmin = async () => (await p.app.request(`/superadmin/apps/${app.id}`, { headers: { authorization: `Bearer ${app['admin-token']}` } })).status;
+    expect(await asAdmin()).toBe(200);
+    const page = `/dash/operator/users/${alice.id}`;
+    const { html } = await ops.get(page);
+    expect(html).toContain('Todo');
+    expect(html).toContain('1 live admin tokens');
+    expect(html).not.toContain(app['admin-token']);
+    expect((await ops.submit(page, `${page}/apps/${app.id}/revoke-admin-tokens`)).headers.get('location')).toBe(`${page}?done=admin`);
+    expect(await asAdmin()).toBe(401);
+    const [row] = await listEvents(p.ctx, { event: 'operator.admin_tokens_revoked' });
+    expect(row).toMatchObject({ user_id: alice.id, details: { app_id: app.id, tokens_revoked: 1 } });
+  });
+
+  it('does not let an operator lock their own account', async () => {
+    const { op, ops } = await setup();
+    const page = `/dash/operator/users/${op.id}`;
+    expect((await ops.get(page)).html).not.toContain('/lock"');
+    expect((await ops.submit(page, `${page}/lock`)).status).toBe(404);
+    expect((await ops.get('/dash/operator')).res.status).toBe(200);
+  });
+});
+
 describe('operator console: audit viewer', () => {
   it('filters the trail by user, client and event, and says when since is malformed', async () => {
     const { p, owner, alice, ops } = await setup();

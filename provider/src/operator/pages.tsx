@@ -179,8 +179,8 @@ export function UsersPage(props: Chrome & { q: string; users: UserSummary[] }) {
   );
 }
 
-export function UserPage(props: Chrome & { detail: UserDetail }) {
-  const { user, grants, personalTokens, oauthApps } = props.detail;
+export function UserPage(props: Chrome & { detail: UserDetail; self: boolean }) {
+  const { user, grants, personalTokens, oauthApps, instantApps } = props.detail;
   const path = `${BASE}/users/${user.id}`;
   const csrf = props.csrf;
   return (
@@ -192,7 +192,7 @@ export function UserPage(props: Chrome & { detail: UserDetail }) {
           {user.locked_at ? <span class="badge warn">locked {fmt(user.locked_at)}</span> : null}
         </p>
         <div class="actions">
-          {user.locked_at ? (
+          {props.self ? null : user.locked_at ? (
             <Action action={`${path}/unlock`} csrf={csrf} back={path} label="Unlock account" />
           ) : (
             <Action action={`${path}/lock`} csrf={csrf} back={path} label="Lock account (ends sessions, revokes every token)" danger />
@@ -237,6 +237,27 @@ export function UserPage(props: Chrome & { detail: UserDetail }) {
                   last used {fmt(t.last_used_at)}
                 </td>
                 <td>{t.revoked_at ? `revoked ${fmt(t.revoked_at)}` : <Action action={`${path}/tokens/${t.id}/revoke`} csrf={csrf} back={path} label="Revoke" danger />}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </section>
+      <section class="card">
+        <h2>Instant apps</h2>
+        {instantApps.length === 0 ? <p>None.</p> : null}
+        <table>
+          <tbody>
+            {instantApps.map((a) => (
+              <tr>
+                <td>
+                  {a.title}
+                  <br />
+                  <code>{a.id}</code>
+                </td>
+                <td>
+                  created {fmt(a.created_at)} · {a.live_admin_tokens} live admin tokens
+                </td>
+                <td>{a.live_admin_tokens > 0 ? <Action action={`${path}/apps/${a.id}/revoke-admin-tokens`} csrf={csrf} back={path} label="Revoke admin tokens" danger /> : null}</td>
               </tr>
             ))}
           </tbody>

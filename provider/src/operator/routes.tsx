@@ -25,6 +25,7 @@ import {
   suspendApp,
   unlockUser,
   userDetail,
+  revokeAppAdminTokens,
   ALL_SCOPES,
 } from './services.ts';
 
@@ -40,6 +41,7 @@ const NOTICES: Record<string, string> = {
   unlocked: 'The account is unlocked.',
   grant: 'The grant and its tokens are revoked.',
   token: 'The personal access token is revoked.',
+  admin: 'The app’s admin tokens are revoked.',
 };
 
 const forbidden = (c: Context, message: string) => c.html(<ErrorPage title="Forbidden" message={message} />, 403);
@@ -129,7 +131,7 @@ export function operatorRoutes(ctx: Ctx): Hono<Env> {
     const id = c.req.param('id');
     const detail = isUuid(id) ? await userDetail(ctx, id) : undefined;
     if (!detail) return notFound(c);
-    return c.html(<UserPage {...chrome(c)} detail={detail} />);
+    return c.html(<UserPage {...chrome(c)} detail={detail} self={detail.user.id === c.get('operator').id} />);
   });
   const userAction = (path: string, run: (c: Context<Env>, userId: string, f: Record<string, string | string[]>) => Promise<string | null>) =>
     app.post(`${BASE}/users/:id${path}`, async (c) => {
@@ -140,11 +142,16 @@ export function operatorRoutes(ctx: Ctx): Hono<Env> {
       if (!what) return notFound(c);
       return done(c, backTo(f.back, `${BASE}/users/${id}`), what);
     });
-  userAction('/lock', async (c, id) => ((await lockUser(ctx, id, actor(c))) ? 'locked' : null));
+  // An operator cannot lock their own account (and so lose the console).
+  userAction('/lock', async (c, id) => (id !== c.get('operator').id && (await lockUser(ctx, id, actor(c))) ? 'locked' : null));
   userAction('/unlock', async (c, id) => ((await unlockUser(ctx, id, actor(c))) ? 'unlocked' : null));
   userAction('/grants/:grant/revoke', async (c, id) => {
     const g = c.req.param('grant') ?? '';
     return isUuid(g) && (await revokeGrant(ctx, id, g, actor(c))) ? 'grant' : null;
+  });
+  userAction('/apps/:app/revoke-admin-tokens', async (c, id) => {
+    const a = c.req.param('app') ?? '';
+    return isUuid(a) && (await revokeAppAdminTokens(ctx, id, a, actor(c))) ? 'admin' : null;
   });
   userAction('/tokens/:token/revoke', async (c, id) => {
     const t = c.req.param('token') ?? '';

@@ -210,11 +210,20 @@ export interface UserPersonalToken {
   revoked_at: Date | null;
 }
 
+/** An Instant app (Platform API) the user created. */
+export interface UserInstantApp {
+  id: string;
+  title: string;
+  created_at: Date;
+  live_admin_tokens: number;
+}
+
 export interface UserDetail {
   user: User;
   grants: UserGrant[];
   personalTokens: UserPersonalToken[];
   oauthApps: OAuthAppSummary[];
+  instantApps: UserInstantApp[];
 }
 
 /** Everything an operator sees about one account: its OAuth grants, personal access tokens (no secrets) and OAuth apps. */
@@ -235,7 +244,13 @@ export async function userDetail(ctx: Ctx, userId: string): Promise<UserDetail |
     [userId],
   );
   const oauthApps = [...(await listOAuthApps(ctx, { dynamic: false, ownerId: userId })), ...(await listOAuthApps(ctx, { dynamic: true, ownerId: userId }))];
-  return { user, grants, personalTokens, oauthApps };
+  const instantApps = await ctx.db.query<UserInstantApp>(
+    `select a.id, a.title, a.created_at,
+            (select count(*)::int from app_admin_tokens t where t.app_id = a.id and t.revoked_at is null) as live_admin_tokens
+       from apps a where a.creator_id = $1 order by a.created_at desc limit 500`,
+    [userId],
+  );
+  return { user, grants, personalTokens, oauthApps, instantApps };
 }
 
 /** Revokes one OAuth grant of a user and every token issued under it. */
@@ -263,6 +278,17 @@ export async function revokePersonalToken(ctx: Ctx, userId: string, tokenId: str
     );
     if (!row) return false;
     await audit(ctx, db, by, 'operator.pat_revoked', { userId, details: { personal_token_id: tokenId } });
+    return true;
+  });
+}
+
+/** Revokes every live admin token of one of the user's Instant apps (e.g. one leaked); the app itself stays. */
+export async function revokeAppAdminTokens(ctx: Ctx, userId: string, appId: string, by: Actor): Promise<boolean> {
+  return ctx.db.tx(async (db) => {
+    const app = await db.one(`select id from apps where id = $1 and creator_id = $2`, [appId, userId]);
+    if (!app) return false;
+    const revoked = await db.query(`update app_admin_tokens set revoked_at = $2 where app_id = $1 and revoked_at is null returning 1`, [appId, nowDate(ctx)]);
+    await audit(ctx, db, by, 'operator.admin_tokens_revoked', { userId, details: { app_id: appId, tokens_revoked: revoked.length } });
     return true;
   });
 }
