@@ -2,6 +2,7 @@
 import { Hono, type Context } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { csrf } from 'hono/csrf';
+import { HTTPException } from 'hono/http-exception';
 import { secureHeaders } from 'hono/secure-headers';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { JSX } from 'hono/jsx/jsx-runtime';
@@ -81,6 +82,7 @@ export function createDemoApp(o: DemoAppOptions): Hono<InstantEnv> {
     const reason = signInErrorReason(err);
     if (reason === 'grant_revoked' || reason === 'provider_unavailable') return c.text('', 500);
     if (reason) return problem(c, reason, err.message);
+    if (err instanceof HTTPException) return page(c, <ProblemPage kind="error" detail={err.status === 403 ? 'This form was not sent from this site.' : err.message} />, err.status as ContentfulStatusCode);
     if (err instanceof InstantAPIError && (err.status === 404 || err.status === 403)) return problem(c, 'not_found');
     if (err instanceof InstantAPIError && err.status >= 400 && err.status < 500) return problem(c, 'error', err.message);
     console.error('demo-app error', c.req.method, c.req.path, err instanceof Error ? err.message : String(err));
