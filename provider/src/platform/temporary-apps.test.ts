@@ -42,7 +42,7 @@ describe('temporary apps (API.md §4)', () => {
   });
 
   it('refuses bad input whole: no app is left behind', async () => {
-    for (const body of [{}, { title: '' }, { title: 'x', schema: { entities: { $users: { attrs: {} } } } }, { title: 'x', rules: { code: { a: 1 } } }, { title: 'x', rules: 'x' }]) {
+    for (const body of [{}, { title: '' }, { title: 'x', schema: { entities: { $things: { attrs: {} } } } }, { title: 'x', rules: { code: { a: 1 } } }, { title: 'x', rules: 'x' }]) {
       const r = await call('/dash/apps/ephemeral', req('POST', null, body));
       expect(r.status, JSON.stringify(body)).toBe(400);
     }

@@ -145,6 +145,23 @@ describe("Instant's @instantdb/platform SDK", () => {
     expect((await api.planSchemaPush(app.id, { schema: withUnique })).steps).toEqual([]);
   });
 
+  it('schemaPush of a schema that declares $users and links to it, as Instant templates do', async () => {
+    const api = new PlatformApi({ apiURI, auth: { token: per } });
+    const { app } = await api.createApp({ title: 'With users' });
+    const schema = i.schema({
+      entities: {
+        $users: i.entity({ email: i.string().unique().indexed().optional() }),
+        todos: i.entity({ text: i.string(), done: i.boolean().optional() }),
+      },
+      links: { todoOwner: { forward: { on: 'todos', has: 'one', label: 'owner' }, reverse: { on: '$users', has: 'many', label: 'todos' } } },
+    });
+    await api.schemaPush(app.id, { schema });
+    const pulled = (await api.getSchema(app.id)).schema;
+    expect(Object.keys(pulled.entities).sort()).toEqual(['$users', 'todos']);
+    expect(pulled.links.todosOwner).toMatchObject({ reverse: { on: '$users', label: 'todos', has: 'many' } });
+    expect((await api.planSchemaPush(app.id, { schema })).steps).toEqual([]);
+  });
+
   it('schemaPush with overwrite: the SDK computes steps itself and applies them through /dash', async () => {
     const api = new PlatformApi({ apiURI, auth: { token: per } });
     const { app } = await api.createApp({ title: 'Overwrite', schema: booksSchema });
