@@ -6,9 +6,6 @@ import { join } from 'node:path';
 import { unsealData } from 'iron-session';
 import { launchBrowser, startProcess, type Browser, type BrowserContext, type Page, type Server } from './harness.ts';
 
-/** The seeded demo account (provider/src/seed.ts). */
-export const DEMO_LOGIN = { email: 'demo@example.com', password: 'demo-password' };
-
 /** Both servers on free ports with fresh in-memory stores, and a browser. */
 export interface World {
   provider: Server;
@@ -48,19 +45,19 @@ export async function startWorld(): Promise<World> {
   const secret = randomBytes(24).toString('base64url');
   const started: Array<{ stop(): Promise<void> }> = [];
   try {
-    const devRegister = process.env.E2E_DEV_REGISTER === '1';
-    const provider = await startProcess('provider', ['provider/bin/instant-provider.mjs', ...(devRegister ? [] : ['--seed-demo'])], {
+    const provider = await startProcess('provider', ['provider/bin/instant-provider.mjs', '--seed-demo'], {
       PORT: '0',
       HOST: '127.0.0.1',
       DATABASE_URL: 'memory',
       DATA_DIR: dataDir,
       SECRET: randomBytes(32).toString('base64url'),
       DEMO_CLIENT_SECRET: secret,
+      DEMO_PASSWORD: randomBytes(12).toString('base64url'),
       DEMO_REDIRECT_URI: `${demoUrl}/auth/instant/callback`,
       SWEEP_INTERVAL_S: '3600',
     }, 60_000);
     started.push(provider);
-    const client = devRegister ? await registerViaApi(provider.url, `${demoUrl}/auth/instant/callback`) : { id: 'demo-app', secret };
+    const client = { id: 'demo-app', secret };
     const sessionSecret = randomBytes(32).toString('base64url');
     const demo = await startProcess('demo-app', ['demo-app/bin/demo-app.mjs'], {
       PORT: String(demoPort),
@@ -120,20 +117,6 @@ export async function logInAtProvider(page: Page, providerUrl: string, account: 
   await page.getByLabel('Password').fill(account.password);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.waitForURL(`${providerUrl}/dash`);
-}
-
-/** DEV ONLY (until the seed lands): the demo account and a test-mode client through the JSON API. */
-async function registerViaApi(providerUrl: string, redirectUri: string): Promise<{ id: string; secret: string }> {
-  const signup = await fetch(`${providerUrl}/dash/signup`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(DEMO_LOGIN) });
-  const cookie = signup.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
-  const post = async (path: string, body: unknown) => {
-    const res = await fetch(`${providerUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', cookie }, body: JSON.stringify(body) });
-    if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
-    return res.json() as Promise<Record<string, any>>; // eslint-disable-line @typescript-eslint/no-explicit-any
-  };
-  const { oauthApp } = await post('/dash/oauth_apps', { name: 'Todo Cloud' });
-  const res = await post(`/dash/oauth_apps/${oauthApp.id}/clients`, { name: 'Todo Cloud web', redirect_uris: [redirectUri] });
-  return { id: res.client.client_id, secret: res.client_secret };
 }
 
 /** The OAuth tokens the demo app keeps for this browser, read from its sealed session cookie. */

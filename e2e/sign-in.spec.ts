@@ -1,9 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { screenshot } from './harness.ts';
-import { basic, DEMO_LOGIN, demoFlow, demoTokens, logInAtProvider, newAccount, signUpAtProvider, startWorld, tabTo, type World } from './fixture.ts';
-
-// E2E_DEV_REGISTER=1 (before the seed existed): the client is in test mode, so only its owner may authorize it.
-const dev = process.env.E2E_DEV_REGISTER === '1';
+import { basic, demoFlow, demoTokens, newAccount, signUpAtProvider, startWorld, tabTo, type World } from './fixture.ts';
 
 describe('Sign in with Instant from the demo app', () => {
   let w: World;
@@ -17,9 +14,8 @@ describe('Sign in with Instant from the demo app', () => {
   async function freshUser(label: string) {
     const ctx = await w.newContext();
     const page = await ctx.newPage();
-    const account = dev ? DEMO_LOGIN : newAccount(label);
-    if (dev) await logInAtProvider(page, w.provider.url, account);
-    else await signUpAtProvider(page, w.provider.url, account);
+    const account = newAccount(label);
+    await signUpAtProvider(page, w.provider.url, account);
     return { ctx, page, account };
   }
 
@@ -36,7 +32,8 @@ describe('Sign in with Instant from the demo app', () => {
     await page.waitForURL(/\/platform\/oauth\/consent/);
     const heading = await page.getByRole('heading', { level: 1 }).innerText();
     expect(heading).toMatch(/wants to access your Instant account/);
-    expect((await page.locator('.app-name').innerText()).length).toBeGreaterThan(0);
+    expect(await page.locator('.app-name').innerText()).toBe('Instant Demo App');
+    expect(await page.locator('main').innerText()).not.toContain('Test mode');
     expect(await page.locator('.account').innerText()).toBe(account.email);
     const scopes = await page.locator('ul.scopes li').evaluateAll((lis) => lis.map((li) => li.getAttribute('data-scope')));
     expect(scopes).toEqual(expect.arrayContaining(['apps-read', 'apps-write', 'openid', 'email']));

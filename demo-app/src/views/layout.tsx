@@ -2,7 +2,8 @@
 import type { Child } from 'hono/jsx';
 
 /** The name of the app builder's site, as its visitors see it. */
-export const SITE_NAME = 'Todo Cloud';
+/** The name of the app builder's site, as its visitors see it: the seeded OAuth app's name, so the consent page matches. */
+export const SITE_NAME = 'Instant Demo App';
 
 export interface LayoutProps {
   title: string;
