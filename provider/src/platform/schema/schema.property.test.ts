@@ -11,13 +11,14 @@ import { runSteps } from './steps.ts';
 import type { ApiSchema, Attr } from './types.ts';
 
 /** Random Defs in the JSON shape `i.schema(…)` produces. Link labels never collide with field names. */
-const ENTITIES = ['books', 'authors', 'tags', 'posts'] as const;
+const ENTITIES = ['books', 'authors', 'tags', 'posts', '$users'] as const;
 const FIELDS = ['title', 'count', 'done', 'when', 'meta', 'misc'] as const;
 const LINKS = [
   { name: 'bookAuthor', from: 'books', f: 'author', to: 'authors', r: 'books' },
   { name: 'postTags', from: 'posts', f: 'tags', to: 'tags', r: 'posts' },
   { name: 'bookParent', from: 'books', f: 'parent', to: 'books', r: 'children' },
   { name: 'authorPosts', from: 'authors', f: 'posts', to: 'posts', r: 'author' },
+  { name: 'postOwner', from: 'posts', f: 'owner', to: '$users', r: 'posts' },
 ] as const;
 const VALUE_TYPES = ['string', 'number', 'boolean', 'date', 'json', 'any'] as const;
 
