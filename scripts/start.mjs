@@ -14,13 +14,18 @@ const demoPort = Number(process.env.DEMO_PORT ?? 3000);
 const providerUrl = process.env.PUBLIC_URL ?? `http://localhost:${providerPort}`;
 const demoUrl = `http://localhost:${demoPort}`;
 
-// One secret shared by the provider (to derive the demo client's secret) and the demo app (to use it),
-// kept in .data so restarts keep sessions and the demo client working.
+// Secrets made on the first start and kept in .data, so restarts keep the demo login, the demo
+// client (its secret is shared by the provider's seed and the demo app) and the demo's sessions.
 const dataDir = join(root, '.data');
 mkdirSync(dataDir, { recursive: true });
-const demoSecretFile = join(dataDir, 'demo-client-secret');
-if (!existsSync(demoSecretFile)) writeFileSync(demoSecretFile, randomBytes(32).toString('base64url') + '\n', { mode: 0o600 });
-const demoClientSecret = process.env.DEMO_CLIENT_SECRET ?? readFileSync(demoSecretFile, 'utf8').trim();
+function kept(name, make) {
+  const file = join(dataDir, name);
+  if (!existsSync(file)) writeFileSync(file, make() + '\n', { mode: 0o600 });
+  return readFileSync(file, 'utf8').trim();
+}
+const demoClientSecret = process.env.DEMO_CLIENT_SECRET || kept('demo-client-secret', () => randomBytes(32).toString('base64url'));
+const demoPassword = process.env.DEMO_PASSWORD || kept('demo-password', () => `demo-${randomBytes(6).toString('hex')}`);
+const demoSessionSecret = process.env.DEMO_SESSION_SECRET || kept('demo-session-secret', () => randomBytes(32).toString('base64url'));
 
 const children = [];
 function run(name, args, env) {
@@ -37,6 +42,13 @@ function run(name, args, env) {
       }
     });
   };
+  child.listening = new Promise((resolve) => {
+    let seen = '';
+    child.stdout.on('data', (d) => {
+      seen += d;
+      if (/listening on http/.test(seen)) resolve(true);
+    });
+  });
   pipe(child.stdout, process.stdout);
   pipe(child.stderr, process.stderr);
   child.on('exit', (code, signal) => {
@@ -82,6 +94,7 @@ run('provider', ['provider/bin/instant-provider.mjs', '--seed-demo'], {
   PORT: String(providerPort),
   PUBLIC_URL: providerUrl,
   DEMO_CLIENT_SECRET: demoClientSecret,
+  DEMO_PASSWORD: demoPassword,
   DEMO_REDIRECT_URI: `${demoUrl}/auth/instant/callback`,
 });
 if (existsSync(join(root, 'demo-app/bin/demo-app.mjs'))) {
@@ -90,13 +103,15 @@ if (existsSync(join(root, 'demo-app/bin/demo-app.mjs'))) {
     INSTANT_ISSUER: providerUrl,
     INSTANT_CLIENT_ID: 'demo-app',
     INSTANT_CLIENT_SECRET: demoClientSecret,
-    DEMO_SESSION_SECRET: demoClientSecret + demoClientSecret,
+    DEMO_SESSION_SECRET: demoSessionSecret,
   });
 }
 
+// Ready = each process printed its "listening on" line (the provider does so after seeding) and answers HTTP.
+const withTimeout = (p, ms) => Promise.race([p, new Promise((r) => setTimeout(() => r(false), ms))]);
 const ok = await Promise.all([
-  waitFor(`${providerUrl}/.well-known/openid-configuration`, 60_000),
-  children.length > 1 ? waitFor(demoUrl, 60_000) : Promise.resolve(true),
+  withTimeout(children[0].listening, 60_000).then((up) => up && waitFor(`${providerUrl}/.well-known/openid-configuration`, 10_000)),
+  children.length > 1 ? withTimeout(children[1].listening, 60_000).then((up) => up && waitFor(`${demoUrl}/healthz`, 10_000)) : Promise.resolve(true),
 ]);
 if (stopping) process.exit(1);
 if (!ok.every(Boolean)) {
@@ -109,7 +124,7 @@ if (!ok.every(Boolean)) {
 
   Demo app (the app builder's site):  ${children.length > 1 ? demoUrl : '(not built yet)'}
   Provider (Sign in with Instant):    ${providerUrl}/dash
-  Demo login:                         demo@example.com / demo-password   (or sign up a new account)
+  Demo login:                         demo@example.com / ${demoPassword}   (or sign up a new account)
 
   Press Ctrl-C to stop both.
 `);
