@@ -334,6 +334,10 @@ describe('malformed browser requests', () => {
       '/platform/oauth/consent?request=' + 'a'.repeat(5000),
       '/platform/oauth/token-info?access_token=%',
       '/platform/oauth/userinfo',
+      `/platform/oauth/start?client_id=${c.clientId}&redirect_uri=${encodeURIComponent(c.redirectUri)}&response_type=code&scope=apps-read&state=a%00b`,
+      `/platform/oauth/start?client_id=${c.clientId}&redirect_uri=${encodeURIComponent(c.redirectUri)}&response_type=code&scope=apps-read&state=s&nonce=%00`,
+      `/platform/oauth/start?client_id=${c.clientId}&redirect_uri=${encodeURIComponent(c.redirectUri)}&response_type=code&scope=apps-read&state=s&resource=https%3A%2F%2Fa%00b`,
+      `/platform/oauth/start?client_id=${c.clientId}&redirect_uri=${encodeURIComponent(c.redirectUri)}%00&response_type=code&scope=apps-read&state=s`,
     ];
     for (const u of urls) {
       const res = await w.p.fetch(new URL(u, w.p.issuer), { headers: { cookie: w.cookie }, redirect: 'manual' });

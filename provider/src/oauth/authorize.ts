@@ -16,6 +16,7 @@ import { parseScope } from './scopes.ts';
 export const BROWSER_COOKIE = 'instant_oauth_browser';
 export const REQUEST_TTL_S = 600;
 const PROMPTS = ['none', 'login', 'consent', 'select_account'];
+const VSCHAR = /^[\x20-\x7e]+$/;
 
 export function consentPath(requestId: string): string {
   return `/platform/oauth/consent?request=${encodeURIComponent(requestId)}`;
@@ -80,14 +81,15 @@ export async function startEndpoint(ctx: Ctx, c: Context): Promise<Response> {
   if (p.response_type !== 'code') return fail('unsupported_response_type', 'response_type must be code');
   if (p.response_mode !== undefined && p.response_mode !== 'query') return fail('invalid_request', 'response_mode must be query');
   if (!state) return fail('invalid_request', 'state is required');
-  if (state.length > 2048) return fail('invalid_request', 'state is too long');
+  // RFC 6749 Appendix A.5: state = 1*VSCHAR; OIDC nonce likewise printable ASCII here.
+  if (state.length > 2048 || !VSCHAR.test(state)) return fail('invalid_request', 'state must be 1 to 2048 printable ASCII characters');
   const scope = parseScope(p.scope, client.app_allowed_scopes);
   if (!scope.ok) return fail('invalid_scope', scope.description);
   const pkce = challengeProblem(p.code_challenge, p.code_challenge_method);
   if (pkce) return fail('invalid_request', pkce);
   // OAuth 2.1 §4.1.1, RFC 9700 §2.1.1: public clients must use PKCE.
   if (client.is_public && !p.code_challenge) return fail('invalid_request', 'code_challenge is required for public clients');
-  if (p.nonce !== undefined && (p.nonce.length === 0 || p.nonce.length > 512)) return fail('invalid_request', 'nonce must be 1 to 512 characters');
+  if (p.nonce !== undefined && (p.nonce.length > 512 || !VSCHAR.test(p.nonce))) return fail('invalid_request', 'nonce must be 1 to 512 printable ASCII characters');
   if (p.resource !== undefined && resourceProblem(p.resource)) return fail('invalid_target', resourceProblem(p.resource)!); // RFC 8707 §2
   const prompts = (p.prompt ?? '').split(' ').filter(Boolean);
   if (prompts.some((x) => !PROMPTS.includes(x))) return fail('invalid_request', 'unsupported prompt value');
@@ -123,6 +125,7 @@ export async function startEndpoint(ctx: Ctx, c: Context): Promise<Response> {
 }
 
 function resourceProblem(resource: string): string | null {
+  if (!VSCHAR.test(resource)) return 'resource must be an absolute URI';
   try {
     const u = new URL(resource);
     if (resource.includes('#')) return 'resource must not contain a fragment';

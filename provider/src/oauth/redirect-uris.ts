@@ -23,6 +23,8 @@ export function isLoopbackIp(u: URL): boolean {
 export function redirectUriProblem(uri: string): string | null {
   if (typeof uri !== 'string' || uri.length === 0) return 'redirect URI must be a non-empty string';
   if (uri.length > 2000) return 'redirect URI is too long';
+  // RFC 3986 §2: a URI is printable ASCII; anything else must already be percent-encoded.
+  if (!/^[\x21-\x7e]+$/.test(uri)) return 'redirect URI must be printable ASCII without spaces';
   const u = parse(uri);
   if (!u) return 'redirect URI must be an absolute URI';
   if (uri.includes('#')) return 'redirect URI must not contain a fragment';

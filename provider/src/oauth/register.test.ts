@@ -54,6 +54,9 @@ describe('dynamic client registration (RFC 7591)', () => {
       [{ redirect_uris: ['https://a.example/cb'], response_types: ['token'] }, 'invalid_client_metadata'],
       [{ redirect_uris: ['https://a.example/cb'], client_uri: 'javascript:x' }, 'invalid_client_metadata'],
       ['{not json', 'invalid_client_metadata'],
+      [{ redirect_uris: ['https://a.example/cb'], client_name: 'a\u0000b' }, 'invalid_client_metadata'],
+      [{ redirect_uris: ['https://a.example/c\u0000b'] }, 'invalid_redirect_uri'],
+      [{ redirect_uris: ['https://a.example/c b'] }, 'invalid_redirect_uri'],
       ['[]', 'invalid_client_metadata'],
     ];
     for (const [i, [body, error]] of cases.entries()) {

@@ -14,7 +14,7 @@ const metadata = z.object({
   token_endpoint_auth_method: z.string().optional(),
   grant_types: z.array(z.string()).optional(),
   response_types: z.array(z.string()).optional(),
-  client_name: z.string().trim().min(1).max(100).optional(),
+  client_name: z.string().trim().min(1).max(100).regex(/^[^\p{Cc}]+$/u, 'must not contain control characters').optional(),
   client_uri: z.string().max(2000).optional(),
 });
 
