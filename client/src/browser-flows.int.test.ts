@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import type { Browser, BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { updateProvider } from './cli/config.ts';
 import { launchChromium, providerOnLoopback, serveOnLoopback } from './testing/browser.ts';
 import { client, createTestUser, sessionCookie, type TestProvider } from './testing/provider.ts';
 
@@ -54,6 +55,9 @@ describe('CLI login through a real browser', () => {
   it('logs in with PKCE on a loopback redirect, saves tokens 0600, whoami works, logout revokes', async () => {
     const { ctx, user } = await signedInContext();
     const env = { XDG_CONFIG_HOME: mkdtempSync(join(tmpdir(), 'ik-login-')), INSTANT_CLI_API_URI: provider.origin };
+    // A remembered client id the provider does not know (e.g. its database was reset) is replaced.
+    const STALE = '00000000-0000-4000-8000-000000000000';
+    updateProvider(env, provider.origin, () => ({ clientId: STALE }));
     const page = await ctx.newPage();
     let opened = false;
     const login = runBin(['login', '--no-browser'], env, (err) => {
@@ -74,7 +78,8 @@ describe('CLI login through a real browser', () => {
     const file = join(env.XDG_CONFIG_HOME, 'instant-kit/config.json');
     expect(statSync(file).mode & 0o777).toBe(0o600);
     const saved = JSON.parse(readFileSync(file, 'utf8')).providers[provider.origin];
-    expect(saved.clientId).toBeTruthy();
+    expect(saved.clientId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(saved.clientId).not.toBe(STALE);
     expect(saved.tokens.refreshToken).toMatch(/^prt_/);
 
     const me = await runBin(['whoami', '--json'], env);

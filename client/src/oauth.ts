@@ -71,6 +71,7 @@ export class InstantOAuth {
   readonly #client: o.Client;
   #as: Promise<o.AuthorizationServer> | null = null;
 
+  /** @throws {TypeError} the issuer is plain `http` on a non-loopback host (RFC 9700 §2.6). */
   constructor(config: InstantOAuthConfig) {
     transportOptions(config.issuer); // http only for loopback: fail at construction
     this.#config = { ...config, issuer: config.issuer.replace(/\/+$/, '') };

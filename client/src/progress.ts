@@ -53,14 +53,17 @@ export class ProgressPromise<P, R> implements PromiseLike<R> {
     return { unsubscribe: () => void this.#observers.delete(observer) };
   }
 
+  /** Like `Promise.prototype.then`; returns a real promise. */
   then<A = R, B = never>(onFulfilled?: ((value: R) => A | PromiseLike<A>) | null, onRejected?: ((reason: unknown) => B | PromiseLike<B>) | null): Promise<A | B> {
     return this.#promise.then(onFulfilled, onRejected);
   }
 
+  /** Like `Promise.prototype.catch`. */
   catch<B = never>(onRejected?: ((reason: unknown) => B | PromiseLike<B>) | null): Promise<R | B> {
     return this.#promise.catch(onRejected);
   }
 
+  /** Like `Promise.prototype.finally`. */
   finally(onFinally?: (() => void) | null): Promise<R> {
     return this.#promise.finally(onFinally);
   }

@@ -62,6 +62,7 @@ export interface LinkAttrDef<Cardinality extends 'one' | 'many' = 'one' | 'many'
 }
 
 /** One entity (namespace): its attributes and, once in a schema, its link labels. */
+/** `attrs`: the entity's attributes; `links`: its link labels, filled in by `i.schema`. */
 export class EntityDef<Attrs extends AttrsDefs = AttrsDefs, Links extends Record<string, LinkAttrDef> = Record<string, LinkAttrDef>> {
   attrs: Attrs;
   links: Links;
@@ -95,6 +96,7 @@ export interface LinkDef<E extends string = string> {
 export type LinksDef<E extends string = string> = Record<string, LinkDef<E>>;
 
 /** A complete schema: entities with their link labels, the links themselves, and rooms. */
+/** `entities`, `links` and (presence) `rooms`; made by `i.schema`. */
 export class InstantSchemaDef<
   Entities extends Record<string, EntityDef> = Record<string, EntityDef>,
   Links extends LinksDef = LinksDef,

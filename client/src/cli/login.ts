@@ -39,6 +39,17 @@ async function register(args: ParsedArgs, io: CliIO): Promise<string> {
   }
 }
 
+/** True when the authorization endpoint answers 400 (unknown client or redirect URI) instead of redirecting. */
+async function unknownClient(url: URL, io: CliIO): Promise<boolean> {
+  try {
+    const res = await (io.fetch ?? globalThis.fetch)(url.href, { redirect: 'manual' });
+    await res.body?.cancel();
+    return res.status === 400;
+  } catch {
+    return false;
+  }
+}
+
 function listen(): Promise<Server> {
   return new Promise((ok, fail) => {
     const server = createServer();
@@ -52,19 +63,31 @@ const page = (title: string, text: string) =>
 
 /** Runs the browser sign-in and saves the tokens (mode 0600), or prints the access token with `--print`. */
 export async function login(args: ParsedArgs, io: CliIO): Promise<void> {
-  let clientId = readConfig(io.env).providers[args.apiUri]?.clientId;
-  if (!clientId) {
-    io.stderr(`Registering instant-kit with ${args.apiUri}…`);
-    clientId = await register(args, io);
-    const id = clientId;
-    updateProvider(io.env, args.apiUri, (e) => ({ ...e, clientId: id, redirectUri: REGISTERED_REDIRECT }));
-  }
   const server = await listen();
   try {
     const port = (server.address() as AddressInfo).port;
     const redirectUri = `http://127.0.0.1:${port}/callback`;
-    const oauth = new InstantOAuth({ issuer: args.apiUri, clientId, redirectUri, fetch: io.fetch });
-    const req = await oauth.authorizationUrl({ scopes: CLI_SCOPES });
+    let clientId = readConfig(io.env).providers[args.apiUri]?.clientId;
+    let oauth: InstantOAuth | null = null;
+    let req: Awaited<ReturnType<InstantOAuth['authorizationUrl']>> | null = null;
+    for (let attempt = 0; attempt < 2 && !req; attempt++) {
+      if (!clientId) {
+        io.stderr(`Registering instant-kit with ${args.apiUri}…`);
+        const id = await register(args, io);
+        updateProvider(io.env, args.apiUri, (e) => ({ ...e, clientId: id, redirectUri: REGISTERED_REDIRECT }));
+        clientId = id;
+      }
+      oauth = new InstantOAuth({ issuer: args.apiUri, clientId, redirectUri, fetch: io.fetch });
+      const candidate = await oauth.authorizationUrl({ scopes: CLI_SCOPES });
+      // A remembered client the provider no longer knows gets an error page, never a redirect
+      // (API.md §2): find out before sending the user there, and register afresh.
+      if (attempt === 0 && (await unknownClient(candidate.url, io))) {
+        clientId = undefined;
+        continue;
+      }
+      req = candidate;
+    }
+    if (!oauth || !req) throw new CliError('Could not register instant-kit with the provider');
     const result = new Promise<URL>((ok, fail) => {
       const timer = setTimeout(() => fail(new CliError('Timed out waiting for the browser sign-in')), LOGIN_TIMEOUT_MS);
       server.on('request', (rq, rs) => {
