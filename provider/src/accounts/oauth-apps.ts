@@ -2,7 +2,7 @@ import type { Ctx } from '../context.ts';
 import { nowDate } from '../context.ts';
 import { ApiError } from '../http/errors.ts';
 import type { Db } from '../store/index.ts';
-import { generateToken, hashToken } from '../tokens.ts';
+import { generateToken, hashToken, isUuid } from '../tokens.ts';
 import { revokeGrant, revokeTokensOfClient } from '../oauth/grants.ts';
 import { redirectUriProblem } from './redirect-uris.ts';
 import { LIMITS } from './validation.ts';
@@ -157,6 +157,7 @@ export async function createClient(
 /** One client of one of the user's apps; else 404. */
 export async function getClient(ctx: Ctx, ownerId: string, appId: string, clientId: string, db: Db = ctx.db): Promise<OAuthClient> {
   const app = await ownedApp(db, ownerId, appId);
+  if (!CLIENT_ID.test(clientId)) throw ApiError.notFound('oauth-client', 'No such client');
   const [client] = await clientsWhere(db, `c.oauth_app_id = $1 and c.client_id = $2`, [app.id, clientId]);
   if (!client) throw ApiError.notFound('oauth-client', 'No such client');
   return client;
@@ -208,7 +209,7 @@ export async function revokeClientSecret(ctx: Ctx, ownerId: string, appId: strin
     const client = await lockedClient(db, ownerId, appId, clientId);
     if (!client.secrets.some((s) => s.id === secretId)) throw ApiError.notFound('client-secret', 'No such live secret');
     if (client.secrets.length === 1) throw ApiError.validation('This is the only live secret; rotate to make a new one before revoking it');
-    await db.query(`update client_secrets set revoked_at = $3 where id::text = $1 and client_id = $2`, [secretId, clientId, nowDate(ctx)]);
+    await db.query(`update client_secrets set revoked_at = $3 where id = $1 and client_id = $2`, [secretId, clientId, nowDate(ctx)]);
   });
   return getClient(ctx, ownerId, appId, clientId);
 }
@@ -237,9 +238,13 @@ async function insertSecret(ctx: Ctx, db: Db, clientId: string, secret: string, 
   return id;
 }
 
+/** A client_id we could have issued (ours are UUIDs; seeded and dynamic ones printable ASCII). */
+const CLIENT_ID = /^[\x21-\x7e]{1,128}$/;
+
 async function ownedApp(db: Db, ownerId: string, appId: string, lock = false): Promise<OAuthApp> {
+  if (!isUuid(appId)) throw ApiError.notFound('oauth-app', 'No such OAuth app');
   const app = await db.one<OAuthApp>(
-    `select ${APP_COLUMNS} from oauth_apps a where a.id::text = $1 and a.owner_id = $2${lock ? ' for update' : ''}`,
+    `select ${APP_COLUMNS} from oauth_apps a where a.id = $1 and a.owner_id = $2${lock ? ' for update' : ''}`,
     [appId, ownerId],
   );
   if (!app) throw ApiError.notFound('oauth-app', 'No such OAuth app');
@@ -249,6 +254,7 @@ async function ownedApp(db: Db, ownerId: string, appId: string, lock = false): P
 /** The client, locked for the rest of the transaction, after checking the user owns its app. */
 async function lockedClient(db: Db, ownerId: string, appId: string, clientId: string): Promise<OAuthClient> {
   const app = await ownedApp(db, ownerId, appId);
+  if (!CLIENT_ID.test(clientId)) throw ApiError.notFound('oauth-client', 'No such client');
   const row = await db.one(`select 1 from oauth_clients where client_id = $1 and oauth_app_id = $2 for update`, [clientId, app.id]);
   if (!row) throw ApiError.notFound('oauth-client', 'No such client');
   const [client] = await clientsWhere(db, `c.client_id = $1`, [clientId]);

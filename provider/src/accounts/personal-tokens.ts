@@ -1,7 +1,7 @@
 import type { Ctx } from '../context.ts';
 import { inSeconds, nowDate } from '../context.ts';
 import { ApiError } from '../http/errors.ts';
-import { generateToken, hashToken } from '../tokens.ts';
+import { generateToken, hashToken, isUuid } from '../tokens.ts';
 
 /** Live (unrevoked) personal access tokens a user may hold at once. */
 export const MAX_PERSONAL_TOKENS = 100;
@@ -57,8 +57,9 @@ export function listPersonalTokens(ctx: Ctx, userId: string): Promise<PersonalTo
 
 /** Revokes one of the user's tokens; another user's or an unknown id → 404. */
 export async function revokePersonalToken(ctx: Ctx, userId: string, id: string): Promise<void> {
+  if (!isUuid(id)) throw ApiError.notFound('personal-access-token', 'No such token');
   const row = await ctx.db.one(
-    `update personal_tokens set revoked_at = $3 where id::text = $1 and user_id = $2 and revoked_at is null returning id`,
+    `update personal_tokens set revoked_at = $3 where id = $1 and user_id = $2 and revoked_at is null returning id`,
     [id, userId, nowDate(ctx)],
   );
   if (!row) throw ApiError.notFound('personal-access-token', 'No such token');

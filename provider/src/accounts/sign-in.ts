@@ -1,6 +1,7 @@
 import type { Ctx } from '../context.ts';
 import { ApiError } from '../http/errors.ts';
 import { hit, RATE_LIMITS, type RateLimitRule } from '../http/rate-limit.ts';
+import { hashToken } from '../tokens.ts';
 import { verifyPassword } from './passwords.ts';
 import { createUser, verifyLogin, type User } from './users.ts';
 
@@ -15,8 +16,9 @@ async function limit(ctx: Ctx, bucket: string, rule: RateLimitRule): Promise<voi
   if (!r.ok) throw ApiError.rateLimited(r.retryAfterS);
 }
 
-function normaliseEmail(email: string): string {
-  return email.trim().toLowerCase().slice(0, 320);
+/** The per-account bucket key: a hash, so the rate-limit table holds no addresses (and no NUL bytes). */
+function accountBucket(email: string): string {
+  return `login:acct:${hashToken(email.trim().toLowerCase())}`;
 }
 
 /**
@@ -29,7 +31,7 @@ function normaliseEmail(email: string): string {
  */
 export async function logIn(ctx: Ctx, address: string, email: string, password: string): Promise<User> {
   await limit(ctx, `login:addr:${address}`, RATE_LIMITS.loginPerAddress);
-  await limit(ctx, `login:acct:${normaliseEmail(email)}`, RATE_LIMITS.loginPerAccount);
+  await limit(ctx, accountBucket(email), RATE_LIMITS.loginPerAccount);
   const user = await verifyLogin(ctx, email, password);
   if (!user) throw new ApiError(401, 'permission-denied', LOGIN_FAILED, { reason: 'credentials' });
   return user;

@@ -33,7 +33,7 @@ export class Browser {
   async request(path: string, init: RequestInit = {}): Promise<Response> {
     const headers = new Headers(init.headers);
     if (this.jar.cookies.size && !headers.has('cookie')) headers.set('cookie', this.jar.header());
-    headers.set('x-test-client-address', this.address);
+    if (!headers.has('x-test-client-address')) headers.set('x-test-client-address', this.address);
     const res = await this.p.app.request(path, { ...init, headers, redirect: 'manual' });
     this.jar.update(res);
     return res;

@@ -19,7 +19,7 @@ export const emailSchema = z
   .trim()
   .toLowerCase()
   .max(254)
-  .regex(/^[^\s@]+@[^\s@]+\.[^\s@]+$/, 'Enter a valid email address');
+  .regex(/^[^\s@\p{Cc}]+@[^\s@\p{Cc}]+\.[^\s@\p{Cc}]+$/u, 'Enter a valid email address');
 
 export type SignupResult = { ok: true; user: User } | { ok: false; reason: 'invalid'; message: string } | { ok: false; reason: 'taken' };
 
@@ -46,6 +46,11 @@ export async function createUser(ctx: Ctx, emailInput: string, password: string)
 /** Checks an email and password in constant time whether or not the account exists. Locked accounts fail. */
 export async function verifyLogin(ctx: Ctx, emailInput: string, password: string): Promise<User | null> {
   const email = emailInput.trim().toLowerCase();
+  // Postgres text cannot hold NUL; no stored address has a control character, so none can match.
+  if (/\p{Cc}/u.test(email) || email.length > 320) {
+    await verifyPassword(undefined, password.slice(0, 1024));
+    return null;
+  }
   const row = await ctx.db.one<User & { password_hash: string }>(`select ${USER_COLUMNS}, password_hash from users where email = $1`, [email]);
   const ok = await verifyPassword(row?.password_hash, password.slice(0, 1024));
   if (!ok || !row || row.locked_at) return null;

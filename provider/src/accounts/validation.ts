@@ -14,12 +14,15 @@ export const LIMITS = {
 /** Largest JSON or form body an account endpoint reads (a logo data: URI fits with room to spare). */
 export const ACCOUNT_BODY_BYTES = 128 * 1024;
 
+// Control characters (NUL above all: Postgres text cannot hold it) are refused in every stored string.
+const CONTROL = /[\p{Cc}]/u;
+
 export const nameSchema = z
   .string({ error: 'Enter a name' })
   .trim()
   .min(1, 'Enter a name')
   .max(LIMITS.name, `A name is at most ${LIMITS.name} characters`)
-  .refine((v) => !/[\p{Cc}]/u.test(v), 'A name cannot contain control characters');
+  .refine((v) => !CONTROL.test(v), 'A name cannot contain control characters');
 
 /** An absolute http(s) URL with no credentials: home pages. */
 export const webUrlSchema = z
@@ -28,7 +31,7 @@ export const webUrlSchema = z
   .max(LIMITS.url, `A URL is at most ${LIMITS.url} characters`)
   .refine((v) => {
     const u = parseUrl(v);
-    return !!u && (u.protocol === 'https:' || u.protocol === 'http:') && !u.username && !u.password && !!u.hostname;
+    return !!u && (u.protocol === 'https:' || u.protocol === 'http:') && !u.username && !u.password && !!u.hostname && !CONTROL.test(v);
   }, 'Enter an absolute http(s) URL, like https://example.com');
 
 const DATA_LOGO = /^data:image\/(png|jpeg|gif|webp);base64,([A-Za-z0-9+/]+={0,2})$/;
@@ -41,7 +44,7 @@ export const logoSchema = z
   .refine((v) => {
     if (v.startsWith('data:')) return DATA_LOGO.test(v);
     const u = parseUrl(v);
-    return !!u && u.protocol === 'https:' && !u.username && !u.password && v.length <= LIMITS.url;
+    return !!u && u.protocol === 'https:' && !u.username && !u.password && v.length <= LIMITS.url && !CONTROL.test(v);
   }, 'A logo is an https URL or a data:image/(png|jpeg|gif|webp);base64,… URI');
 
 export function isInlineLogo(logo: string | null | undefined): logo is string {
