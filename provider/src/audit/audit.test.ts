@@ -38,6 +38,13 @@ describe('audit trail', () => {
     expect((await listEvents(p.ctx, { since: parseSince('30m', p.clock.now())! })).map((r) => r.event)).toEqual(['pat.created']);
   });
 
+  it('stores text with NUL bytes (which Postgres text refuses) with them replaced', async () => {
+    p = await createTestProvider();
+    await recordEvent(p.ctx, { event: 'login.failure', address: 'a\u0000b', details: { email: 'x\u0000@example.com', ['k\u0000']: 1 } });
+    const [row] = await listEvents(p.ctx);
+    expect(row).toMatchObject({ address: 'a\uFFFDb', details: { email: 'x\uFFFD@example.com', 'k\uFFFD': 1 } });
+  });
+
   it('refuses an unknown event kind', async () => {
     p = await createTestProvider();
     await expect(recordEvent(p.ctx, { event: 'token.stolen' as AuditEvent })).rejects.toThrow(/unknown audit event/);

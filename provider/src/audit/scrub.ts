@@ -23,10 +23,13 @@ const MAX_DEPTH = 4;
 const MAX_STRING = 500;
 const MAX_KEYS = 50;
 
+/** Postgres text and jsonb cannot hold NUL: it becomes U+FFFD. */
+const clean = (v: string) => v.replaceAll('\u0000', '\uFFFD');
+
 /** A top-level text field (actor, client id, address): prefixed secrets replaced, length bounded. */
 export function scrubText(v: string | null | undefined, max: number): string | null {
   if (v === null || v === undefined || v === '') return null;
-  return v.replace(PREFIXED_SECRET, REDACTED).slice(0, max);
+  return clean(v).replace(PREFIXED_SECRET, REDACTED).slice(0, max);
 }
 
 /** A copy of `details` with secret-named keys removed and secret-shaped values replaced; `removed` lists their paths. */
@@ -38,7 +41,8 @@ export function scrubDetails(details: Record<string, unknown>): { value: Record<
 
 function scrubObject(obj: Record<string, unknown>, path: string, depth: number, removed: string[]): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(obj).slice(0, MAX_KEYS)) {
+  for (const [rawKey, v] of Object.entries(obj).slice(0, MAX_KEYS)) {
+    const k = clean(rawKey).slice(0, 100);
     const at = path ? `${path}.${k}` : k;
     const countOrFlag = (typeof v === 'number' || typeof v === 'boolean') && !PASSWORD_KEY.test(k); // tokens_revoked: 2
     if (SECRET_KEY.test(k) && !SAFE_KEY.test(k) && !countOrFlag) {
@@ -57,7 +61,7 @@ function scrubValue(v: unknown, path: string, depth: number, removed: string[], 
       removed.push(path);
       return REDACTED;
     }
-    const replaced = v.replace(PREFIXED_SECRET, REDACTED);
+    const replaced = clean(v).replace(PREFIXED_SECRET, REDACTED);
     if (replaced !== v) removed.push(path);
     return replaced.slice(0, MAX_STRING);
   }
