@@ -151,6 +151,26 @@ describe('authorization request errors go back to the client with state and iss 
   });
 });
 
+describe('POST to the authorization endpoint (OIDC Core §3.1.2.1)', () => {
+  it('accepts the request as a form body, with the same checks', async () => {
+    const c = await newClient(w);
+    const post = (body: Record<string, string>) =>
+      w.p.fetch(new URL('/platform/oauth/start', w.p.issuer), {
+        method: 'POST',
+        headers: { cookie: w.cookie, 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams(body).toString(),
+        redirect: 'manual',
+      });
+    const ok = await post(base(c.clientId, c.redirectUri));
+    expect(ok.status).toBe(303);
+    expect(ok.headers.get('location')).toMatch(/^\/platform\/oauth\/consent/);
+    const bad = await post(base(c.clientId, 'https://evil.example/cb'));
+    expect(bad.status).toBe(400);
+    expect(bad.headers.get('location')).toBeNull();
+    expect(callback(await post({ ...base(c.clientId, c.redirectUri), scope: 'nope' }))).toMatchObject({ error: 'invalid_scope' });
+  });
+});
+
 describe('issuer (SECURITY.md 5, 9)', () => {
   it('advertises iss support and takes the issuer from configuration, never from Host or X-Forwarded-*', async () => {
     const spoof = { host: 'evil.example', 'x-forwarded-host': 'evil.example', 'x-forwarded-proto': 'https' };

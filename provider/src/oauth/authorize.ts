@@ -45,11 +45,20 @@ export async function errorPage(c: Context, status: 400 | 403 | 404, title: stri
   return c.html(ErrorHtml({ title, message }), status);
 }
 
-/** Query parameters with RFC 6749 §3.1's "MUST NOT be included more than once" enforced. */
-function queryParams(c: Context): { params: Record<string, string>; repeated: string | null } {
+/**
+ * The request's parameters: the query of a GET, or the form body of a POST (OIDC Core §3.1.2.1 requires
+ * both), with RFC 6749 §3.1's "MUST NOT be included more than once" detected.
+ */
+async function requestParams(c: Context): Promise<{ params: Record<string, string>; repeated: string | null }> {
+  let source = new URL(c.req.url).searchParams;
+  if (c.req.method === 'POST') {
+    const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+    const text = type === 'application/x-www-form-urlencoded' && Number(c.req.header('content-length') ?? 0) <= 64 * 1024 ? await c.req.text().catch(() => '') : '';
+    source = new URLSearchParams(text.length <= 64 * 1024 ? text : '');
+  }
   const params: Record<string, string> = {};
   let repeated: string | null = null;
-  for (const [k, v] of new URL(c.req.url).searchParams) {
+  for (const [k, v] of source) {
     if (k in params) repeated ??= k;
     params[k] = v;
   }
@@ -57,12 +66,12 @@ function queryParams(c: Context): { params: Record<string, string>; repeated: st
 }
 
 /**
- * `GET /platform/oauth/start`: the authorization endpoint (RFC 6749 §4.1.1, API.md §2).
+ * `GET|POST /platform/oauth/start`: the authorization endpoint (RFC 6749 §4.1.1, API.md §2).
  * Consent is shown on every interactive request, even when a live grant already covers the scopes:
  * simplest and safe. Only `prompt=none` answers from an existing grant without UI.
  */
 export async function startEndpoint(ctx: Ctx, c: Context): Promise<Response> {
-  const { params: p, repeated } = queryParams(c);
+  const { params: p, repeated } = await requestParams(c);
   if (repeated === 'client_id' || repeated === 'redirect_uri') return errorPage(c, 400, 'Invalid sign-in request', `The ${repeated} parameter is repeated.`);
   const client = await getClient(ctx, p.client_id);
   if (!client) return errorPage(c, 400, 'Unknown app', 'This sign-in link names an app that does not exist. Go back to the app and try again.');

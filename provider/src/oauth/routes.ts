@@ -28,6 +28,7 @@ export function oauthRoutes(ctx: Ctx): Hono {
   app.get('/.well-known/jwks.json', async (c) => c.json(await publicJwks(ctx), 200, { 'Cache-Control': 'public, max-age=300' }));
 
   app.get('/platform/oauth/start', (c) => startEndpoint(ctx, c));
+  app.post('/platform/oauth/start', (c) => startEndpoint(ctx, c));
   app.get('/platform/oauth/consent', (c) => consentPage(ctx, c));
   app.post('/platform/oauth/consent', (c) => consentDecision(ctx, c));
 
@@ -47,7 +48,7 @@ export function oauthRoutes(ctx: Ctx): Hono {
 
   // Any other method gets an OAuth-shaped 405 rather than the Platform API's 404 (RFC 9110 §15.5.6).
   const allowed: Record<string, string> = {
-    '/platform/oauth/start': 'GET',
+    '/platform/oauth/start': 'GET, POST',
     '/platform/oauth/consent': 'GET, POST',
     '/platform/oauth/token': 'POST',
     '/platform/oauth/revoke': 'POST',

@@ -197,7 +197,7 @@ describe('token endpoint responses (SECURITY.md 10)', () => {
   });
 
   it('answers a wrong method on an OAuth endpoint with an OAuth-shaped 405', async () => {
-    for (const [method, path] of [['GET', '/platform/oauth/token'], ['PUT', '/platform/oauth/revoke'], ['DELETE', '/platform/oauth/start'], ['GET', '/platform/oauth/register']]) {
+    for (const [method, path] of [['GET', '/platform/oauth/token'], ['PUT', '/platform/oauth/revoke'], ['DELETE', '/platform/oauth/start'], ['PUT', '/platform/oauth/consent'], ['GET', '/platform/oauth/register']]) {
       const res = await w.p.fetch(new URL(path!, w.p.issuer), { method });
       expect(res.status, `${method} ${path}`).toBe(405);
       expect(res.headers.get('allow')).toBeTruthy();
