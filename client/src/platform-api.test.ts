@@ -117,3 +117,24 @@ describe('PlatformApi refresh', () => {
     await expect(a.getOrgs()).rejects.toMatchObject({ status: 0, type: 'network-error' });
   });
 });
+
+describe('PlatformApi refresh across instances', () => {
+  it('instances built from the same stored tokens share one refresh, concurrent or just after', async () => {
+    const p = fakeProvider({ rotate: true });
+    const make = () => api(p);
+    await Promise.all([make().getApps(), make().getApps(), make().getApps()]);
+    expect(p.state.refreshCalls).toBe(1);
+    // a request that still carries the old cookie gets the already-rotated tokens, not a second refresh
+    const late = make();
+    await late.getApps();
+    expect(p.state.refreshCalls).toBe(1);
+    expect(late.currentRefreshToken()).toBe('prt_1');
+  });
+
+  it('a failed refresh is not remembered', async () => {
+    const p = fakeProvider({ refreshStatus: 503 });
+    await expect(api(p).getApps()).rejects.toBeTruthy();
+    await expect(api(p).getApps()).rejects.toBeTruthy();
+    expect(p.state.refreshCalls).toBe(2);
+  });
+});

@@ -127,6 +127,26 @@ type RefreshableAuth = Extract<PlatformApiAuth, { refreshToken: string }>;
 
 const JOB_POLL_MAX_MS = 10_000;
 
+/** The global fetch, late-bound (one function, so instances without a custom fetch share refreshes). */
+const globalFetch: typeof fetch = (input, init) => globalThis.fetch(input, init);
+
+/**
+ * How long the result of refreshing a given refresh token is reused by other instances in the
+ * same process. Apps that rebuild a `PlatformApi` per request from a cookie see concurrent (or
+ * just-late) requests carrying the same old refresh token: they must share one refresh, or a
+ * rotating refresh token would be presented twice and its family revoked (RFC 9700 §4.14.2).
+ */
+const REUSE_REFRESH_MS = 30_000;
+
+/** Refreshes in flight or just done, per fetch function, by `apiURI clientId refreshToken`. */
+const recentRefreshes = new WeakMap<typeof fetch, Map<string, { promise: Promise<TokenSet>; at: number }>>();
+
+function recentFor(f: typeof fetch): Map<string, { promise: Promise<TokenSet>; at: number }> {
+  let m = recentRefreshes.get(f);
+  if (!m) recentRefreshes.set(f, (m = new Map()));
+  return m;
+}
+
 /**
  * A client of the Platform API.
  *
@@ -148,7 +168,7 @@ export class PlatformApi {
   constructor(config: PlatformApiConfig = {}) {
     this.#auth = config.auth ? { ...config.auth } : undefined;
     this.#apiURI = (config.apiURI ?? 'http://localhost:8787').replace(/\/+$/, '');
-    this.#fetch = config.fetch ?? ((input, init) => globalThis.fetch(input, init));
+    this.#fetch = config.fetch ?? globalFetch;
   }
 
   /** The current bearer token (the latest access token after refreshes). */
@@ -170,8 +190,9 @@ export class PlatformApi {
   }
 
   /**
-   * Refreshes the access token now (RFC 6749 §6). Concurrent callers share one request. Stores the
-   * new tokens, calls `onRefresh`, and returns them; `null` when this instance cannot refresh.
+   * Refreshes the access token now (RFC 6749 §6). Concurrent callers share one request, and so do
+   * other instances in this process holding the same refresh token (for 30 s after it was used).
+   * Stores the new tokens, calls `onRefresh`, and returns them; `null` when this instance cannot refresh.
    */
   async refreshToken(): Promise<RefreshedTokens | null> {
     if (!this.canRefreshToken()) return null;
@@ -187,14 +208,28 @@ export class PlatformApi {
   #sharedRefresh(): Promise<TokenSet> {
     if (this.#refreshing) return this.#refreshing;
     const auth = this.#auth as RefreshableAuth;
-    this.#refreshing = (async () => {
-      const tokens = await refreshTokenGrant({
+    const recent = recentFor(this.#fetch);
+    const key = `${this.#apiURI} ${auth.clientId} ${auth.refreshToken}`;
+    const now = Date.now();
+    for (const [k, v] of recent) if (now - v.at > REUSE_REFRESH_MS) recent.delete(k);
+    let shared = recent.get(key)?.promise;
+    if (!shared) {
+      shared = refreshTokenGrant({
         as: staticAuthorizationServer(this.#apiURI),
         clientId: auth.clientId,
         clientSecret: auth.clientSecret,
         refreshToken: auth.refreshToken,
         fetch: this.#fetch,
       });
+      const entry = { promise: shared, at: now };
+      recent.set(key, entry);
+      shared.then(
+        () => void (entry.at = Date.now()),
+        () => void recent.delete(key),
+      );
+    }
+    this.#refreshing = (async () => {
+      const tokens = await shared;
       auth.accessToken = tokens.accessToken;
       auth.refreshToken = tokens.refreshToken;
       auth.expiresAt = tokens.expiresAt;

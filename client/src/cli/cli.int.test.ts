@@ -1,9 +1,10 @@
-import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { personalToken, world, type TestProvider } from '../testing/provider.ts';
+import { personalToken, signedIn, world, type TestProvider } from '../testing/provider.ts';
+import { configPath, readConfig, updateProvider } from './config.ts';
 import type { CliIO } from './io.ts';
 import { main } from './main.ts';
 
@@ -132,6 +133,37 @@ describe('instant-kit CLI against the real provider (in process)', () => {
     expect(list.apps.map((a: { id: string }) => a.id)).toContain(app.appId);
     const me = await run(['whoami', '--token', token, '--json']);
     expect(JSON.parse(me.out).user.email).toBe(w.user.email);
+  });
+
+  it('uses the saved login, refreshes an expired access token and saves the rotated refresh token (0600)', async () => {
+    const s = await signedIn(w, { public: true });
+    updateProvider(env, p.issuer, () => ({
+      clientId: s.client.clientId,
+      tokens: { accessToken: s.tokens.accessToken, refreshToken: s.tokens.refreshToken, expiresAt: Date.now() - 1000, scopes: s.tokens.scopes },
+    }));
+    const r = await run(['apps', 'list', '--json']);
+    expect(r.code, r.err).toBe(0);
+    expect(JSON.parse(r.out)).toEqual({ apps: [] });
+    const saved = readConfig(env).providers[p.issuer]!.tokens!;
+    expect(saved.refreshToken).toMatch(/^prt_/);
+    expect(saved.refreshToken).not.toBe(s.tokens.refreshToken);
+    expect(saved.expiresAt).toBeGreaterThan(Date.now());
+    expect(statSync(configPath(env)).mode & 0o777).toBe(0o600);
+    // the saved, rotated token keeps working for the next command
+    updateProvider(env, p.issuer, (e) => ({ ...e, tokens: { ...e.tokens!, expiresAt: Date.now() - 1000 } }));
+    expect((await run(['whoami'])).out).toBe(w.user.email);
+  });
+
+  it('a revoked login fails with one line telling the user to log in again', async () => {
+    const s = await signedIn(w, { public: true });
+    updateProvider(env, p.issuer, () => ({
+      clientId: s.client.clientId,
+      tokens: { accessToken: s.tokens.accessToken, refreshToken: s.tokens.refreshToken, expiresAt: Date.now() + 60_000, scopes: s.tokens.scopes },
+    }));
+    await s.oauth.revoke(s.tokens.refreshToken, 'refresh_token');
+    const r = await run(['apps', 'list']);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/^instant-kit: Your login has expired or was revoked .*run "instant-kit login"$/);
   });
 
   it('fails with one line and a non-zero exit on API errors', async () => {
