@@ -94,11 +94,12 @@ export async function startWorld(): Promise<World> {
   }
 }
 
-let counter = 0;
-/** A fresh, unique account for one journey. */
+const usedLabels = new Set<string>();
+/** A fresh account for one journey (every world has a fresh store, so a label is used once per world). */
 export function newAccount(label: string) {
-  counter += 1;
-  return { email: `${label}-${Date.now().toString(36)}-${counter}@example.com`, password: `correct horse ${randomBytes(6).toString('hex')}` };
+  if (usedLabels.has(label)) throw new Error(`account label ${label} used twice`);
+  usedLabels.add(label);
+  return { email: `${label}@example.com`, password: `correct horse ${randomBytes(6).toString('hex')}` };
 }
 
 /** Signs up at the provider's own sign-up page, leaving the browser signed in there. */

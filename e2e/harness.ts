@@ -75,4 +75,12 @@ export async function screenshot(page: Page, journey: string, name: string): Pro
   await page.screenshot({ path: join(dir, `${name}.png`), fullPage: true });
 }
 
+/** Saves a viewport-sized screenshot (the top of the page) for the README under e2e/artifacts/docs/<name>.png. */
+export async function docScreenshot(page: Page, name: string, height = 640): Promise<void> {
+  const dir = join(ARTIFACTS, 'docs');
+  mkdirSync(dir, { recursive: true });
+  const width = page.viewportSize()?.width ?? 1100;
+  await page.screenshot({ path: join(dir, `${name}.png`), clip: { x: 0, y: 0, width, height } });
+}
+
 export type { Browser, BrowserContext, Page };

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { screenshot } from './harness.ts';
+import { docScreenshot, screenshot } from './harness.ts';
 import { basic, demoFlow, demoTokens, newAccount, signUpAtProvider, startWorld, tabTo, type World } from './fixture.ts';
 
 describe('Sign in with Instant from the demo app', () => {
@@ -38,6 +38,7 @@ describe('Sign in with Instant from the demo app', () => {
     const scopes = await page.locator('ul.scopes li').evaluateAll((lis) => lis.map((li) => li.getAttribute('data-scope')));
     expect(scopes).toEqual(expect.arrayContaining(['apps-read', 'apps-write', 'openid', 'email']));
     await screenshot(page, J, '03-consent');
+    await docScreenshot(page, 'consent', 600);
 
     await page.getByRole('button', { name: 'Allow' }).click();
     await page.waitForURL(`${w.demo.url}/`);
@@ -58,6 +59,7 @@ describe('Sign in with Instant from the demo app', () => {
     await page.goto(w.demo.url);
     expect(await page.getByTestId('app-list').innerText()).toContain('Groceries');
     await screenshot(page, J, '06-demo-app-listed');
+    await docScreenshot(page, 'demo', 600);
     await page.goto(`${w.provider.url}/dash/apps`);
     expect(await page.locator('main').innerText()).toContain('Groceries');
     await screenshot(page, J, '07-provider-app-listed');
