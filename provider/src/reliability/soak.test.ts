@@ -1,0 +1,117 @@
+// Soak: mixed flows at a steady rate against a provider process on the file-backed embedded store — zero errors
+// and flat memory. SOAK_S seconds (default 30, which keeps `npm test` short; the 2-minute soak of the issue is
+// SOAK_S=120), SOAK_RATE operations per second (default 10; a sign-in flow is 4 requests).
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runFlow, send, type HttpRequest } from './flow.ts';
+import { rssMb, spawnProvider, type Server } from './processes.ts';
+import { createOAuthApp, createOAuthClient, listAppsRequest, refreshRequest, signInFlow, signUp, temporaryAppRequest, tokenSet, type OAuthClientCreds } from './provider-flows.ts';
+
+const SOAK_S = Number(process.env.SOAK_S ?? 30);
+const RATE = Number(process.env.SOAK_RATE ?? 10);
+const MAX_IN_FLIGHT = 64;
+
+let server: Server | undefined;
+let dir: string | undefined;
+afterAll(async () => {
+  await server?.kill();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+let addr = 0;
+const xff = () => ({ 'x-forwarded-for': `10.99.${(++addr >> 8) & 255}.${addr & 255}` });
+
+/** Least-squares slope of y over x. */
+function slope(points: [number, number][]): number {
+  const n = points.length;
+  const mx = points.reduce((a, p) => a + p[0], 0) / n;
+  const my = points.reduce((a, p) => a + p[1], 0) / n;
+  const num = points.reduce((a, p) => a + (p[0] - mx) * (p[1] - my), 0);
+  const den = points.reduce((a, p) => a + (p[0] - mx) ** 2, 0);
+  return den ? num / den : 0;
+}
+
+describe('soak', () => {
+  it(
+    `${SOAK_S} s of mixed flows at ${RATE} operations/s: zero errors, flat memory`,
+    async () => {
+      dir = mkdtempSync(join(tmpdir(), 'instant-soak-'));
+      server = await spawnProvider({ store: 'pglite', dataDir: dir, env: { TRUST_PROXY: 'true' } });
+      const url = server.url;
+      const session = await signUp(fetch, url, 'soak@example.com', undefined, xff());
+      const appId = await createOAuthApp(fetch, url, session, 'soak');
+      const clients: OAuthClientCreds[] = [];
+      for (let i = 0; i < 8; i++) clients.push(await createOAuthClient(fetch, url, session, { appId }));
+      // A long-lived confidential refresh token and access token, on a client the sign-in flows do not use.
+      const [keeper, ...flowClients] = clients;
+      const kept = (await runFlow(fetch, url, signInFlow({ client: keeper!, session, headers: xff }))).tokens!;
+
+      const errors: string[] = [];
+      const counts = new Map<string, number>();
+      const call = async (name: string, req: HttpRequest, ok = 200) => {
+        const res = await send(fetch, url, req);
+        if (res.status !== ok) throw new Error(`${name}: HTTP ${res.status} ${res.body.slice(0, 200)}`);
+        return res;
+      };
+      let n = 0;
+      const operations: [string, () => Promise<unknown>][] = [
+        ['sign-in flow', () => runFlow(fetch, url, signInFlow({ client: flowClients[n % flowClients.length]!, session, headers: xff }))],
+        ['refresh', async () => tokenSet('refresh', 200, (await call('refresh', refreshRequest(keeper!, kept.refresh_token, xff()))).body, false)],
+        ['list apps', () => call('list apps', listAppsRequest(kept.access_token))],
+        ['temporary app', () => call('temporary app', temporaryAppRequest(xff()))],
+        ['token-info', () => call('token-info', { method: 'GET', path: '/platform/oauth/token-info', headers: { authorization: `Bearer ${kept.access_token}` } })],
+      ];
+
+      const samples: [number, number][] = [];
+      const t0 = Date.now();
+      let inFlight = 0;
+      const pending = new Set<Promise<void>>();
+      const sampler = setInterval(() => {
+        const rss = rssMb(server!.pid);
+        if (rss !== undefined) samples.push([(Date.now() - t0) / 1000, rss]);
+      }, 1000);
+      try {
+        // Open loop: one operation every 1/RATE s whatever the answers, so slow answers pile up instead of hiding.
+        for (let tick = 0; Date.now() - t0 < SOAK_S * 1000; tick++) {
+          const due = t0 + (tick * 1000) / RATE;
+          if (due > Date.now()) await new Promise((r) => setTimeout(r, due - Date.now()));
+          if (inFlight >= MAX_IN_FLIGHT) {
+            errors.push(`fell behind: ${inFlight} operations in flight`);
+            continue;
+          }
+          const [name, op] = operations[tick % operations.length]!;
+          n++;
+          inFlight++;
+          const run: Promise<void> = op()
+            .then(() => void counts.set(name, (counts.get(name) ?? 0) + 1))
+            .catch((err: unknown) => void errors.push(`${name}: ${err instanceof Error ? err.message : String(err)}`))
+            .finally(() => {
+              inFlight--;
+              pending.delete(run);
+            });
+          pending.add(run);
+        }
+        await Promise.all(pending);
+      } finally {
+        clearInterval(sampler);
+      }
+
+      const summary = [...counts].map(([k, v]) => `${k} ${v}`).join(', ');
+      // Memory: after the first third (warm-up: code paths compiled, caches and the store's buffers filling), the
+      // RSS trend must be flat: under 1 MB per 10 s of soak, or within 8% of its level over the whole last part.
+      const steady = samples.filter(([t]) => t >= SOAK_S / 3);
+      const mbPerMin = slope(steady) * 60;
+      const level = Math.max(...steady.map(([, m]) => m));
+      const first = steady[0]?.[1] ?? 0;
+      console.log(
+        `soak: ${SOAK_S} s, ${n} operations (${summary}), ${errors.length} errors; RSS ${samples[0]?.[1].toFixed(0)} → ${first.toFixed(0)} (after warm-up) → ${samples.at(-1)?.[1].toFixed(0)} MB, trend ${mbPerMin.toFixed(1)} MB/min`,
+      );
+      expect(errors.slice(0, 10)).toEqual([]);
+      expect(n).toBeGreaterThanOrEqual(Math.floor(SOAK_S * RATE * 0.95));
+      expect(mbPerMin < 6 || level - first <= first * 0.08, `RSS trend ${mbPerMin.toFixed(1)} MB/min, ${first.toFixed(0)} → ${level.toFixed(0)} MB`).toBe(true);
+    },
+    (SOAK_S + 150) * 1000,
+  );
+});
