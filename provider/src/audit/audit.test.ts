@@ -38,11 +38,11 @@ describe('audit trail', () => {
     expect((await listEvents(p.ctx, { since: parseSince('30m', p.clock.now())! })).map((r) => r.event)).toEqual(['pat.created']);
   });
 
-  it('stores text with NUL bytes (which Postgres text refuses) with them replaced', async () => {
+  it('stores text with NUL bytes or lone surrogates (which Postgres refuses) with them replaced', async () => {
     p = await createTestProvider();
-    await recordEvent(p.ctx, { event: 'login.failure', address: 'a\u0000b', details: { email: 'x\u0000@example.com', ['k\u0000']: 1 } });
+    await recordEvent(p.ctx, { event: 'login.failure', address: 'a\u0000b', details: { email: 'x\u0000@example.com', ['k\u0000']: 1, odd: '\ud800x\udc00', ok: '😀' } });
     const [row] = await listEvents(p.ctx);
-    expect(row).toMatchObject({ address: 'a\uFFFDb', details: { email: 'x\uFFFD@example.com', 'k\uFFFD': 1 } });
+    expect(row).toMatchObject({ address: 'a\uFFFDb', details: { email: 'x\uFFFD@example.com', 'k\uFFFD': 1, odd: '\uFFFDx\uFFFD', ok: '😀' } });
   });
 
   it('refuses an unknown event kind', async () => {

@@ -23,8 +23,9 @@ const MAX_DEPTH = 4;
 const MAX_STRING = 500;
 const MAX_KEYS = 50;
 
-/** Postgres text and jsonb cannot hold NUL: it becomes U+FFFD. */
-const clean = (v: string) => v.replaceAll('\u0000', '\uFFFD');
+/** Postgres text and jsonb cannot hold NUL, and jsonb no lone surrogate: each becomes U+FFFD. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+const clean = (v: string) => v.replaceAll('\u0000', '\uFFFD').replace(LONE_SURROGATE, '\uFFFD');
 
 /** A top-level text field (actor, client id, address): prefixed secrets replaced, length bounded. */
 export function scrubText(v: string | null | undefined, max: number): string | null {
