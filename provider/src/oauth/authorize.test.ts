@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestProvider } from '../testing/index.ts';
-import { CookieJar, authorizeInBrowser, authorizeUrl, consentFormFields, createTestClient, createTestUser, pkcePair, sessionCookie } from '../testing/fixtures.ts';
+import { authorizeInBrowser, authorizeUrl, consentFormFields, createTestClient, createTestUser, pkcePair, sessionCookie } from '../testing/fixtures.ts';
+import { browserHelpers } from './browser-helpers.ts';
 import { newClient, world, type OAuthWorld } from './test-support.ts';
 
 let w: OAuthWorld;
@@ -11,27 +12,7 @@ afterAll(async () => {
   await w.p.close();
 });
 
-async function start(params: Record<string, string>, cookie = w.cookie): Promise<Response> {
-  const u = new URL('/platform/oauth/start', w.p.issuer);
-  for (const [k, v] of Object.entries(params)) u.searchParams.append(k, v);
-  return w.p.fetch(u, { headers: { cookie }, redirect: 'manual' });
-}
-
-/** The redirect back to the client, as parsed query parameters. */
-function callback(res: Response): Record<string, string> {
-  expect(res.status).toBe(303);
-  return Object.fromEntries(new URL(res.headers.get('location')!).searchParams);
-}
-
-async function consentPageOf(res: Response, cookie: string): Promise<{ page: Response; html: string; jar: CookieJar }> {
-  const jar = new CookieJar(cookie);
-  jar.take(res);
-  const page = await w.p.fetch(new URL(res.headers.get('location')!, w.p.issuer), { headers: { cookie: jar.header() } });
-  jar.take(page);
-  return { page, html: await page.text(), jar };
-}
-
-const base = (clientId: string, redirectUri: string) => ({ client_id: clientId, redirect_uri: redirectUri, response_type: 'code', scope: 'apps-read', state: 'st' });
+const { start, callback, consentPageOf, base } = browserHelpers(() => w);
 
 describe('redirect URI validation (SECURITY.md 1, 2)', () => {
   it('shows an error page, never a redirect, for an unknown client_id', async () => {
@@ -302,46 +283,6 @@ describe('consent page (SECURITY.md 8, 12)', () => {
   });
 });
 
-describe('prompt', () => {
-  it('answers prompt=none with login_required, consent_required, or a code', async () => {
-    const c = await newClient(w);
-    const b = { ...base(c.clientId, c.redirectUri), prompt: 'none' };
-    expect(callback(await start(b, ''))).toMatchObject({ error: 'login_required', state: 'st', iss: w.p.issuer });
-    expect(callback(await start(b))).toMatchObject({ error: 'consent_required', state: 'st' });
-    await authorizeInBrowser(w.p, w.cookie, { clientId: c.clientId, redirectUri: c.redirectUri });
-    const q = callback(await start(b));
-    expect(q.code).toBeTruthy();
-    expect(q).toMatchObject({ state: 'st', iss: w.p.issuer, scope: 'apps-read' });
-    expect(callback(await start({ ...b, scope: 'apps-write' }))).toMatchObject({ error: 'consent_required' });
-  });
-
-  it('asks for a fresh sign-in with prompt=login and accepts a session started after the request', async () => {
-    const c = await newClient(w);
-    const res = await start({ ...base(c.clientId, c.redirectUri), prompt: 'login' });
-    const { html } = await consentPageOf(res, w.cookie);
-    expect(html).toContain('Sign in again');
-    expect(html).not.toMatch(/value="allow"/);
-    w.p.clock.advance(1);
-    const fresh = await sessionCookie(w.p, w.user.id); // what the login page would set after "Sign in again"
-    const again = await consentPageOf(res, fresh);
-    expect(again.html).toMatch(/value="allow"/);
-    expect(again.html).not.toContain('Sign in again');
-  });
-});
-
-describe('max_age', () => {
-  it('asks for a fresh sign-in when the session is older than max_age', async () => {
-    const c = await newClient(w);
-    w.p.clock.advance(120);
-    const old = await consentPageOf(await start({ ...base(c.clientId, c.redirectUri), max_age: '60' }), w.cookie);
-    expect(old.html).toContain('Sign in again');
-    const fresh = await sessionCookie(w.p, w.user.id);
-    const ok = await consentPageOf(await start({ ...base(c.clientId, c.redirectUri), max_age: '60' }, fresh), fresh);
-    expect(ok.html).toMatch(/value="allow"/);
-    expect(callback(await start({ ...base(c.clientId, c.redirectUri), max_age: '60', prompt: 'none' }))).toMatchObject({ error: 'login_required' });
-    expect(callback(await start({ ...base(c.clientId, c.redirectUri), max_age: '-1' }))).toMatchObject({ error: 'invalid_request' });
-  });
-});
 
 describe('malformed browser requests', () => {
   it('answers garbage on the authorization and consent endpoints without a 500', async () => {

@@ -44,7 +44,7 @@ function testModeBlock(client: Client, userId: string): string | undefined {
 
 function needsReauthentication(row: RequestRow, authTime: Date | null): boolean {
   // OIDC Core §3.1.2.1 prompt=login: the session must be newer than the request.
-  return (row.prompt ?? '').split(' ').includes('login') && (!authTime || authTime < row.created_at);
+  return (row.prompt ?? '').split(' ').includes('login') && (!authTime || authTime <= row.created_at);
 }
 
 /** `GET /platform/oauth/consent?request=…`: the consent page for a pending request of this browser. */
