@@ -165,6 +165,23 @@ describe('login and sign-up pages', () => {
     expect((await b.page('/dash/signup')).html).toContain('could not create an account');
   });
 
+  it('shows the Apps link to every signed-in user and the Operator link only to operators', async () => {
+    const q = await createTestProvider({ operatorEmails: ['op@example.com'] });
+    try {
+      const user = new Browser(q);
+      await user.signUp('plain@example.com', PASSWORD);
+      const plain = (await user.page('/dash')).html;
+      expect(plain).toContain('href="/dash/apps"');
+      expect(plain).toContain('aria-current="page"');
+      expect(plain).not.toContain('href="/dash/operator"');
+      const op = new Browser(q, '10.0.0.3');
+      await op.signUp('op@example.com', PASSWORD);
+      expect((await op.page('/dash')).html).toContain('href="/dash/operator"');
+    } finally {
+      await q.close();
+    }
+  });
+
   it('answers a non-form body on the form paths with 415, not 500', async () => {
     const res = await p.app.request('/dash/login', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'email=a' });
     expect(res.status).toBe(415);

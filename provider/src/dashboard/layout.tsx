@@ -3,8 +3,8 @@ import type { Child } from 'hono/jsx';
 
 export interface LayoutProps {
   title: string;
-  /** The signed-in user's email, shown in the header with a sign-out button. */
-  user?: { email: string } | null;
+  /** The signed-in user's email, shown in the header with a sign-out button; operators also get an "Operator" link. */
+  user?: { email: string; is_operator?: boolean } | null;
   /** CSRF token for the header's sign-out form. */
   csrf?: string;
   /** Which entry of the signed-in navigation is this page (marked `aria-current`). */
@@ -20,6 +20,7 @@ export const NAV_LINKS: ReadonlyArray<{ key: NavKey; href: string; label: string
   { key: 'apps', href: '/dash/apps', label: 'Apps' },
   { key: 'settings', href: '/dash/settings', label: 'Settings' },
 ];
+const OPERATOR_LINK = { key: 'operator' as const, href: '/dash/operator', label: 'Operator' };
 
 /** The page chrome of every provider page: plain HTML, our own stylesheet, no scripts, no third-party assets. */
 export function Layout({ title, user, csrf, current, children }: LayoutProps) {
@@ -38,7 +39,7 @@ export function Layout({ title, user, csrf, current, children }: LayoutProps) {
           <a class="brand" href="/dash">Instant</a>
           {user ? (
             <nav aria-label="Dashboard" class="sections">
-              {NAV_LINKS.map((l) => (
+              {[...NAV_LINKS, ...(user.is_operator ? [OPERATOR_LINK] : [])].map((l) => (
                 <a href={l.href} aria-current={l.key === current ? 'page' : undefined}>
                   {l.label}
                 </a>
