@@ -33,6 +33,7 @@ describe('health and metrics', () => {
     await p.app.request('/healthz');
     await p.app.request('/no/such/path/123');
     await p.app.request('/dash/operator/users/11111111-1111-4111-8111-111111111111');
+    await p.app.request('/superadmin/apps'); // a thrown 401, rendered by onError
     const res = await p.app.request('/metrics');
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toContain('text/plain; version=0.0.4');
@@ -42,6 +43,7 @@ describe('health and metrics', () => {
     expect(text).toContain('instant_http_requests_total{route="unmatched",method="GET",status="404"} 1');
     expect(text).toContain('instant_http_requests_total{route="/dash/operator/users/:id",method="GET",status="403"} 1');
     expect(text).not.toContain('11111111-1111');
+    expect(text).toContain('instant_http_requests_total{route="/superadmin/apps",method="GET",status="401"} 1');
     expect(text).toContain('# TYPE instant_http_request_duration_seconds histogram');
     expect(text).toMatch(/instant_http_request_duration_seconds_bucket\{route="\/healthz",method="GET",le="\+Inf"\} 2/);
     expect(text).toMatch(/instant_http_request_duration_seconds_count\{route="\/healthz",method="GET"\} 2/);
