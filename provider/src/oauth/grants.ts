@@ -56,6 +56,24 @@ export async function revokeGrant(ctx: Ctx, grantId: string): Promise<boolean> {
   });
 }
 
+/**
+ * Ends a grant that no longer gives its app lasting access: no live, unrotated refresh token and no
+ * pending code. Called after a refresh token is revoked (RFC 7009 §2.1: revocation concerns "the same
+ * authorization grant"), so an app's "Disconnect" also removes it from the user's authorized apps,
+ * while another live sign-in of the same app keeps the grant. Returns true when it ended the grant.
+ */
+export async function endGrantIfIdle(ctx: Ctx, grantId: string): Promise<boolean> {
+  const now = nowDate(ctx);
+  const live = await ctx.db.one(
+    `select 1 from refresh_tokens where grant_id = $1 and revoked_at is null and rotated_at is null and idle_expires_at > $2
+     union all
+     select 1 from authorization_codes where grant_id = $1 and used_at is null and expires_at > $2
+     limit 1`,
+    [grantId, now],
+  );
+  return live ? false : revokeGrant(ctx, grantId);
+}
+
 /** Revokes every grant a user gave one OAuth app ("Authorized apps → revoke"). Returns how many. */
 export async function revokeGrantsOfApp(ctx: Ctx, userId: string, oauthAppId: string): Promise<number> {
   const rows = await ctx.db.query<{ id: string }>(`select id from grants where user_id = $1 and oauth_app_id = $2 and revoked_at is null`, [userId, oauthAppId]);

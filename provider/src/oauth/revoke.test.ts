@@ -53,6 +53,19 @@ describe('revocation endpoint (RFC 7009)', () => {
     expect(await bearerStatus(w, again.access_token!)).toBe(401);
   });
 
+  it('ends the grant when its last sign-in is revoked, and keeps it while another sign-in is live', async () => {
+    const c = await newClient(w);
+    const listed = async () => (await listGrantsOfUser(w.p.ctx, w.user.id)).some((g) => g.oauth_app_id === c.appId);
+    const first = await signIn(c);
+    const second = await signIn(c);
+    await post('/platform/oauth/revoke', `token=${first.refresh_token}`, { authorization: basic(c) });
+    expect(await listed()).toBe(true);
+    expect(await bearerStatus(w, second.access_token!)).toBe(200);
+    await post('/platform/oauth/revoke', `token=${second.refresh_token}`, { authorization: basic(c) });
+    expect(await listed()).toBe(false);
+    expect(await bearerStatus(w, second.access_token!)).toBe(401);
+  });
+
   it('does not let another client revoke a token, and refuses bad client credentials', async () => {
     const c = await newClient(w);
     const other = await newClient(w);

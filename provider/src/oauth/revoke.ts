@@ -5,6 +5,7 @@ import { readOAuthParams } from '../http/body.ts';
 import { OAuthError } from '../http/errors.ts';
 import { hashToken, recogniseBearer } from '../tokens.ts';
 import { authenticateClient, presentsClientCredentials } from './clients.ts';
+import { endGrantIfIdle } from './grants.ts';
 import { revokeFamily } from './refresh.ts';
 
 /**
@@ -31,8 +32,14 @@ export async function revokeEndpoint(ctx: Ctx, c: Context): Promise<Response> {
     }
     case 'refresh': {
       // RFC 7009 §2.1: revoking a refresh token also invalidates the access tokens of the same grant (its family).
-      const row = await ctx.db.one<{ family_id: string; client_id: string }>(`select family_id, client_id from refresh_tokens where token_hash = $1`, [hash]);
-      if (row && (!client || client.client_id === row.client_id)) await revokeFamily(ctx, row.family_id);
+      const row = await ctx.db.one<{ family_id: string; client_id: string; grant_id: string }>(
+        `select family_id, client_id, grant_id from refresh_tokens where token_hash = $1`,
+        [hash],
+      );
+      if (row && (!client || client.client_id === row.client_id)) {
+        await revokeFamily(ctx, row.family_id);
+        await endGrantIfIdle(ctx, row.grant_id);
+      }
       break;
     }
     default:

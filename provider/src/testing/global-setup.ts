@@ -6,7 +6,13 @@ import { openPglite } from '../store/pglite.ts';
 import { migrate } from '../store/migrate.ts';
 import { openPostgres } from '../store/postgres.ts';
 
-export const TEMPLATE_DB = 'instant_test_template';
+/** Databases of one test run share a prefix, so runs in parallel (or a crashed run) never drop each other's. */
+export function runPrefix(): string {
+  const id = process.env.INSTANT_TEST_RUN_ID;
+  if (!id) throw new Error('INSTANT_TEST_RUN_ID is not set: run tests through vitest (its globalSetup sets it)');
+  return `instant_test_${id}`;
+}
+export const templateDb = () => `${runPrefix()}_template`;
 
 /**
  * Once per test run: migrate a store and keep it as a template, so each test gets a fresh,
@@ -15,19 +21,19 @@ export const TEMPLATE_DB = 'instant_test_template';
  */
 export default async function setup() {
   const url = process.env.TEST_DATABASE_URL;
+  process.env.INSTANT_TEST_RUN_ID = `${process.pid}_${Date.now().toString(36)}`;
   if (url) {
     const admin = new pg.Client({ connectionString: url });
     await admin.connect();
-    await admin.query(`drop database if exists ${TEMPLATE_DB} with (force)`);
-    await admin.query(`create database ${TEMPLATE_DB}`);
+    await admin.query(`create database ${templateDb()}`);
     await admin.end();
-    const store = await openPostgres(withDatabase(url, TEMPLATE_DB), { max: 1 });
+    const store = await openPostgres(withDatabase(url, templateDb()), { max: 1 });
     await migrate(store);
     await store.close();
     return async () => {
       const c = new pg.Client({ connectionString: url });
       await c.connect();
-      const { rows } = await c.query(`select datname from pg_database where datname like 'instant_test_%'`);
+      const { rows } = await c.query(`select datname from pg_database where starts_with(datname, $1)`, [runPrefix()]);
       for (const r of rows) await c.query(`drop database if exists "${r.datname}" with (force)`).catch(() => {});
       await c.end();
     };

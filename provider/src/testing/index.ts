@@ -6,7 +6,7 @@ import { defaultConfig, type ProviderConfig } from '../config.ts';
 import type { Store } from '../store/index.ts';
 import { openPglite } from '../store/pglite.ts';
 import { openPostgres } from '../store/postgres.ts';
-import { TEMPLATE_DB, withDatabase } from './global-setup.ts';
+import { runPrefix, templateDb, withDatabase } from './global-setup.ts';
 
 let snapshot: Blob | undefined;
 
@@ -17,10 +17,10 @@ let snapshot: Blob | undefined;
 export async function openTestStore(): Promise<Store> {
   const url = process.env.TEST_DATABASE_URL;
   if (url) {
-    const name = `instant_test_${Math.random().toString(36).slice(2, 12)}`;
+    const name = `${runPrefix()}_${Math.random().toString(36).slice(2, 12)}`;
     const admin = new pg.Client({ connectionString: url });
     await admin.connect();
-    await admin.query(`create database ${name} template ${TEMPLATE_DB}`);
+    await admin.query(`create database ${name} template ${templateDb()}`);
     await admin.end();
     const store = await openPostgres(withDatabase(url, name), { max: 10 });
     return {
