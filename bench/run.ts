@@ -22,6 +22,11 @@ export interface ScenarioRow {
   notes?: string[];
 }
 
+/** Figures that are not scenarios (memory after load, …), written to results.json. */
+const observations: string[] = [];
+/** Scenarios that could not be measured. */
+const failures: string[] = [];
+
 const HELLO = 'hono-hello';
 const OIDC_REFRESH = 'oidc-provider refresh-grant';
 const OIDC_FLOW = 'oidc-provider sign-in-flow';
@@ -96,17 +101,27 @@ async function runProvider(args: BenchArgs, store: StoreKind, opts: Omit<LoadOpt
       const o = { ...opts, url: s.url };
       for (const name of names) {
         log(`provider (${store}) ${name} …`);
-        if (name === 'refresh-grant') rows.push(row(name, store, await refreshGrant(o, f)));
-        if (name === 'code-exchange') {
-          const r = await codeExchange(o, f, Math.max(opts.durationS, 5));
-          rows.push(row(name, store, r, [`${r.minted} codes minted beforehand; ${r.ok} exchanged in the measured part`]));
+        try {
+          if (name === 'refresh-grant') rows.push(row(name, store, await refreshGrant(o, f)));
+          if (name === 'code-exchange') {
+            const r = await codeExchange(o, f, Math.max(opts.durationS, 5));
+            rows.push(row(name, store, r, [`${r.minted} codes minted beforehand; ${r.ok} exchanged in the measured part`]));
+          }
+          if (name === 'api-list-apps') rows.push(row(name, store, await apiListApps(o, f)));
+          if (name === 'sign-in-flow') rows.push(row(name, store, await signInFlows(o, f), ['rate = complete flows per second; latency = one whole flow']));
+          if (name === 'temporary-app') rows.push(row(name, store, await temporaryApps(o)));
+        } catch (err) {
+          // One broken scenario must not hide the others of this store.
+          const msg = err instanceof Error ? err.message : String(err);
+          failures.push(`${name} (${store}): FAILED: ${msg.slice(0, 2000)}`);
+          log(`${name} (${store}) FAILED: ${msg}`);
         }
-        if (name === 'api-list-apps') rows.push(row(name, store, await apiListApps(o, f)));
-        if (name === 'sign-in-flow') rows.push(row(name, store, await signInFlows(o, f), ['rate = complete flows per second; latency = one whole flow']));
-        if (name === 'temporary-app') rows.push(row(name, store, await temporaryApps(o)));
       }
       const rss = rssMb(s.pid);
-      if (rss !== undefined) log(`provider (${store}) RSS after load: ${rss.toFixed(0)} MB`);
+      if (rss !== undefined) {
+        log(`provider (${store}) RSS after load: ${rss.toFixed(0)} MB`);
+        observations.push(`provider (${store}): RSS ${rss.toFixed(0)} MB after its scenarios`);
+      }
     },
   );
 }
@@ -137,6 +152,8 @@ export function formatTable(rows: ScenarioRow[], startup: StartupResult[]): stri
   if (startup.length) {
     out.push('', '| start-up | cold start ms (median) | idle RSS MB |', '|---|---|---|');
     for (const s of startup) out.push(`| ${s.store} | ${s.cold_start_ms} (${s.all_ms.join(', ')}) | ${s.idle_rss_mb} |`);
+    out.push('', 'where it goes (one fresh process each):');
+    for (const s of startup) if (s.breakdown) out.push(`  ${s.store}: ${Object.entries(s.breakdown).map(([k, v]) => `${k}=${v}`).join(' ')}`);
   }
   return out.join('\n');
 }
@@ -158,7 +175,7 @@ async function main(): Promise<number> {
   const opts = { connections: args.connections, durationS: args.durationS, warmupS: args.warmupS };
   log(`${args.quick ? 'quick run' : 'full run'}: ${args.warmupS} s warm-up + ${args.durationS} s per scenario, ${args.connections} connections; ${machine.cores} cores, load ${machine.load_avg_1m_at_start}`);
   const rows: ScenarioRow[] = [];
-  const skipped: string[] = [];
+  const skipped = failures;
   // A failing section is reported and the run goes on: one broken scenario must not hide the others' figures.
   const section = async (name: string, fn: () => Promise<void>) => {
     try {
@@ -182,13 +199,13 @@ async function main(): Promise<number> {
   if (wanted(args, 'startup')) {
     log('start-up time and idle memory …');
     await section('startup', async () => {
-      startup = await measureStartup(args.quick ? 3 : 5);
+      startup = await measureStartup(args.quick ? 2 : 5, args.quick ? 2 : 3);
     });
   }
   linkBaselines(rows);
   const table = formatTable(rows, startup);
   process.stdout.write(`\n${table}\n\n`);
-  const results = { machine: { ...machine, quick: args.quick, connections: args.connections, warmup_s: args.warmupS, duration_s: args.durationS }, scenarios: rows, startup, skipped };
+  const results = { machine: { ...machine, quick: args.quick, connections: args.connections, warmup_s: args.warmupS, duration_s: args.durationS }, scenarios: rows, startup, observations, skipped };
   writeFileSync(args.out, JSON.stringify(results, null, 2) + '\n');
   log(`wrote ${args.out} in ${Math.round((performance.now() - started) / 1000)} s`);
   if (skipped.length) log(`not measured:\n  ${skipped.join('\n  ')}`);

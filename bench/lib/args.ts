@@ -21,9 +21,9 @@ export interface BenchArgs {
 
 export const USAGE = `Usage: npm run bench -- [options]
 
-  --quick              short runs (3 s warm-up, 8 s measured per scenario); under 5 minutes in all
-  --duration=S         measured seconds per scenario (default 20; quick 8)
-  --warmup=S           warm-up seconds per scenario (default 5; quick 3)
+  --quick              short runs (2 s warm-up, 6 s measured per scenario); under 5 minutes in all
+  --duration=S         measured seconds per scenario (default 20; quick 6)
+  --warmup=S           warm-up seconds per scenario (default 5; quick 2)
   --connections=N      concurrent connections (default 32)
   --store=pglite,postgres   which provider stores to run (default both; postgres is skipped when unreachable)
   --only=a,b           only scenarios whose name contains a or b (baselines they compare to still run)
@@ -55,8 +55,8 @@ export function parseArgs(argv: string[], defaultOut: string): BenchArgs {
   for (const s of stores) if (s !== 'pglite' && s !== 'postgres') throw new Error(`--store: unknown store ${s}`);
   return {
     quick,
-    durationS: num('duration', quick ? 8 : 20),
-    warmupS: num('warmup', quick ? 3 : 5),
+    durationS: num('duration', quick ? 6 : 20),
+    warmupS: num('warmup', quick ? 2 : 5),
     connections: Math.max(1, Math.floor(num('connections', 32))),
     stores: stores as StoreKind[],
     only: (flags.get('only') ?? '').split(',').filter(Boolean),

@@ -78,7 +78,8 @@ async function cannon(opts: LoadOptions, requests: AutocannonRequest[], measured
   const t0 = performance.now();
   const instance = autocannon({
     url: opts.url,
-    connections: opts.connections,
+    // autocannon refuses fewer requests than connections.
+    connections: amount ? Math.min(opts.connections, amount) : opts.connections,
     ...(amount ? { amount } : { duration: durationS }),
     requests,
     timeout: 10,

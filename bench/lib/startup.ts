@@ -1,8 +1,9 @@
 // Cold start (spawn → "listening on" line) and idle resident memory of the provider on the embedded store.
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { rssMb, spawnProvider } from './servers.ts';
+import { ROOT, rssMb, spawnProvider } from './servers.ts';
 
 export interface StartupResult {
   store: string;
@@ -11,6 +12,18 @@ export interface StartupResult {
   all_ms: number[];
   /** RSS after `idleS` seconds of idleness, median. */
   idle_rss_mb: number;
+  /** Where the time and memory go (bench/startup-breakdown.ts, one fresh process). */
+  breakdown?: Record<string, number>;
+}
+
+/** Runs bench/startup-breakdown.ts in a fresh process against `target` (a data dir or `memory`). */
+export function startupBreakdown(target: string): Record<string, number> | undefined {
+  try {
+    const out = execFileSync(process.execPath, ['--import', 'tsx', join(ROOT, 'bench', 'startup-breakdown.ts'), target], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
+    return JSON.parse(out.trim().split('\n').pop()!) as Record<string, number>;
+  } catch {
+    return undefined;
+  }
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -23,6 +36,13 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export async function measureStartup(runs = 3, idleS = 3): Promise<StartupResult[]> {
   const out: StartupResult[] = [];
   const dirs: string[] = [];
+  const measure = async (dataDir: string | undefined, times: number[], rss: number[]) => {
+    const p = await spawnProvider({ store: 'pglite', dataDir });
+    times.push(p.startMs);
+    await sleep(idleS * 1000);
+    rss.push(rssMb(p.pid) ?? NaN);
+    await p.stop();
+  };
   try {
     const first: number[] = [];
     const firstRss: number[] = [];
@@ -30,24 +50,16 @@ export async function measureStartup(runs = 3, idleS = 3): Promise<StartupResult
     const restartRss: number[] = [];
     const memory: number[] = [];
     const memoryRss: number[] = [];
-    for (let i = 0; i < runs; i++) {
-      const dir = mkdtempSync(join(tmpdir(), 'instant-bench-startup-'));
-      dirs.push(dir);
-      for (const [times, rss] of [
-        [first, firstRss],
-        [restart, restartRss],
-      ] as const) {
-        const p = await spawnProvider({ store: 'pglite', dataDir: dir });
-        times.push(p.startMs);
-        await sleep(idleS * 1000);
-        rss.push(rssMb(p.pid) ?? NaN);
-        await p.stop();
-      }
-      const m = await spawnProvider({ store: 'pglite' });
-      memory.push(m.startMs);
-      await sleep(idleS * 1000);
-      memoryRss.push(rssMb(m.pid) ?? NaN);
-      await m.stop();
+    // First starts and in-memory starts run initdb (slow): at most two of each; restarts `runs` times.
+    const dir = mkdtempSync(join(tmpdir(), 'instant-bench-startup-'));
+    dirs.push(dir);
+    await measure(dir, first, firstRss);
+    for (let i = 0; i < runs; i++) await measure(dir, restart, restartRss);
+    for (let i = 0; i < Math.min(2, runs); i++) await measure(undefined, memory, memoryRss);
+    if (runs > 2) {
+      const dir2 = mkdtempSync(join(tmpdir(), 'instant-bench-startup-'));
+      dirs.push(dir2);
+      await measure(dir2, first, firstRss);
     }
     const row = (store: string, ms: number[], rss: number[]): StartupResult => ({
       store,
@@ -58,6 +70,11 @@ export async function measureStartup(runs = 3, idleS = 3): Promise<StartupResult
     out.push(row('pglite file, first start (initdb + migrations)', first, firstRss));
     out.push(row('pglite file, restart', restart, restartRss));
     out.push(row('pglite memory', memory, memoryRss));
+    const fresh = mkdtempSync(join(tmpdir(), 'instant-bench-startup-'));
+    dirs.push(fresh);
+    out[0]!.breakdown = startupBreakdown(fresh);
+    out[1]!.breakdown = startupBreakdown(fresh);
+    out[2]!.breakdown = startupBreakdown('memory');
   } finally {
     for (const d of dirs) rmSync(d, { recursive: true, force: true });
   }

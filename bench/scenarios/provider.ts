@@ -102,6 +102,7 @@ export async function codeExchange(opts: LoadOptions, f: ProviderFixture, mintS:
   let rr = 0;
   const flow = signInFlow({ client: () => f.exchangeClients[rr++ % f.exchangeClients.length]!, session: f.session, codeOnly: true, headers: () => xff(randomAddress()) });
   await flowLoad({ ...opts, warmupS: 0, durationS: mintS }, flow, (s) => codes.push({ client: s.client, code: s.code, verifier: s.pkce.verifier }));
+  if (codes.length < 8) throw new Error(`only ${codes.length} codes minted in ${mintS} s`);
   // A quarter of the codes warm up, the rest are measured; every request takes the next unused code.
   const warm = Math.floor(codes.length / 4);
   let next = 0;
