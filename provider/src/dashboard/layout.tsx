@@ -1,4 +1,5 @@
 /** @jsxImportSource hono/jsx */
+import { raw } from 'hono/html';
 import type { Child } from 'hono/jsx';
 
 export interface LayoutProps {
@@ -24,8 +25,11 @@ const OPERATOR_LINK = { key: 'operator' as const, href: '/dash/operator', label:
 
 /** The page chrome of every provider page: plain HTML, our own stylesheet, no scripts, no third-party assets. */
 export function Layout({ title, user, csrf, current, children }: LayoutProps) {
+  // The doctype keeps browsers in standards mode (without it, quirks mode adds margins to forms).
   return (
-    <html lang="en">
+    <>
+      {raw('<!DOCTYPE html>')}
+      <html lang="en">
       <head>
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
@@ -58,7 +62,8 @@ export function Layout({ title, user, csrf, current, children }: LayoutProps) {
         </header>
         <main id="main">{children}</main>
       </body>
-    </html>
+      </html>
+    </>
   );
 }
 
@@ -109,6 +114,7 @@ img.logo { width:48px; height:48px; border-radius:8px; object-fit:cover; }
 a { color:var(--accent); }
 .card > h1:first-child, .card > h2:first-child { margin-top:0; }
 button.link { line-height:inherit; vertical-align:baseline; font-size:inherit; }
+header.top nav > form.inline { display:flex; align-items:center; }
 .skip { position:absolute; left:-999px; top:0; background:var(--card); padding:.5rem 1rem; z-index:10; }
 .skip:focus { left:.5rem; }
 nav.sections { flex:1; margin-left:1.5rem; }
