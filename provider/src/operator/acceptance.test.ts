@@ -69,6 +69,23 @@ describe('acceptance: operator actions through the real OAuth endpoints', () => 
     expect(await tokenInfo(p, t.access_token)).toBe(200);
   });
 
+  it('an OAuth app registered through the dashboard API starts in test mode until an operator publishes it', async () => {
+    const { p, ops, owner, aliceCookie } = await world();
+    const ownerCookie = await sessionCookie(p, owner.id);
+    const post = (path: string, body: unknown) => p.app.request(path, { method: 'POST', headers: { cookie: ownerCookie, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const made = (await (await post('/dash/oauth_apps', { name: 'Fresh App' })).json()) as { oauthApp: { id: string; status: string } };
+    expect(made.oauthApp.status).toBe('test');
+    const redirectUri = 'http://127.0.0.1:4000/callback';
+    const cl = (await (await post(`/dash/oauth_apps/${made.oauthApp.id}/clients`, { name: 'web', redirect_uris: [redirectUri] })).json()) as { client: { client_id: string }; client_secret: string };
+    const c: TestClient = { appId: made.oauthApp.id, clientId: cl.client.client_id, clientSecret: cl.client_secret, redirectUri, redirectUris: [redirectUri] };
+    expect((await consentPageFor(p, aliceCookie, c)).status).toBe(403);
+    const { html } = await ops.get('/dash/operator/apps');
+    expect(html).toContain('Fresh App');
+    expect(html).toContain('test mode');
+    await ops.submit('/dash/operator/apps', `/dash/operator/apps/${c.appId}/status`, { status: 'published' });
+    expect(await tokenInfo(p, (await signIn(p, aliceCookie, c)).access_token)).toBe(200);
+  });
+
   it('suspending an app stops its existing tokens and new authorizations at once', async () => {
     const { p, ops, owner, aliceCookie } = await world();
     const c = await createTestClient(p, { ownerId: owner.id, status: 'published' });
