@@ -108,9 +108,14 @@ export function toOAuthError(e: unknown): Error {
   return e instanceof Error ? e : new Error(String(e));
 }
 
-/** Client authentication for a token-endpoint call: `client_secret_post` or none for public clients (RFC 6749 §2.3.1). */
-export function clientAuth(clientSecret: string | undefined): o.ClientAuth {
-  return clientSecret ? o.ClientSecretPost(clientSecret) : o.None();
+/**
+ * Client authentication for a token-endpoint call (RFC 6749 §2.3.1): none for a public client;
+ * `client_secret_basic` when the server advertises it (RFC 8414 §2; the body form is "NOT
+ * RECOMMENDED" by RFC 6749 §2.3.1), else `client_secret_post` (what Instant's own server takes).
+ */
+export function clientAuth(clientSecret: string | undefined, as?: o.AuthorizationServer): o.ClientAuth {
+  if (!clientSecret) return o.None();
+  return as?.token_endpoint_auth_methods_supported?.includes('client_secret_basic') ? o.ClientSecretBasic(clientSecret) : o.ClientSecretPost(clientSecret);
 }
 
 /** Options for {@link refreshTokenGrant}. */
@@ -130,7 +135,7 @@ export interface RefreshOptions {
 export async function refreshTokenGrant(opts: RefreshOptions): Promise<TokenSet> {
   const client: o.Client = { client_id: opts.clientId };
   try {
-    const res = await o.refreshTokenGrantRequest(opts.as, client, clientAuth(opts.clientSecret), opts.refreshToken, transportOptions(opts.as.issuer, opts.fetch));
+    const res = await o.refreshTokenGrantRequest(opts.as, client, clientAuth(opts.clientSecret, opts.as), opts.refreshToken, transportOptions(opts.as.issuer, opts.fetch));
     const body = await o.processRefreshTokenResponse(opts.as, client, res);
     return toTokenSet(body, opts.refreshToken);
   } catch (e) {

@@ -38,6 +38,9 @@ describe('InstantOAuth against the real provider', () => {
     await oauth.discover();
     const discoveries = fetch.mock.calls.filter(([u]) => String(u).includes('/.well-known/oauth-authorization-server'));
     expect(discoveries).toHaveLength(1);
+    // client_secret_basic, since discovery advertises it (RFC 6749 §2.3.1)
+    const tokenCall = fetch.mock.calls.find(([u]) => String(u).endsWith('/platform/oauth/token'));
+    expect(new Headers(tokenCall![1]?.headers).get('authorization')).toMatch(/^Basic /);
   });
 
   it('gets no id_token and needs no nonce without openid', async () => {

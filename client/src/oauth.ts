@@ -157,7 +157,7 @@ export class InstantOAuth {
     try {
       const as = await this.discover();
       const params = o.validateAuthResponse(as, this.#client, url, checks.state);
-      const res = await o.authorizationCodeGrantRequest(as, this.#client, clientAuth(this.#config.clientSecret), params, this.#config.redirectUri, checks.codeVerifier, this.#opts());
+      const res = await o.authorizationCodeGrantRequest(as, this.#client, clientAuth(this.#config.clientSecret, as), params, this.#config.redirectUri, checks.codeVerifier, this.#opts());
       const body = await o.processAuthorizationCodeResponse(as, this.#client, res, {
         expectedNonce: checks.nonce ?? o.expectNoNonce,
         requireIdToken: Boolean(checks.nonce),
@@ -178,7 +178,7 @@ export class InstantOAuth {
     try {
       const as = await this.discover();
       const additionalParameters = tokenTypeHint ? { token_type_hint: tokenTypeHint } : undefined;
-      const res = await o.revocationRequest(as, this.#client, clientAuth(this.#config.clientSecret), token, { ...this.#opts(), additionalParameters });
+      const res = await o.revocationRequest(as, this.#client, clientAuth(this.#config.clientSecret, as), token, { ...this.#opts(), additionalParameters });
       await o.processRevocationResponse(res);
     } catch (e) {
       throw toOAuthError(e);
