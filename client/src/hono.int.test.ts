@@ -129,6 +129,19 @@ describe('signInWithInstant against the real provider', () => {
     expect(await (await s.get('/')).text()).toBe('signed out');
   });
 
+  it('never redirects off-site after sign-in, and renders a default error page without onError/errorPath', async () => {
+    const s = await setup({ errorPath: undefined });
+    const login = await s.get('/auth/instant/login?returnTo=//evil.example/x');
+    const callback = await browserLeg(p, login.headers.get('location')!, w.cookie);
+    const back = await s.get(callback.pathname + callback.search);
+    expect(back.headers.get('location')).toBe('/');
+
+    const s2 = await setup({ errorPath: undefined });
+    const denied = await signIn(s2, 'deny');
+    expect(denied.status).toBe(403);
+    expect(await denied.text()).toContain('You declined to connect your Instant account.');
+  });
+
   it('keeps tokens in a pluggable token store instead of the cookie', async () => {
     const rows = new Map<string, StoredTokens>();
     const store: TokenStore = { get: (id) => rows.get(id) ?? null, set: (id, t) => void rows.set(id, t), delete: (id) => void rows.delete(id) };
