@@ -25,7 +25,8 @@ afterEach(async () => {
 let addr = 0;
 const xff = () => ({ 'x-forwarded-for': `10.77.${(++addr >> 8) & 255}.${addr & 255}` });
 
-describe('crash', () => {
+// The embedded store's durability is ours to prove; a Postgres server's is not (the Postgres pass skips this).
+describe.skipIf(!!process.env.TEST_DATABASE_URL)('crash', () => {
   it(
     'kill -9 during sustained token issuance on the file-backed store: after restart every returned token works',
     async () => {
