@@ -146,8 +146,9 @@ else document.getElementById('go').onclick = async () => {
     return { ...server, bundleFor };
   }
 
-  for (const decision of ['allow', 'deny'] as const) {
-    it(`${decision}: the popup reports back over BroadcastChannel${decision === 'allow' ? '; refresh token returned and rotated' : ' as AccessDeniedError'}`, async () => {
+  for (const decision of ['allow', 'deny', 'close'] as const) {
+    const what = { allow: 'the popup reports back over BroadcastChannel; refresh token returned and rotated', deny: 'the popup reports back as AccessDeniedError', close: 'closing the popup ends the flow with popup_closed' }[decision];
+    it(`${decision}: ${what}`, async () => {
       const { ctx, user } = await signedInContext();
       const bundle = await staticApp();
       const c = await client(p, user.id, `${bundle.origin}/redirect.html`, { public: true });
@@ -156,11 +157,13 @@ else document.getElementById('go').onclick = async () => {
       await page.goto(bundle.origin + '/');
       const [popup] = await Promise.all([page.waitForEvent('popup'), page.click('#go')]);
       await popup.waitForURL(/\/platform\/oauth\/consent/);
-      await popup.click(`button[name=decision][value=${decision}]`);
+      if (decision === 'close') await popup.close();
+      else await popup.click(`button[name=decision][value=${decision}]`);
       await page.waitForFunction(() => document.getElementById('result')?.textContent !== '', null, { timeout: 30_000 });
       const result = JSON.parse((await page.textContent('#result'))!);
       if (decision === 'allow') expect(result).toEqual({ ok: true, token: 'pat_', refreshToken: 'prt_', apps: 0, rotated: true });
-      else expect(result).toEqual({ ok: false, name: 'AccessDeniedError', error: 'access_denied' });
+      else if (decision === 'deny') expect(result).toEqual({ ok: false, name: 'AccessDeniedError', error: 'access_denied' });
+      else expect(result).toEqual({ ok: false, name: 'InstantOAuthError', error: 'popup_closed' });
       await popup.waitForEvent('close', { timeout: 10_000 }).catch(() => {});
       expect(popup.isClosed()).toBe(true);
       await bundle.close();

@@ -94,7 +94,8 @@ export class OAuthHandler {
    * not blocked) and resolves when the redirect page reports back and the code is exchanged.
    *
    * @throws {AccessDeniedError} the user pressed Deny.
-   * @throws {InstantOAuthError} any other failure (popup blocked: `error: 'popup_blocked'`).
+   * @throws {InstantOAuthError} any other failure (`error: 'popup_blocked'` when the popup could not
+   *   open, `'popup_closed'` when the user closed it before finishing).
    */
   startClientOnlyFlow(scopes: string[]): Promise<ClientOnlyFlowResult> {
     if (typeof window === 'undefined') return Promise.reject(new Error('startClientOnlyFlow can only run in a browser'));
@@ -107,10 +108,16 @@ export class OAuthHandler {
     if (!w) return Promise.reject(new InstantOAuthError({ error: 'popup_blocked', message: 'Could not open the sign-in window' }));
     authWindow = w;
     const channel = new BroadcastChannel(state);
+    let watch: ReturnType<typeof setInterval> | undefined;
     const done = new Promise<ClientOnlyFlowResult>((resolve, reject) => {
+      // A popup closed by the user before the redirect page reported back ends the flow.
+      watch = setInterval(() => {
+        if (w.closed) reject(new InstantOAuthError({ error: 'popup_closed', message: 'The sign-in window was closed before signing in finished' }));
+      }, 500);
       channel.addEventListener('message', (event: MessageEvent<RedirectMessage>) => {
         const msg = event.data;
         if (!msg || msg.type !== 'oauth-redirect') return;
+        clearInterval(watch);
         channel.postMessage({ type: 'oauth-redirect-window-done' });
         if (msg.state !== state) return reject(new StateMismatchError());
         this.#exchange(new URLSearchParams(msg.search), state, verifier, nonce).then(resolve, reject);
@@ -129,7 +136,10 @@ export class OAuthHandler {
       if (nonce) p.set('nonce', nonce);
       w.location.href = url.href;
     });
-    return done.finally(() => channel.close());
+    return done.finally(() => {
+      clearInterval(watch);
+      channel.close();
+    });
   }
 
   async #exchange(params: URLSearchParams, state: string, verifier: string, nonce: string | undefined): Promise<ClientOnlyFlowResult> {

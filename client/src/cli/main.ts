@@ -45,7 +45,7 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
     return e instanceof UsageError ? 2 : 1;
   }
   if (args.command === 'help') {
-    io.stdout(USAGE);
+    io.stdout(args.json ? JSON.stringify({ usage: USAGE }) : USAGE);
     return 0;
   }
   try {
