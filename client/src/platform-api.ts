@@ -17,9 +17,14 @@ import {
   translatePushSteps,
   type InProgressStepsSummary,
   type InstantAPIAppDetails,
+  type InstantAPICreateAppBody,
+  type InstantAPICreateTemporaryAppBody,
+  type InstantAPIOrgDetails,
+  type InstantAPIPlanSchemaPushResponse,
+  type InstantAPISchemaPushBody,
+  type InstantAPISchemaPushResponse,
+  type InstantAPITokenInfoResponse,
   type InstantAPIPlatformSchema,
-  type InstantAPISchemaPlanStep,
-  type InstantAPISchemaPushStep,
   type InstantDBAttr,
   type InstantRules,
   type PlanStep,
@@ -27,7 +32,17 @@ import {
   type WireJob,
 } from './platform-types.ts';
 import { ProgressPromise } from './progress.ts';
-import { schemaToDefs, type InstantSchemaDef, type SchemaLike } from './schema.ts';
+import { schemaToDefs, type InstantSchemaDef } from './schema.ts';
+
+export type {
+  InstantAPICreateAppBody,
+  InstantAPICreateTemporaryAppBody,
+  InstantAPIOrgDetails,
+  InstantAPIPlanSchemaPushResponse,
+  InstantAPISchemaPushBody,
+  InstantAPISchemaPushResponse,
+  InstantAPITokenInfoResponse,
+};
 
 /** What `onRefresh` receives after every successful refresh: store all three. */
 export interface RefreshedTokens {
@@ -71,57 +86,6 @@ export interface AppDataOpts {
 export type InstantAPIAppWith<Opts extends AppDataOpts | undefined> = Omit<InstantAPIAppDetails, 'perms' | 'schema' | 'adminToken'> &
   (NonNullable<Opts>['includePerms'] extends true ? { perms: InstantRules | null } : unknown) &
   (NonNullable<Opts>['includeSchema'] extends true ? { schema: InstantSchemaDef } : unknown);
-
-/** Body of {@link PlatformApi.createApp}. */
-export interface InstantAPICreateAppBody {
-  title: string;
-  schema?: SchemaLike | null | undefined;
-  perms?: InstantRules | null | undefined;
-  orgId?: string | null | undefined;
-}
-
-/** Body of {@link PlatformApi.createTemporaryApp}. */
-export interface InstantAPICreateTemporaryAppBody {
-  title: string;
-  schema?: SchemaLike | null | undefined;
-  rules?: { code: InstantRules } | null | undefined;
-  /** Shorthand for `rules: { code: perms }`. */
-  perms?: InstantRules | null | undefined;
-}
-
-/** Body of {@link PlatformApi.planSchemaPush} and {@link PlatformApi.schemaPush}. `overwrite` (deleting attrs) is not supported: a push never deletes (API.md §6). */
-export interface InstantAPISchemaPushBody {
-  schema: SchemaLike;
-  overwrite?: false;
-}
-
-/** Result of {@link PlatformApi.planSchemaPush}. */
-export interface InstantAPIPlanSchemaPushResponse {
-  newSchema: InstantSchemaDef;
-  currentSchema: InstantSchemaDef;
-  steps: InstantAPISchemaPlanStep[];
-}
-
-/** Result of {@link PlatformApi.schemaPush}. */
-export interface InstantAPISchemaPushResponse {
-  newSchema: InstantSchemaDef;
-  steps: InstantAPISchemaPushStep[];
-  summary: InProgressStepsSummary;
-}
-
-/** Result of {@link PlatformApi.tokenInfo}. */
-export interface InstantAPITokenInfoResponse {
-  expiresAt: Date;
-  scopes: string;
-  tokenType: 'Bearer';
-}
-
-/** An org (API.md §3 `GET /superadmin/orgs`). */
-export interface InstantAPIOrgDetails {
-  id: string;
-  title: string;
-  createdAt: Date;
-}
 
 type RefreshableAuth = Extract<PlatformApiAuth, { refreshToken: string }>;
 

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { DataAttrDef, i, type InstantSchemaDef, type LinkDef, type ValueType } from './schema.ts';
+import { DataAttrDef, i, type InstantSchemaDef, type LinkDef, type SchemaLike, type ValueType } from './schema.ts';
 
 /** A triple identity `[id, etype, label]`. */
 export type InstantDBIdent = [string, string, string];
@@ -298,4 +298,55 @@ export function stepSummary(steps: InstantAPISchemaPushStep[]): InProgressStepsS
     completedSteps,
     erroredSteps,
   };
+}
+
+/** Body of {@link PlatformApi.createApp}. */
+export interface InstantAPICreateAppBody {
+  title: string;
+  schema?: SchemaLike | null | undefined;
+  perms?: InstantRules | null | undefined;
+  orgId?: string | null | undefined;
+}
+
+/** Body of {@link PlatformApi.createTemporaryApp}. */
+export interface InstantAPICreateTemporaryAppBody {
+  title: string;
+  schema?: SchemaLike | null | undefined;
+  rules?: { code: InstantRules } | null | undefined;
+  /** Shorthand for `rules: { code: perms }`. */
+  perms?: InstantRules | null | undefined;
+}
+
+/** Body of {@link PlatformApi.planSchemaPush} and {@link PlatformApi.schemaPush}. `overwrite` (deleting attrs) is not supported: a push never deletes (API.md §6). */
+export interface InstantAPISchemaPushBody {
+  schema: SchemaLike;
+  overwrite?: false;
+}
+
+/** Result of {@link PlatformApi.planSchemaPush}. */
+export interface InstantAPIPlanSchemaPushResponse {
+  newSchema: InstantSchemaDef;
+  currentSchema: InstantSchemaDef;
+  steps: InstantAPISchemaPlanStep[];
+}
+
+/** Result of {@link PlatformApi.schemaPush}. */
+export interface InstantAPISchemaPushResponse {
+  newSchema: InstantSchemaDef;
+  steps: InstantAPISchemaPushStep[];
+  summary: InProgressStepsSummary;
+}
+
+/** Result of {@link PlatformApi.tokenInfo}. */
+export interface InstantAPITokenInfoResponse {
+  expiresAt: Date;
+  scopes: string;
+  tokenType: 'Bearer';
+}
+
+/** An org (API.md §3 `GET /superadmin/orgs`). */
+export interface InstantAPIOrgDetails {
+  id: string;
+  title: string;
+  createdAt: Date;
 }
