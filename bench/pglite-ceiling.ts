@@ -10,7 +10,7 @@ async function rate(label: string, n: number, fn: (i: number) => Promise<unknown
   const t0 = performance.now();
   for (let i = 0; i < n; i++) await fn(i + 1_000_000);
   const s = (performance.now() - t0) / 1000;
-  return `${label.padEnd(58)} ${(n / s).toFixed(0).padStart(6)}/s  ${((s / n) * 1000).toFixed(3)} ms each`;
+  return `${label.padEnd(72)} ${(n / s).toFixed(0).padStart(6)}/s  ${((s / n) * 1000).toFixed(3)} ms each`;
 }
 
 async function run(kind: string, opts: ConstructorParameters<typeof PGlite>[0]) {
@@ -36,9 +36,24 @@ async function run(kind: string, opts: ConstructorParameters<typeof PGlite>[0]) 
   return lines;
 }
 
-const dir = mkdtempSync(join(tmpdir(), 'pglite-ceiling-'));
+// `--variants`: also the settings an operator could change (smaller shared_buffers; no WAL flush per commit).
+const variants = process.argv.includes('--variants');
+const dirs: string[] = [];
+const dir = () => {
+  const d = mkdtempSync(join(tmpdir(), 'pglite-ceiling-'));
+  dirs.push(d);
+  return d;
+};
 try {
-  for (const line of [...(await run('memory', {})), ...(await run('file', { dataDir: dir }))]) console.log(line);
+  const cases: [string, ConstructorParameters<typeof PGlite>[0]][] = [
+    ['memory', {}],
+    ['file', { dataDir: dir() }],
+  ];
+  if (variants) {
+    cases.push(['file shared_buffers=16MB', { dataDir: dir(), postgresqlconf: ['shared_buffers=16MB'] }]);
+    cases.push(['memory fsync=off synchronous_commit=off', { postgresqlconf: ['fsync=off', 'synchronous_commit=off'] }]);
+  }
+  for (const [label, opts] of cases) for (const line of await run(label, opts)) console.log(line);
 } finally {
-  rmSync(dir, { recursive: true, force: true });
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
 }

@@ -152,7 +152,11 @@ describe('fuzz', () => {
       fc.uuid(),
       fc.integer().map(String),
     );
+    // Path segments are percent-encoded, except these, sent raw (broken or tricky percent-encoding).
+    const RAW = '\u0000raw:';
+    const rawSegment = fc.constantFrom('%', '%ZZ', '%C0%AF', '%00', '%2e%2e', '%2F', '%E0%A4%A', '%FF%FE', '..', '%25', '%u0041');
     const id = fc.oneof(
+      rawSegment.map((s) => () => RAW + s),
       fc.constant(() => creds.appId),
       fc.constant(() => creds.oauthAppId),
       fc.constant(() => creds.clientId),
@@ -240,7 +244,10 @@ describe('fuzz', () => {
     await fc.assert(
       fc.asyncProperty(request, async (r) => {
         let i = 0;
-        const path = r.ep.path.replace(/:[a-z]+/g, () => encodeURIComponent(r.ids[i++]!()));
+        const path = r.ep.path.replace(/:[a-z]+/g, () => {
+          const v = r.ids[i++]!();
+          return v.startsWith(RAW) ? v.slice(RAW.length) : encodeURIComponent(v);
+        });
         const query = new URLSearchParams(r.query(creds).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)])).toString();
         const headers: Record<string, string> = { 'x-test-client-address': r.address };
         const auth = r.authorization?.(creds);
