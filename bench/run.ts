@@ -134,6 +134,35 @@ function linkBaselines(rows: ScenarioRow[]) {
   }
 }
 
+export interface TargetCheck {
+  target: string;
+  measured: string;
+  met: boolean;
+}
+
+/** The issue's targets, judged from this run's figures. */
+export function checkTargets(rows: ScenarioRow[], startup: StartupResult[]): TargetCheck[] {
+  const out: TargetCheck[] = [];
+  const ratio = (r: ScenarioRow) => (r.baseline && r.baseline.rps > 0 ? r.rps / r.baseline.rps : NaN);
+  for (const r of rows.filter((x) => x.name === 'refresh-grant' && x.baseline)) {
+    out.push({ target: `refresh-grant (${r.store}) ≥ 1.5 × oidc-provider`, measured: `${ratio(r).toFixed(2)}× (${r.rps.toFixed(0)} vs ${r.baseline!.rps.toFixed(0)} req/s)`, met: ratio(r) >= 1.5 });
+    out.push({ target: `refresh-grant (${r.store}) p99 ≤ 50 ms`, measured: `${r.p99_ms.toFixed(1)} ms`, met: r.p99_ms <= 50 });
+  }
+  for (const r of rows.filter((x) => x.name === 'api-list-apps')) {
+    out.push({ target: `api-list-apps (${r.store}) ≥ 4,000 req/s`, measured: `${r.rps.toFixed(0)} req/s`, met: r.rps >= 4000 });
+  }
+  for (const r of rows.filter((x) => x.name === 'sign-in-flow' && x.baseline)) {
+    out.push({ target: `sign-in-flow (${r.store}) ≥ 1.5 × oidc-provider`, measured: `${ratio(r).toFixed(2)}× (${r.rps.toFixed(1)} vs ${r.baseline!.rps.toFixed(1)} flows/s)`, met: ratio(r) >= 1.5 });
+  }
+  const errors = rows.reduce((a, r) => a + r.errors, 0);
+  if (rows.length) out.push({ target: 'zero errors anywhere', measured: `${errors} errors`, met: errors === 0 });
+  for (const s of startup.filter((x) => x.store.startsWith('pglite file'))) {
+    out.push({ target: `cold start ≤ 1.5 s (${s.store})`, measured: `${s.cold_start_ms} ms`, met: s.cold_start_ms <= 1500 });
+    out.push({ target: `idle RSS ≤ 150 MB (${s.store})`, measured: `${s.idle_rss_mb} MB`, met: s.idle_rss_mb <= 150 });
+  }
+  return out;
+}
+
 export function formatTable(rows: ScenarioRow[], startup: StartupResult[]): string {
   const head = ['scenario', 'store', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'baseline', 'vs baseline'];
   const body = rows.map((r) => [
@@ -204,8 +233,10 @@ async function main(): Promise<number> {
   }
   linkBaselines(rows);
   const table = formatTable(rows, startup);
-  process.stdout.write(`\n${table}\n\n`);
-  const results = { machine: { ...machine, quick: args.quick, connections: args.connections, warmup_s: args.warmupS, duration_s: args.durationS }, scenarios: rows, startup, observations, skipped };
+  const targets = checkTargets(rows, startup);
+  const targetLines = targets.map((t) => `  ${t.met ? 'met   ' : 'MISSED'}  ${t.target}: ${t.measured}`).join('\n');
+  process.stdout.write(`\n${table}\n\ntargets:\n${targetLines}\n\n`);
+  const results = { machine: { ...machine, quick: args.quick, connections: args.connections, warmup_s: args.warmupS, duration_s: args.durationS }, scenarios: rows, startup, targets, observations, skipped };
   writeFileSync(args.out, JSON.stringify(results, null, 2) + '\n');
   log(`wrote ${args.out} in ${Math.round((performance.now() - started) / 1000)} s`);
   if (skipped.length) log(`not measured:\n  ${skipped.join('\n  ')}`);

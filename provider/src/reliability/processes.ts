@@ -8,7 +8,8 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-export const PROVIDER_BIN = join(ROOT, 'provider', 'bin', 'instant-provider.mjs');
+/** The provider's CLI; BENCH_PROVIDER_BIN points the benchmark at another copy (A/B comparisons of a change). */
+export const PROVIDER_BIN = process.env.BENCH_PROVIDER_BIN ?? join(ROOT, 'provider', 'bin', 'instant-provider.mjs');
 export const DEFAULT_PG_URL = 'postgres://postgres@127.0.0.1:55432/postgres';
 export const BENCH_SECRET = 'bench-secret-bench-secret-bench-secret-0123';
 
