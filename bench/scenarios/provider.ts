@@ -5,13 +5,13 @@
 // address would be throttled at 20 token requests/s (RATE_LIMITS.tokenPerClient / tokenPerAddress). So, as real
 // traffic does, the load comes from many clients and many addresses: the provider runs with TRUST_PROXY=true and
 // each request carries an X-Forwarded-For address from a large pool, and the token scenarios spread over pools of
-// confidential clients (CLIENT_POOL). Each scenario gets its own pool so that one scenario's refresh-token
-// eviction (at most 5 live refresh tokens per user and client) cannot revoke another's tokens.
+// confidential clients (CLIENT_POOL), one client per OAuth app, spread over ACCOUNTS accounts. Each scenario gets
+// its own pool so that one scenario's refresh-token eviction (at most 5 live refresh tokens per user and client)
+// cannot revoke another's tokens.
 import { randomInt } from 'node:crypto';
 import { JSON_BODY, runFlow, send, type CookieJar, type HttpRequest } from '../../provider/src/reliability/flow.ts';
 import {
   codeExchangeRequest,
-  createOAuthApp,
   createOAuthClient,
   listAppsRequest,
   refreshRequest,
@@ -57,20 +57,28 @@ async function pool<T>(n: number, concurrency: number, make: (i: number) => Prom
   return out;
 }
 
-/** One account, its client pools, a refresh token per refresh client, a `pat_` and a few apps to list. */
+/** Accounts the client pools are spread over (each may own 50 OAuth apps). */
+const ACCOUNTS = 8;
+
+/**
+ * Accounts, their client pools (one client per OAuth app, so that, as with real traffic, requests touch many grants
+ * rather than queueing on a few grant rows), a refresh token per refresh client, a `pat_` and a few apps to list.
+ */
 export async function setUpProvider(url: string): Promise<ProviderFixture> {
-  const session = await signUp(fetch, url, `bench-${Date.now()}@example.com`, undefined, xff(randomAddress()));
-  // An account may own 50 OAuth apps of 20 clients each: pools are made of apps with up to 20 clients.
-  const makeClients = async (n: number, name: string) => {
-    const apps = await pool(Math.ceil(n / 20), 4, (i) => createOAuthApp(fetch, url, session, `${name} ${i}`));
-    return pool(n, 8, (i) => createOAuthClient(fetch, url, session, { appId: apps[Math.floor(i / 20)]!, name: `${name} ${i}` }));
-  };
+  const sessions = await pool(ACCOUNTS, 4, (i) => signUp(fetch, url, `bench-${i}-${Date.now()}@example.com`, undefined, xff(randomAddress())));
+  const session = sessions[0]!;
+  let made = 0;
+  const makeClients = (n: number, name: string) =>
+    pool(n, 8, async (i) => {
+      const owner = sessions[made++ % sessions.length]!;
+      return { ...(await createOAuthClient(fetch, url, owner, { name: `${name} ${i}` })), owner };
+    });
   const refreshClients = await makeClients(CLIENT_POOL, 'refresh');
   const exchangeClients = await makeClients(CLIENT_POOL, 'exchange');
   const flowClients = await makeClients(CLIENT_POOL, 'flow');
   const [apiClient] = await makeClients(1, 'api');
   const signIn = async (client: OAuthClientCreds) => {
-    const s = await runFlow(fetch, url, signInFlow({ client, session, headers: () => xff(randomAddress()) }));
+    const s = await runFlow(fetch, url, signInFlow({ client, headers: () => xff(randomAddress()) }));
     return s.tokens!;
   };
   const refreshPool = await pool(refreshClients.length, 8, async (i) => ({ client: refreshClients[i]!, tokens: await signIn(refreshClients[i]!) }));
@@ -100,7 +108,7 @@ export function refreshGrant(opts: LoadOptions, f: ProviderFixture): Promise<Loa
 export async function codeExchange(opts: LoadOptions, f: ProviderFixture, mintS: number): Promise<LoadResult & { minted: number }> {
   const codes: { client: OAuthClientCreds; code: string; verifier: string }[] = [];
   let rr = 0;
-  const flow = signInFlow({ client: () => f.exchangeClients[rr++ % f.exchangeClients.length]!, session: f.session, codeOnly: true, headers: () => xff(randomAddress()) });
+  const flow = signInFlow({ client: () => f.exchangeClients[rr++ % f.exchangeClients.length]!, codeOnly: true, headers: () => xff(randomAddress()) });
   await flowLoad({ ...opts, warmupS: 0, durationS: mintS }, flow, (s) => codes.push({ client: s.client, code: s.code, verifier: s.pkce.verifier }));
   if (codes.length < 8) throw new Error(`only ${codes.length} codes minted in ${mintS} s`);
   // A quarter of the codes warm up, the rest are measured; every request takes the next unused code.
@@ -122,7 +130,7 @@ export function apiListApps(opts: LoadOptions, f: ProviderFixture): Promise<Load
 /** `sign-in-flow`: complete flows (authorize → consent page → allow → token) per second, signed-in browser. */
 export function signInFlows(opts: LoadOptions, f: ProviderFixture): Promise<LoadResult> {
   let rr = 0;
-  const flow = signInFlow({ client: () => f.flowClients[rr++ % f.flowClients.length]!, session: f.session, headers: () => xff(randomAddress()) });
+  const flow = signInFlow({ client: () => f.flowClients[rr++ % f.flowClients.length]!, headers: () => xff(randomAddress()) });
   return flowLoad(opts, flow);
 }
 

@@ -19,6 +19,8 @@ export const BENCH_REDIRECT_URI = 'http://127.0.0.1:9/callback';
 export const BENCH_SCOPES = ['apps-read', 'apps-write'];
 
 export interface OAuthClientCreds {
+  /** The signed-in browser of the client's owner, when flows should use it rather than SignInOptions.session. */
+  owner?: CookieJar;
   client_id: string;
   /** Undefined for a public client. */
   client_secret?: string;
@@ -110,8 +112,8 @@ export interface SignInState {
 export interface SignInOptions {
   /** The client, or a function choosing one per flow (e.g. round-robin over a pool). */
   client: OAuthClientCreds | (() => OAuthClientCreds);
-  /** Cookies of a signed-in browser (the dashboard session). */
-  session: CookieJar;
+  /** Cookies of a signed-in browser (the dashboard session); a client's own `owner` session wins. */
+  session?: CookieJar;
   scopes?: string[];
   /** Stop after the code (no token request): to mint codes beforehand. */
   codeOnly?: boolean;
@@ -197,7 +199,12 @@ export function signInFlow(o: SignInOptions): Flow<SignInState> {
   }
   return {
     name: 'sign-in flow',
-    init: () => ({ client: pick(), jar: o.session.clone(), pkce: pkcePair(), state: Math.random().toString(36).slice(2), consentPath: '', csrf: '', requestId: '', code: '' }),
+    init: () => {
+      const client = pick();
+      const session = client.owner ?? o.session;
+      if (!session) throw new Error('signInFlow: no signed-in session for this client');
+      return { client, jar: session.clone(), pkce: pkcePair(), state: Math.random().toString(36).slice(2), consentPath: '', csrf: '', requestId: '', code: '' };
+    },
     steps,
   };
 }
