@@ -1,4 +1,5 @@
 import type { Ctx } from '../context.ts';
+import { recordEvent } from '../audit/events.ts';
 import { ApiError } from '../http/errors.ts';
 import { listGrantsOfUser, revokeGrantsOfApp } from '../oauth/grants.ts';
 import { isUuid } from '../tokens.ts';
@@ -62,4 +63,5 @@ export async function listAuthorizedApps(ctx: Ctx, userId: string): Promise<Auth
 export async function revokeAuthorizedApp(ctx: Ctx, userId: string, oauthAppId: string): Promise<void> {
   const revoked = isUuid(oauthAppId) ? await revokeGrantsOfApp(ctx, userId, oauthAppId) : 0;
   if (revoked === 0) throw ApiError.notFound('authorized-app', 'You have not authorized that app');
+  await recordEvent(ctx, { event: 'token.revoked', actor: userId, userId, oauthAppId, details: { via: 'authorized-apps', grants_revoked: revoked } });
 }

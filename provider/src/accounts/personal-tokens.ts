@@ -1,4 +1,5 @@
 import type { Ctx } from '../context.ts';
+import { recordEvent } from '../audit/events.ts';
 import { inSeconds, nowDate } from '../context.ts';
 import { ApiError } from '../http/errors.ts';
 import { generateToken, hashToken, isUuid } from '../tokens.ts';
@@ -43,6 +44,7 @@ export async function createPersonalToken(
      returning id, name, created_at, expires_at, last_used_at`,
     [ctx.random.uuid(), userId, input.name, hashToken(token), nowDate(ctx), expires],
   );
+  await recordEvent(ctx, { event: 'pat.created', actor: userId, userId, details: { personal_token_id: record!.id, name: input.name.slice(0, 100), expires_at: expires } });
   return { token, record: record! };
 }
 
@@ -63,4 +65,5 @@ export async function revokePersonalToken(ctx: Ctx, userId: string, id: string):
     [id, userId, nowDate(ctx)],
   );
   if (!row) throw ApiError.notFound('personal-access-token', 'No such token');
+  await recordEvent(ctx, { event: 'pat.revoked', actor: userId, userId, details: { personal_token_id: id } });
 }

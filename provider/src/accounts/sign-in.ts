@@ -1,4 +1,5 @@
 import type { Ctx } from '../context.ts';
+import { recordEvent } from '../audit/events.ts';
 import { ApiError } from '../http/errors.ts';
 import { hit, RATE_LIMITS, type RateLimitRule } from '../http/rate-limit.ts';
 import { hashToken } from '../tokens.ts';
@@ -33,7 +34,13 @@ export async function logIn(ctx: Ctx, address: string, email: string, password: 
   await limit(ctx, `login:addr:${address}`, RATE_LIMITS.loginPerAddress);
   await limit(ctx, accountBucket(email), RATE_LIMITS.loginPerAccount);
   const user = await verifyLogin(ctx, email, password);
-  if (!user) throw new ApiError(401, 'permission-denied', LOGIN_FAILED, { reason: 'credentials' });
+  if (!user) {
+    const attempted = email.trim().toLowerCase().slice(0, 254);
+    const known = attempted.includes('\u0000') || /[\uD800-\uDFFF]/.test(attempted) ? undefined : await ctx.db.one<{ id: string }>(`select id from users where email = $1`, [attempted]);
+    await recordEvent(ctx, { event: 'login.failure', userId: known?.id ?? null, address, details: { email: attempted, reason: 'credentials' } });
+    throw new ApiError(401, 'permission-denied', LOGIN_FAILED, { reason: 'credentials' });
+  }
+  await recordEvent(ctx, { event: 'login.success', actor: user.id, userId: user.id, address });
   return user;
 }
 
@@ -57,10 +64,14 @@ export async function signUp(ctx: Ctx, address: string, email: string, password:
   if (created.ok) {
     // Match the existing-account path below, which verifies a password as well.
     await verifyPassword(undefined, password);
+    await recordEvent(ctx, { event: 'user.signup', actor: created.user.id, userId: created.user.id, address, details: { email: created.user.email } });
     return created.user;
   }
   if (created.reason === 'invalid') throw ApiError.validation(created.message);
   const existing = await verifyLogin(ctx, email, password);
-  if (existing) return existing;
+  if (existing) {
+    await recordEvent(ctx, { event: 'login.success', actor: existing.id, userId: existing.id, address, details: { via: 'signup' } });
+    return existing;
+  }
   throw ApiError.validation(SIGNUP_REFUSED);
 }

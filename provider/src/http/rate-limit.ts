@@ -1,4 +1,5 @@
 import type { Ctx } from '../context.ts';
+import { recordEvent } from '../audit/events.ts';
 
 export interface RateLimitRule {
   /** Requests allowed per window. */
@@ -37,6 +38,8 @@ export async function hit(ctx: Ctx, bucket: string, rule: RateLimitRule): Promis
     [bucket, start],
   );
   const hits = row?.hits ?? 1;
+  // Audited once per limited window (the first refused request), so a flood cannot flood the trail.
+  if (hits === rule.limit + 1) await recordEvent(ctx, { event: 'rate_limit.hit', details: { bucket: bucket.slice(0, 200), limit: rule.limit, window_s: rule.windowS } });
   const retryAfterS = Math.max(1, Math.ceil((start.getTime() + windowMs - now) / 1000));
   return { ok: hits <= rule.limit, retryAfterS };
 }

@@ -1,6 +1,7 @@
 import type { Context } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
 import type { Ctx } from '../context.ts';
+import { auditAddress, recordEvent } from '../audit/events.ts';
 import { inSeconds, nowDate } from '../context.ts';
 import { SESSION_COOKIE, cookieOptions, sessionUser, unseal } from '../accounts/sessions.ts';
 import { generateToken, hashToken } from '../tokens.ts';
@@ -165,5 +166,14 @@ async function silentAuthorization(ctx: Ctx, c: Context, r: PendingRequest): Pro
   const grant = await liveGrantCovering(ctx, user.id, r.client.oauth_app_id, r.scopes);
   if (!grant) return fail('consent_required', 'the user has not yet allowed this app these scopes');
   const code = await issueCode(ctx.db, ctx, { ...r, grantId: grant.id, clientId: r.client.client_id, userId: user.id, authTime });
+  await recordEvent(ctx, {
+    event: 'code.issued',
+    actor: user.id,
+    userId: user.id,
+    clientId: r.client.client_id,
+    oauthAppId: r.client.oauth_app_id,
+    address: auditAddress(ctx, c),
+    details: { scopes: r.scopes, grant_id: grant.id, prompt: 'none' },
+  });
   return redirectWith(ctx, r.redirectUri, { code, state: r.state, scope: r.scopes.join(' ') });
 }

@@ -1,6 +1,7 @@
 import type { Context } from 'hono';
 import { getCookie } from 'hono/cookie';
 import type { Ctx } from '../context.ts';
+import { auditAddress, recordEvent } from '../audit/events.ts';
 import { nowDate } from '../context.ts';
 import { sessionUser } from '../accounts/sessions.ts';
 import { CSRF_FIELD, csrfToken, csrfValid } from '../http/csrf.ts';
@@ -116,13 +117,20 @@ export async function consentDecision(ctx: Ctx, c: Context): Promise<Response> {
   if (!client) return errorPage(c, 400, 'Unknown app', EXPIRED);
   if (client.app_status === 'suspended') return errorPage(c, 403, 'App suspended', `${client.app_name} is suspended and cannot be signed in to.`);
   const fail = (error: string, description: string) => redirectWith(ctx, row.redirect_uri, { error, error_description: description, state: row.state });
-  if (f.decision === 'deny') return fail('access_denied', 'the user denied the request');
+  const who = { actor: user.id, userId: user.id, clientId: client.client_id, oauthAppId: client.oauth_app_id, address: auditAddress(ctx, c) };
+  if (f.decision === 'deny') {
+    await recordEvent(ctx, { event: 'consent.denied', ...who, details: { scopes: row.scopes } });
+    return fail('access_denied', 'the user denied the request');
+  }
   const blocked = testModeBlock(client, user.id);
   if (blocked) return fail('access_denied', 'this app is in test mode; only its owner may authorize it');
   const authTime = await sessionAuthTime(ctx, c);
   if (!authTime || needsReauthentication(row, authTime)) return fail('login_required', 'the user did not sign in again');
   const code = await ctx.db.tx(async (db) => {
     const grant = await grantScopes(db, ctx, user.id, client.oauth_app_id, row.scopes);
+    const audit = { db, clock: ctx.clock, log: ctx.log };
+    await recordEvent(audit, { event: 'consent.granted', ...who, details: { scopes: row.scopes, grant_id: grant.id } });
+    await recordEvent(audit, { event: 'code.issued', ...who, details: { scopes: row.scopes, grant_id: grant.id } });
     return issueCode(db, ctx, {
       grantId: grant.id,
       clientId: client.client_id,

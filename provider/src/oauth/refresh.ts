@@ -1,4 +1,5 @@
 import type { Ctx } from '../context.ts';
+import { recordEvent } from '../audit/events.ts';
 import { inSeconds, nowDate } from '../context.ts';
 import { OAuthError } from '../http/errors.ts';
 import { hashToken } from '../tokens.ts';
@@ -25,7 +26,7 @@ function invalidGrant(description: string): OAuthError {
 }
 
 /** RFC 6749 §6: refresh an access token. */
-export async function refreshTokenGrant(ctx: Ctx, client: Client, params: Record<string, string>): Promise<TokenResponse> {
+export async function refreshTokenGrant(ctx: Ctx, client: Client, params: Record<string, string>, address: string | null = null): Promise<TokenResponse> {
   const token = params.refresh_token;
   if (!token) throw new OAuthError('invalid_request', 'refresh_token is required');
   const tokenHash = hashToken(token);
@@ -53,6 +54,7 @@ export async function refreshTokenGrant(ctx: Ctx, client: Client, params: Record
     scopes = parsed.scopes;
   }
   const binding: TokenBinding = { grantId: row.grant_id, clientId: client.client_id, userId: row.user_id, familyId: row.family_id, codeHash: row.code_hash };
+  const who = { actor: `client:${client.client_id}`, userId: row.user_id, clientId: client.client_id, oauthAppId: client.oauth_app_id, address };
 
   if (!rotatesRefreshTokens(client)) {
     // A confidential, non-rotating client keeps its refresh token; using it extends its idle lifetime.
@@ -64,6 +66,7 @@ export async function refreshTokenGrant(ctx: Ctx, client: Client, params: Record
       if (!live) throw invalidGrant('the refresh token was revoked');
       const access = await insertAccessToken(db, ctx, binding, scopes, row.id);
       await touchGrant(db, ctx, row.grant_id);
+      await recordEvent({ db, clock: ctx.clock, log: ctx.log }, { event: 'token.refreshed', ...who, details: { grant_id: row.grant_id, family_id: row.family_id, scopes } });
       return tokenResponse(ctx, access, scopes, undefined, undefined);
     });
   }
@@ -84,10 +87,16 @@ export async function refreshTokenGrant(ctx: Ctx, client: Client, params: Record
     const access = await insertAccessToken(db, ctx, binding, scopes, successor.id);
     await enforceRefreshLimit(db, ctx, row.user_id, client.client_id);
     await touchGrant(db, ctx, row.grant_id);
+    await recordEvent({ db, clock: ctx.clock, log: ctx.log }, {
+      event: 'token.rotated',
+      ...who,
+      details: { grant_id: row.grant_id, family_id: row.family_id, scopes, ...(won ? {} : { concurrent_duplicate: true }) },
+    });
     return tokenResponse(ctx, access, scopes, successor.token, undefined);
   });
   if (result !== 'reused') return result;
   await revokeFamily(ctx, row.family_id);
+  await recordEvent(ctx, { event: 'token.reuse_detected', ...who, details: { grant_id: row.grant_id, family_id: row.family_id } });
   ctx.log.info('rotated refresh token reused; its family was revoked', { client_id: client.client_id });
   throw invalidGrant('the refresh token was already used');
 }

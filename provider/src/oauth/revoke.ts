@@ -1,5 +1,6 @@
 import type { Context } from 'hono';
 import type { Ctx } from '../context.ts';
+import { auditAddress, recordEvent } from '../audit/events.ts';
 import { nowDate } from '../context.ts';
 import { readOAuthParams } from '../http/body.ts';
 import { OAuthError } from '../http/errors.ts';
@@ -27,18 +28,32 @@ export async function revokeEndpoint(ctx: Ctx, c: Context): Promise<Response> {
   const hash = hashToken(token);
   switch (recogniseBearer(token)) {
     case 'access': {
-      await ctx.db.query(`update access_tokens set revoked_at = $2 where token_hash = $1 and revoked_at is null and ($3::text is null or client_id = $3)`, [hash, now, client?.client_id ?? null]);
+      const row = await ctx.db.one<{ user_id: string; client_id: string }>(
+        `update access_tokens set revoked_at = $2 where token_hash = $1 and revoked_at is null and ($3::text is null or client_id = $3) returning user_id, client_id`,
+        [hash, now, client?.client_id ?? null],
+      );
+      if (row) await recordEvent(ctx, { event: 'token.revoked', actor: client ? `client:${client.client_id}` : null, userId: row.user_id, clientId: row.client_id, address: auditAddress(ctx, c), details: { token_type: 'access_token' } });
       break;
     }
     case 'refresh': {
       // RFC 7009 §2.1: revoking a refresh token also invalidates the access tokens of the same grant (its family).
-      const row = await ctx.db.one<{ family_id: string; client_id: string; grant_id: string }>(
-        `select family_id, client_id, grant_id from refresh_tokens where token_hash = $1`,
+      const row = await ctx.db.one<{ family_id: string; client_id: string; grant_id: string; user_id: string; revoked_at: Date | null }>(
+        `select family_id, client_id, grant_id, user_id, revoked_at from refresh_tokens where token_hash = $1`,
         [hash],
       );
       if (row && (!client || client.client_id === row.client_id)) {
         await revokeFamily(ctx, row.family_id);
         await endGrantIfIdle(ctx, row.grant_id);
+        if (!row.revoked_at) {
+          await recordEvent(ctx, {
+            event: 'token.revoked',
+            actor: client ? `client:${client.client_id}` : null,
+            userId: row.user_id,
+            clientId: row.client_id,
+            address: auditAddress(ctx, c),
+            details: { token_type: 'refresh_token', grant_id: row.grant_id, family_id: row.family_id },
+          });
+        }
       }
       break;
     }

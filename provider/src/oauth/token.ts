@@ -1,5 +1,6 @@
 import type { Context } from 'hono';
 import type { Ctx } from '../context.ts';
+import { recordEvent } from '../audit/events.ts';
 import { nowDate } from '../context.ts';
 import { clientAddress } from '../http/client-address.ts';
 import { OAuthError } from '../http/errors.ts';
@@ -33,7 +34,8 @@ export async function rateLimit(ctx: Ctx, bucket: string, rule: RateLimitRule): 
 
 /** `POST /platform/oauth/token` (RFC 6749 §3.2). */
 export async function tokenEndpoint(ctx: Ctx, c: Context): Promise<Response> {
-  await rateLimit(ctx, `token:addr:${clientAddress(c, ctx.config.trustProxy)}`, RATE_LIMITS.tokenPerAddress);
+  const address = clientAddress(c, ctx.config.trustProxy);
+  await rateLimit(ctx, `token:addr:${address}`, RATE_LIMITS.tokenPerAddress);
   const params = await readOAuthParams(c);
   const client = await authenticateClient(ctx, c, params);
   await rateLimit(ctx, `token:client:${client.client_id}`, RATE_LIMITS.tokenPerClient);
@@ -42,10 +44,10 @@ export async function tokenEndpoint(ctx: Ctx, c: Context): Promise<Response> {
   let body: TokenResponse;
   switch (params.grant_type) {
     case 'authorization_code':
-      body = await authorizationCodeGrant(ctx, client, params);
+      body = await authorizationCodeGrant(ctx, client, params, address);
       break;
     case 'refresh_token':
-      body = await refreshTokenGrant(ctx, client, params);
+      body = await refreshTokenGrant(ctx, client, params, address);
       break;
     case undefined:
       throw new OAuthError('invalid_request', 'grant_type is required');
@@ -60,7 +62,7 @@ function invalidGrant(description: string): OAuthError {
 }
 
 /** RFC 6749 §4.1.3: exchange an authorization code. */
-async function authorizationCodeGrant(ctx: Ctx, client: Client, params: Record<string, string>): Promise<TokenResponse> {
+async function authorizationCodeGrant(ctx: Ctx, client: Client, params: Record<string, string>, address: string): Promise<TokenResponse> {
   const { code, redirect_uri: redirectUri, code_verifier: verifier } = params;
   if (!code) throw new OAuthError('invalid_request', 'code is required');
   if (!redirectUri) throw new OAuthError('invalid_request', 'redirect_uri is required');
@@ -73,7 +75,7 @@ async function authorizationCodeGrant(ctx: Ctx, client: Client, params: Record<s
   const pkce = pkceProblem(row.code_challenge, verifier);
   if (pkce) throw invalidGrant(pkce);
   // RFC 6749 §4.1.2 / RFC 9700 §4.5: a replayed code (by its own, authenticated client) revokes every token issued from it.
-  if (row.used_at !== null) return replayed(ctx, codeHash);
+  if (row.used_at !== null) return replayed(ctx, codeHash, client, row, address);
   // RFC 6749 §4.1.3: redirect_uri must be identical to the one of the authorization request.
   if (row.redirect_uri !== redirectUri) throw invalidGrant('redirect_uri does not match the authorization request');
   if (row.scopes.includes('openid')) await signingKey(ctx);
@@ -96,6 +98,10 @@ async function authorizationCodeGrant(ctx: Ctx, client: Client, params: Record<s
     const access = await insertAccessToken(db, ctx, binding, won.scopes, refresh.id);
     await enforceRefreshLimit(db, ctx, won.user_id, client.client_id);
     await touchGrant(db, ctx, won.grant_id);
+    const who = { actor: `client:${client.client_id}`, userId: won.user_id, clientId: client.client_id, oauthAppId: client.oauth_app_id, address };
+    const audit = { db, clock: ctx.clock, log: ctx.log };
+    await recordEvent(audit, { event: 'code.redeemed', ...who, details: { grant_id: won.grant_id } });
+    await recordEvent(audit, { event: 'token.issued', ...who, details: { grant_id: won.grant_id, scopes: won.scopes, family_id: binding.familyId } });
     const idToken = await idTokenFor(ctx, db, { userId: won.user_id, clientId: client.client_id, scopes: won.scopes, authTime: won.auth_time, nonce: won.nonce });
     return tokenResponse(ctx, access, won.scopes, refresh.token, idToken);
   });
@@ -104,14 +110,23 @@ async function authorizationCodeGrant(ctx: Ctx, client: Client, params: Record<s
   // Unused when read and past its expiry: nobody can have exchanged it since.
   if (row.expires_at <= now) throw invalidGrant('the authorization code has expired');
   // Lost the race to a concurrent exchange of the same code: that is a replay too.
-  return replayed(ctx, codeHash);
+  return replayed(ctx, codeHash, client, row, address);
 }
 
-async function replayed(ctx: Ctx, codeHash: string): Promise<never> {
+async function replayed(ctx: Ctx, codeHash: string, client: Client, code: CodeRow, address: string): Promise<never> {
   const now = nowDate(ctx);
   await ctx.db.tx(async (db) => {
-    await db.query(`update access_tokens set revoked_at = $2 where code_hash = $1 and revoked_at is null`, [codeHash, now]);
-    await db.query(`update refresh_tokens set revoked_at = $2 where code_hash = $1 and revoked_at is null`, [codeHash, now]);
+    const a = await db.query(`update access_tokens set revoked_at = $2 where code_hash = $1 and revoked_at is null returning 1`, [codeHash, now]);
+    const r = await db.query(`update refresh_tokens set revoked_at = $2 where code_hash = $1 and revoked_at is null returning 1`, [codeHash, now]);
+    await recordEvent({ db, clock: ctx.clock, log: ctx.log }, {
+      event: 'code.replay',
+      actor: `client:${client.client_id}`,
+      userId: code.user_id,
+      clientId: client.client_id,
+      oauthAppId: client.oauth_app_id,
+      address,
+      details: { grant_id: code.grant_id, tokens_revoked: a.length + r.length },
+    });
   });
   ctx.log.info('authorization code replayed; its tokens were revoked', {});
   throw invalidGrant('the authorization code was already used');

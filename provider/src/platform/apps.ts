@@ -1,4 +1,5 @@
 import type { Ctx } from '../context.ts';
+import { recordEvent } from '../audit/events.ts';
 import { nowDate } from '../context.ts';
 import { ApiError } from '../http/errors.ts';
 import { requireScope, type Principal } from '../http/auth.ts';
@@ -150,6 +151,7 @@ export async function authorizeApp(ctx: Ctx, p: Principal, appId: string, scope:
   if (p.kind === 'admin') {
     if (!opts.admin) throw ApiError.forbidden('App admin tokens cannot be used on this endpoint; use a personal or OAuth access token', { 'token-type': 'admin' });
     if (!isUuid(appId) || p.appId !== appId.toLowerCase()) {
+      await recordEvent(ctx, { event: 'admin_token.other_app', actor: `admin-token:${p.tokenId}`, details: { admin_token_id: p.tokenId, token_app_id: p.appId, requested_app_id: isUuid(appId) ? appId.toLowerCase() : null } });
       throw ApiError.forbidden('Admin tokens are bound to one app: this token belongs to a different app', { 'token-type': 'admin' });
     }
     const app = await getAppRow(ctx.db, appId);

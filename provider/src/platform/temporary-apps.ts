@@ -1,4 +1,5 @@
 import type { Ctx } from '../context.ts';
+import { recordEvent } from '../audit/events.ts';
 import { nowDate } from '../context.ts';
 import { ApiError } from '../http/errors.ts';
 import { hit, RATE_LIMITS } from '../http/rate-limit.ts';
@@ -58,6 +59,9 @@ export async function claimTemporaryApp(ctx: Ctx, user: User, appId: string, bod
   const app = await getAppRow(ctx.db, appId);
   if (!isLiveTemporary(ctx, app)) throw ApiError.notFound('app', 'No such temporary app (it may have expired or been claimed)');
   const found = await findAdminToken(ctx, body.token);
+  if (found && found.appId !== app.id) {
+    await recordEvent(ctx, { event: 'admin_token.other_app', actor: user.id, userId: user.id, details: { admin_token_id: found.tokenId, token_app_id: found.appId, requested_app_id: app.id, via: 'claim' } });
+  }
   if (!found || found.appId !== app.id) throw ApiError.forbidden('The token is not the admin token of this app', { 'record-type': 'app-admin-token' });
   const row = await ctx.db.one<AppRow>(
     `update apps set creator_id = $2, expires_at = null, claimed_at = $3
