@@ -17,7 +17,7 @@ const fmt = (d: Date | null | undefined) => (d ? d.toISOString().replace('T', ' 
 /** Operator page chrome: the dashboard layout plus the console's navigation. */
 export function OperatorLayout({ title, user, csrf, notice, children }: Chrome & { title: string; children?: Child }) {
   return (
-    <Layout title={title} user={user} csrf={csrf}>
+    <Layout title={title} user={{ email: user.email, is_operator: true }} csrf={csrf} current="operator">
       <nav aria-label="Operator console" class="actions">
         <a href={`${BASE}/apps`}>OAuth apps</a>
         <a href={`${BASE}/clients`}>Dynamic clients</a>
