@@ -24,7 +24,12 @@ export function listMigrations(dir = MIGRATIONS_DIR): Migration[] {
  * two processes at once: a transaction-scoped advisory lock makes the second wait, then see them applied.
  */
 export async function migrate(store: Store, migrations = listMigrations()): Promise<string[]> {
-  await store.exec(`create table if not exists schema_migrations (version text primary key, applied_at timestamptz not null default now())`);
+  // Under the lock too: two concurrent `create table if not exists` on a new Postgres database race
+  // (duplicate key in pg_type), so a second instance starting at the same moment would fail.
+  await store.tx(async (db) => {
+    await db.query('select pg_advisory_xact_lock($1)', [LOCK_KEY]);
+    await db.query(`create table if not exists schema_migrations (version text primary key, applied_at timestamptz not null default now())`);
+  });
   const applied: string[] = [];
   for (const m of migrations) {
     const did = await store.tx(async (db) => {
