@@ -51,7 +51,10 @@ export async function startSession(ctx: Ctx, c: Context, userId: string): Promis
   setCookie(c, SESSION_COOKIE, await seal(ctx, { sid }, ctx.config.sessionTtlS), cookieOptions(ctx, ctx.config.sessionTtlS));
 }
 
-/** The signed-in user of this request, or null (expired, revoked, locked or no cookie). */
+/**
+ * The signed-in user of this request, or null (expired, revoked, locked or no cookie). `is_operator`
+ * is the effective role: the stored flag or an email listed in OPERATOR_EMAILS.
+ */
 export async function sessionUser(ctx: Ctx, c: Context): Promise<User | null> {
   const data = await unseal<{ sid: string }>(ctx, getCookie(c, SESSION_COOKIE), ctx.config.sessionTtlS);
   if (!data || typeof data.sid !== 'string') return null;
@@ -61,7 +64,8 @@ export async function sessionUser(ctx: Ctx, c: Context): Promise<User | null> {
       where s.id_hash = $1 and s.revoked_at is null and s.expires_at > $2 and u.locked_at is null`,
     [hashToken(data.sid), nowDate(ctx)],
   );
-  return user ?? null;
+  if (!user) return null;
+  return { ...user, is_operator: user.is_operator || ctx.config.operatorEmails.includes(user.email) };
 }
 
 /** Ends this browser's session. */

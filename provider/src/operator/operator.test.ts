@@ -33,6 +33,13 @@ describe('operator console: access', () => {
     expect((await p.ctx.db.one<{ locked_at: Date | null }>('select locked_at from users where id = $1', [alice.id]))!.locked_at).toBeNull();
   });
 
+  it('shows the Operator link to an account listed in OPERATOR_EMAILS after it signed up, and to no one else', async () => {
+    const { p, op, alice, ops } = await setup();
+    await p.ctx.db.query('update users set is_operator = false where id = $1', [op.id]);
+    expect((await ops.get('/dash')).html).toContain('href="/dash/operator"');
+    expect((await (await Browser.signedIn(p, alice.id)).get('/dash')).html).not.toContain('href="/dash/operator"');
+  });
+
   it('takes the role from users.is_operator too, and checks it on every request', async () => {
     const { p, alice } = await setup();
     const b = await Browser.signedIn(p, alice.id);
