@@ -50,6 +50,16 @@ describe('personal access tokens', () => {
     expect(((await me.json()) as { user: { email: string } }).user.email).toBe('pat@example.com');
     list = (await (await b.request('/dash/personal_access_tokens')).json()) as Listed;
     expect(list.personal_access_tokens[0]!.last_used_at).toBe(new Date(p.clock.now()).toISOString());
+    // Recorded to the minute: a use 30 s later writes nothing, one a minute after the last write does.
+    const firstUse = new Date(p.clock.now()).toISOString();
+    p.clock.advance(30);
+    expect((await p.app.request('/dash/me', { headers: bearer(token) })).status).toBe(200);
+    list = (await (await b.request('/dash/personal_access_tokens')).json()) as Listed;
+    expect(list.personal_access_tokens[0]!.last_used_at).toBe(firstUse);
+    p.clock.advance(30);
+    expect((await p.app.request('/dash/me', { headers: bearer(token) })).status).toBe(200);
+    list = (await (await b.request('/dash/personal_access_tokens')).json()) as Listed;
+    expect(list.personal_access_tokens[0]!.last_used_at).toBe(new Date(p.clock.now()).toISOString());
   });
 
   it('revokes a token: it stops working and leaves the list', async () => {

@@ -31,6 +31,9 @@ export function bearerToken(c: Context): string | undefined {
 
 type UserRow = User & { token_id: string; expires_at: Date | null };
 
+/** How finely a personal token's last use is recorded. */
+const LAST_USED_RESOLUTION_MS = 60_000;
+
 /**
  * Authenticates a request: a bearer token of a known kind, else (if allowed) the session cookie.
  * Missing, unknown, revoked → 401 `record-not-found`; expired → 401 `record-expired`;
@@ -63,15 +66,18 @@ export async function authenticate(ctx: Ctx, c: Context, opts: AuthOptions = {})
       return { kind: 'access', user: pickUser(row), tokenId: row.token_id, clientId: row.client_id, grantId: row.grant_id, scopes: row.scopes };
     }
     case 'personal': {
-      const row = await ctx.db.one<UserRow>(
-        `update personal_tokens t set last_used_at = $2
-           from users u
-          where u.id = t.user_id and t.token_hash = $1 and t.revoked_at is null
-          returning u.id, u.email, u.is_operator, u.locked_at, u.created_at, t.id as token_id, t.expires_at`,
-        [hashToken(token), now],
+      const row = await ctx.db.one<UserRow & { last_used_at: Date | null }>(
+        `select u.id, u.email, u.is_operator, u.locked_at, u.created_at, t.id as token_id, t.expires_at, t.last_used_at
+           from personal_tokens t join users u on u.id = t.user_id
+          where t.token_hash = $1 and t.revoked_at is null`,
+        [hashToken(token)],
       );
       if (!row || row.locked_at) throw ApiError.unauthenticated('personal-access-token', 'The personal access token is unknown or revoked');
       if (row.expires_at && row.expires_at <= now) throw ApiError.expired('personal-access-token', 'The personal access token has expired');
+      // "Last used" to the minute: a write per minute per token, not a write per API call.
+      if (!row.last_used_at || now.getTime() - row.last_used_at.getTime() >= LAST_USED_RESOLUTION_MS) {
+        await ctx.db.query(`update personal_tokens set last_used_at = $2 where id = $1`, [row.token_id, now]);
+      }
       return { kind: 'personal', user: pickUser(row), tokenId: row.token_id };
     }
     case 'admin': {
