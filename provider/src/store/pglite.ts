@@ -1,42 +1,103 @@
 import { mkdirSync } from 'node:fs';
-import { PGlite, type Transaction } from '@electric-sql/pglite';
+import { PGlite, parse, protocol, type messages } from '@electric-sql/pglite';
 import type { Db, Store } from './db.ts';
+import { Mutex } from './mutex.ts';
+import { StatementNames } from './statement-names.ts';
+import { toParam } from './params.ts';
 
-type Queryable = Pick<PGlite, 'query'> | Transaction;
+const { serialize } = protocol;
 
-function wrap(q: Queryable, inTx: boolean, root: PGlite): Db {
-  const db: Db = {
-    async query<T>(sql: string, params: unknown[] = []) {
-      return (await q.query<T>(sql, params)).rows;
-    },
-    async one<T>(sql: string, params: unknown[] = []) {
-      return (await q.query<T>(sql, params)).rows[0];
-    },
-    async tx<T>(fn: (db: Db) => Promise<T>) {
-      if (inTx) return fn(db);
-      return root.transaction((t) => fn(wrap(t, true, root)));
-    },
-  };
-  return db;
+function concat(parts: Uint8Array[]): Uint8Array {
+  let length = 0;
+  for (const p of parts) length += p.length;
+  const out = new Uint8Array(length);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
 }
 
-/** Embedded Postgres (WASM). `dataDir` undefined → in memory; `snapshot` → start from a dumped data dir. */
+/**
+ * Embedded Postgres (WASM). `dataDir` undefined → in memory; `snapshot` → start from a dumped data dir.
+ *
+ * Queries do not go through `PGlite.query`, which makes six calls into the WASM backend per statement (Parse,
+ * Describe, Bind, Describe, Execute, Sync) and re-plans every time: each statement here is one call carrying
+ * Bind/Describe/Execute/Sync for a named prepared statement (Parse only the first time), so the backend parses
+ * and plans it once per process. Measured on 3,000 indexed lookups: 482 µs → 106 µs a statement.
+ * The store serialises its callers itself (one connection, like PGlite's own mutex).
+ *
+ * No `syncToFs` after statements: it flushes browser filesystems (IndexedDB, OPFS). On Node the data directory is
+ * mounted with NODEFS, where every write Postgres makes reaches the OS at once (a commit writes its WAL record),
+ * so a killed process loses nothing it committed (reliability/crash.test.ts); the call only cost ~80–200 µs.
+ */
 export async function openPglite(opts: { dataDir?: string; snapshot?: Blob | File }): Promise<Store> {
   if (opts.dataDir) mkdirSync(opts.dataDir, { recursive: true });
   const pg = await PGlite.create({ dataDir: opts.dataDir, loadDataDir: opts.snapshot });
-  const base = wrap(pg, false, pg);
+  const mutex = new Mutex();
+  const names = new StatementNames();
+
+  /** One statement, the lock already held. */
+  async function run<T>(sql: string, params: unknown[]): Promise<T[]> {
+    const { name, parse: mustParse } = names.lookup(sql);
+    const parts: Uint8Array[] = [];
+    if (mustParse) parts.push(serialize.parse({ name, text: sql }));
+    parts.push(
+      serialize.bind({ statement: name, values: params.map(toParam) }),
+      serialize.describe({ type: 'P' }),
+      serialize.execute({}),
+      serialize.sync(),
+    );
+    const result = await pg.execProtocol(concat(parts), { syncToFs: false, throwOnError: false });
+    const error = result.messages.find((m): m is messages.DatabaseError => m.name === 'error');
+    if (mustParse && !result.messages.some((m) => m.name === 'parseComplete')) names.forget(sql);
+    if (error) throw error;
+    return (parse.parseResults(result.messages, pg.parsers)[0]?.rows ?? []) as T[];
+  }
+
+  /** A statement of the simple protocol (BEGIN, COMMIT, ROLLBACK): returns its command tag. */
+  async function simple(sql: string): Promise<string | undefined> {
+    const result = await pg.execProtocol(serialize.query(sql), { syncToFs: false, throwOnError: false });
+    const error = result.messages.find((m): m is messages.DatabaseError => m.name === 'error');
+    if (error) throw error;
+    const done = result.messages.find((m): m is messages.CommandCompleteMessage => m.name === 'commandComplete');
+    return done?.text;
+  }
+
+  const inTransaction: Db = {
+    query: <T>(sql: string, params: unknown[] = []) => run<T>(sql, params),
+    one: async <T>(sql: string, params: unknown[] = []) => (await run<T>(sql, params))[0],
+    tx: (fn) => fn(inTransaction),
+  };
+
   return {
     kind: 'pglite',
-    ...base,
-    async exec(sql: string) {
-      await pg.exec(sql);
-    },
-    async close() {
-      if (!pg.closed) await pg.close();
-    },
+    query: <T>(sql: string, params: unknown[] = []) => mutex.run(() => run<T>(sql, params)),
+    one: <T>(sql: string, params: unknown[] = []) => mutex.run(async () => (await run<T>(sql, params))[0]),
+    tx: (fn) =>
+      mutex.run(async () => {
+        await simple('begin');
+        let result;
+        try {
+          result = await fn(inTransaction);
+        } catch (err) {
+          await simple('rollback').catch(() => {});
+          throw err;
+        }
+        // COMMIT of a transaction that had failed answers ROLLBACK: the caller swallowed an error.
+        if ((await simple('commit')) === 'ROLLBACK') throw new Error('the transaction was rolled back (a statement in it failed)');
+        return result;
+      }),
+    exec: (sql) =>
+      mutex.run(async () => {
+        await pg.exec(sql);
+      }),
+    close: () =>
+      mutex.run(async () => {
+        if (!pg.closed) await pg.close();
+      }),
     /** The whole data directory as a tarball, to start other stores from (tests). */
-    async dumpSnapshot() {
-      return pg.dumpDataDir('none');
-    },
+    dumpSnapshot: () => mutex.run(() => pg.dumpDataDir('none')),
   } as Store;
 }

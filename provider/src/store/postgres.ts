@@ -1,16 +1,28 @@
 import pg from 'pg';
 import type { Db, Store } from './db.ts';
+import { StatementNames } from './statement-names.ts';
 
 // Timestamps come back as Date (the default); 64-bit integers as numbers (our counters fit easily).
 pg.types.setTypeParser(20, (v) => Number(v));
 
+/**
+ * Every statement with parameters runs as a named prepared statement (one name per SQL text): each pooled
+ * connection parses and plans it once, then only binds and executes it. Statements without parameters
+ * (BEGIN, DDL) run as they are.
+ */
+const names = new StatementNames();
+
+function statement(sql: string, params: unknown[]): pg.QueryConfig {
+  return params.length ? { name: names.nameFor(sql), text: sql, values: params } : { text: sql };
+}
+
 function wrapClient(client: pg.PoolClient): Db {
   const db: Db = {
     async query<T>(sql: string, params: unknown[] = []) {
-      return (await client.query(sql, params)).rows as T[];
+      return (await client.query(statement(sql, params))).rows as T[];
     },
     async one<T>(sql: string, params: unknown[] = []) {
-      return (await client.query(sql, params)).rows[0] as T | undefined;
+      return (await client.query(statement(sql, params))).rows[0] as T | undefined;
     },
     tx: (fn) => fn(db),
   };
@@ -26,10 +38,10 @@ export async function openPostgres(url: string, opts: { max?: number } = {}): Pr
   return {
     kind: 'postgres',
     async query<T>(sql: string, params: unknown[] = []) {
-      return (await pool.query(sql, params)).rows as T[];
+      return (await pool.query(statement(sql, params))).rows as T[];
     },
     async one<T>(sql: string, params: unknown[] = []) {
-      return (await pool.query(sql, params)).rows[0] as T | undefined;
+      return (await pool.query(statement(sql, params))).rows[0] as T | undefined;
     },
     async tx<T>(fn: (db: Db) => Promise<T>) {
       const client = await pool.connect();
