@@ -102,28 +102,39 @@ export interface AuditCtx {
 
 const uuidOrNull = (v: string | null | undefined) => (v && isUuid(v) ? v : null);
 
+/** The columns of an audit row, in the order `eventValues` gives them. */
+export const AUDIT_COLUMNS = 'at, event, outcome, actor, user_id, client_id, oauth_app_id, address, details';
+
+/**
+ * An event's column values (see AUDIT_COLUMNS), checked and scrubbed: for `recordEvent`, and for statements
+ * that write their event row themselves (one atomic statement, e.g. the token endpoint's fast paths).
+ */
+export function eventValues(ctx: AuditCtx, input: AuditInput): unknown[] {
+  if (!isAuditEvent(input.event)) throw new Error(`unknown audit event kind: ${String(input.event)}`);
+  const { value: details, removed } = scrubDetails(input.details ?? {});
+  if (removed.length) ctx.log.error('audit: secret-shaped fields removed from an event', { event: input.event, fields: removed });
+  return [
+    nowDate(ctx),
+    input.event,
+    input.outcome ?? (FAILURE_KINDS.has(input.event) ? 'failure' : 'success'),
+    scrubText(input.actor, 200),
+    uuidOrNull(input.userId),
+    scrubText(input.clientId, 200),
+    uuidOrNull(input.oauthAppId),
+    scrubText(input.address, 64),
+    JSON.stringify(details),
+  ];
+}
+
 /**
  * Appends one event to the audit trail. Pass a transaction as `ctx.db` (`{ ...ctx, db: tx }`) to record
  * the event atomically with the action it describes. Secret-shaped fields are removed and logged (by name only).
  */
 export async function recordEvent(ctx: AuditCtx, input: AuditInput): Promise<void> {
-  if (!isAuditEvent(input.event)) throw new Error(`unknown audit event kind: ${String(input.event)}`);
-  const { value: details, removed } = scrubDetails(input.details ?? {});
-  if (removed.length) ctx.log.error('audit: secret-shaped fields removed from an event', { event: input.event, fields: removed });
   await ctx.db.query(
     `insert into audit_events (at, event, outcome, actor, user_id, client_id, oauth_app_id, address, details)
      values ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-    [
-      nowDate(ctx),
-      input.event,
-      input.outcome ?? (FAILURE_KINDS.has(input.event) ? 'failure' : 'success'),
-      scrubText(input.actor, 200),
-      uuidOrNull(input.userId),
-      scrubText(input.clientId, 200),
-      uuidOrNull(input.oauthAppId),
-      scrubText(input.address, 64),
-      JSON.stringify(details),
-    ],
+    eventValues(ctx, input),
   );
 }
 

@@ -24,27 +24,62 @@ export interface RateLimitResult {
 }
 
 /**
- * Counts one hit in a fixed window kept in the store, so every instance on one Postgres shares it.
- * `bucket` names what is limited, e.g. `login:addr:127.0.0.1`.
+ * Counts one hit in a fixed window. `bucket` names what is limited, e.g. `login:addr:127.0.0.1`.
+ *
+ * On Postgres the windows live in the store, so every instance on one database shares them (one upsert a hit).
+ * The embedded store is opened by exactly one process (store/lock.ts), so there the windows are kept in this
+ * process's memory: the same counts without a write per request. A restart forgets them (at most one window).
  */
 export async function hit(ctx: Ctx, bucket: string, rule: RateLimitRule): Promise<RateLimitResult> {
   const now = ctx.clock.now();
   const windowMs = rule.windowS * 1000;
-  const start = new Date(Math.floor(now / windowMs) * windowMs);
+  const start = Math.floor(now / windowMs) * windowMs;
+  const hits = ctx.db.kind === 'pglite' ? memoryHit(ctx, bucket, start, windowMs, now) : await storeHit(ctx, bucket, start);
+  // Audited once per limited window (the first refused request), so a flood cannot flood the trail.
+  if (hits === rule.limit + 1) await recordEvent(ctx, { event: 'rate_limit.hit', details: { bucket: bucket.slice(0, 200), limit: rule.limit, window_s: rule.windowS } });
+  const retryAfterS = Math.max(1, Math.ceil((start + windowMs - now) / 1000));
+  return { ok: hits <= rule.limit, retryAfterS };
+}
+
+async function storeHit(ctx: Ctx, bucket: string, start: number): Promise<number> {
   const row = await ctx.db.one<{ hits: number }>(
     `insert into rate_limits (bucket, window_start, hits) values ($1, $2, 1)
      on conflict (bucket, window_start) do update set hits = rate_limits.hits + 1
      returning hits`,
-    [bucket, start],
+    [bucket, new Date(start)],
   );
-  const hits = row?.hits ?? 1;
-  // Audited once per limited window (the first refused request), so a flood cannot flood the trail.
-  if (hits === rule.limit + 1) await recordEvent(ctx, { event: 'rate_limit.hit', details: { bucket: bucket.slice(0, 200), limit: rule.limit, window_s: rule.windowS } });
-  const retryAfterS = Math.max(1, Math.ceil((start.getTime() + windowMs - now) / 1000));
-  return { ok: hits <= rule.limit, retryAfterS };
+  return row?.hits ?? 1;
+}
+
+interface Window {
+  start: number;
+  ends: number;
+  hits: number;
+}
+
+/** Per store: one process's windows, keyed by bucket (only the current window of each). */
+const memoryWindows = new WeakMap<object, Map<string, Window>>();
+/** Ended windows are dropped when the map grows past this many buckets. */
+const MEMORY_SWEEP_AT = 10_000;
+
+function memoryHit(ctx: Ctx, bucket: string, start: number, windowMs: number, now: number): number {
+  let windows = memoryWindows.get(ctx.db);
+  if (!windows) memoryWindows.set(ctx.db, (windows = new Map()));
+  let w = windows.get(bucket);
+  if (!w || w.start !== start) {
+    if (!w && windows.size >= MEMORY_SWEEP_AT) dropEnded(windows, now);
+    windows.set(bucket, (w = { start, ends: start + windowMs, hits: 0 }));
+  }
+  return ++w.hits;
+}
+
+function dropEnded(windows: Map<string, Window>, now: number): void {
+  for (const [bucket, w] of windows) if (w.ends <= now) windows.delete(bucket);
 }
 
 /** Deletes windows that have ended. */
 export async function sweepRateLimits(ctx: Ctx): Promise<void> {
+  const windows = memoryWindows.get(ctx.db);
+  if (windows) dropEnded(windows, ctx.clock.now());
   await ctx.db.query(`delete from rate_limits where window_start < $1`, [new Date(ctx.clock.now() - 86_400_000)]);
 }

@@ -25,14 +25,26 @@ export interface Client {
 /** A client_id we could possibly have issued: printable, bounded. Anything else is unknown without a query. */
 const CLIENT_ID = /^[\x21-\x7e]{1,128}$/;
 
+const CLIENT_COLUMNS = `c.client_id, c.oauth_app_id, c.name, c.is_public, c.redirect_uris, c.rotate_refresh_tokens,
+            a.name as app_name, a.home_page as app_home_page, a.logo as app_logo, a.status as app_status,
+            a.owner_id as app_owner_id, a.allowed_scopes as app_allowed_scopes, a.dynamic as app_dynamic`;
+
 export async function getClient(ctx: Ctx, clientId: string | undefined): Promise<Client | null> {
   if (!clientId || !CLIENT_ID.test(clientId)) return null;
   const row = await ctx.db.one<Client>(
-    `select c.client_id, c.oauth_app_id, c.name, c.is_public, c.redirect_uris, c.rotate_refresh_tokens,
-            a.name as app_name, a.home_page as app_home_page, a.logo as app_logo, a.status as app_status,
-            a.owner_id as app_owner_id, a.allowed_scopes as app_allowed_scopes, a.dynamic as app_dynamic
-       from oauth_clients c join oauth_apps a on a.id = c.oauth_app_id
-      where c.client_id = $1`,
+    `select ${CLIENT_COLUMNS} from oauth_clients c join oauth_apps a on a.id = c.oauth_app_id where c.client_id = $1`,
+    [clientId],
+  );
+  return row ?? null;
+}
+
+/** The client with the hashes of its live secrets, in one statement (client authentication runs on every token request). */
+async function getClientWithSecrets(ctx: Ctx, clientId: string): Promise<(Client & { secret_hashes: string[] }) | null> {
+  if (!CLIENT_ID.test(clientId)) return null;
+  const row = await ctx.db.one<Client & { secret_hashes: string[] }>(
+    `select ${CLIENT_COLUMNS},
+            array(select s.secret_hash from client_secrets s where s.client_id = c.client_id and s.revoked_at is null) as secret_hashes
+       from oauth_clients c join oauth_apps a on a.id = c.oauth_app_id where c.client_id = $1`,
     [clientId],
   );
   return row ?? null;
@@ -92,17 +104,17 @@ export async function authenticateClient(ctx: Ctx, c: Context, params: Record<st
   const p = presentedCredentials(c, params);
   const basic = p.method === 'client_secret_basic';
   if (!p.clientId) throw unauthorized('client authentication is required', basic);
-  const client = await getClient(ctx, p.clientId);
-  if (!client) throw unauthorized('unknown client or bad credentials', basic);
+  const found = await getClientWithSecrets(ctx, p.clientId);
+  if (!found) throw unauthorized('unknown client or bad credentials', basic);
+  const { secret_hashes: secretHashes, ...client } = found;
   if (client.is_public) {
     if (p.method !== 'none') throw unauthorized('this client is public and has no secret; use token_endpoint_auth_method none', basic);
     return client;
   }
   if (p.secret === undefined) throw unauthorized('this client must authenticate with its client secret', basic);
   const presented = hashToken(p.secret);
-  const secrets = await ctx.db.query<{ secret_hash: string }>(`select secret_hash from client_secrets where client_id = $1 and revoked_at is null`, [client.client_id]);
   let ok = false;
-  for (const s of secrets) ok = safeEqual(s.secret_hash, presented) || ok;
+  for (const hash of secretHashes) ok = safeEqual(hash, presented) || ok;
   if (!ok) throw unauthorized('unknown client or bad credentials', basic);
   return client;
 }

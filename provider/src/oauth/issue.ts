@@ -50,8 +50,16 @@ export async function enforceRefreshLimit(db: Db, ctx: Ctx, userId: string, clie
   );
 }
 
+/** A grant's "last used" is kept to the minute: a write per minute per grant, not one per token request. */
+export const GRANT_TOUCH_RESOLUTION_MS = 60_000;
+
 export async function touchGrant(db: Db, ctx: Ctx, grantId: string): Promise<void> {
-  await db.query(`update grants set last_used_at = $2 where id = $1`, [grantId, nowDate(ctx)]);
+  const now = nowDate(ctx);
+  await db.query(`update grants set last_used_at = $2 where id = $1 and (last_used_at is null or last_used_at < $3)`, [
+    grantId,
+    now,
+    new Date(now.getTime() - GRANT_TOUCH_RESOLUTION_MS),
+  ]);
 }
 
 export interface TokenResponse {

@@ -19,11 +19,15 @@ export function isValidVerifier(verifier: string): boolean {
   return VERIFIER.test(verifier);
 }
 
+/** RFC 7636 §4.2: the S256 challenge of a verifier, BASE64URL(SHA256(ASCII(code_verifier))). */
+export function s256(verifier: string): string {
+  return createHash('sha256').update(verifier, 'ascii').digest('base64url');
+}
+
 /** RFC 7636 §4.6: BASE64URL(SHA256(ASCII(code_verifier))) == code_challenge, compared in constant time. */
 export function verifierMatches(verifier: string, challenge: string): boolean {
   if (!isValidVerifier(verifier)) return false;
-  const computed = createHash('sha256').update(verifier, 'ascii').digest('base64url');
-  return safeEqual(computed, challenge);
+  return safeEqual(s256(verifier), challenge);
 }
 
 /**

@@ -1,10 +1,10 @@
 import type { Ctx } from '../context.ts';
-import { recordEvent } from '../audit/events.ts';
+import { AUDIT_COLUMNS, eventValues, recordEvent } from '../audit/events.ts';
 import { inSeconds, nowDate } from '../context.ts';
 import { OAuthError } from '../http/errors.ts';
-import { hashToken } from '../tokens.ts';
+import { generateToken, hashToken } from '../tokens.ts';
 import { rotatesRefreshTokens, type Client } from './clients.ts';
-import { enforceRefreshLimit, insertAccessToken, insertRefreshToken, tokenResponse, touchGrant, type TokenBinding, type TokenResponse } from './issue.ts';
+import { GRANT_TOUCH_RESOLUTION_MS, insertAccessToken, insertRefreshToken, tokenResponse, touchGrant, type TokenBinding, type TokenResponse } from './issue.ts';
 import { parseScope, scopesCover } from './scopes.ts';
 
 interface RefreshRow {
@@ -30,6 +30,12 @@ export async function refreshTokenGrant(ctx: Ctx, client: Client, params: Record
   const token = params.refresh_token;
   if (!token) throw new OAuthError('invalid_request', 'refresh_token is required');
   const tokenHash = hashToken(token);
+  // The usual request (no narrower scope asked for) is answered by one statement; anything else, or any
+  // failure of it, takes the general path below, which re-reads the token and says what is wrong.
+  if (params.scope === undefined) {
+    const fast = await refreshInOneStatement(ctx, client, tokenHash, address);
+    if (fast) return fast;
+  }
   const now = nowDate(ctx);
   const row = await ctx.db.one<RefreshRow>(
     `select r.id, r.family_id, r.grant_id, r.client_id, r.user_id, r.scopes, r.code_hash, r.idle_expires_at, r.rotated_at, r.revoked_at,
@@ -85,7 +91,7 @@ export async function refreshTokenGrant(ctx: Ctx, client: Client, params: Record
     }
     const successor = await insertRefreshToken(db, ctx, binding, row.scopes, row.id);
     const access = await insertAccessToken(db, ctx, binding, scopes, successor.id);
-    await enforceRefreshLimit(db, ctx, row.user_id, client.client_id);
+    // No family limit to enforce: the successor replaces its parent within the same family.
     await touchGrant(db, ctx, row.grant_id);
     await recordEvent({ db, clock: ctx.clock, log: ctx.log }, {
       event: 'token.rotated',
@@ -99,6 +105,67 @@ export async function refreshTokenGrant(ctx: Ctx, client: Client, params: Record
   await recordEvent(ctx, { event: 'token.reuse_detected', ...who, details: { grant_id: row.grant_id, family_id: row.family_id } });
   ctx.log.info('rotated refresh token reused; its family was revoked', { client_id: client.client_id });
   throw invalidGrant('the refresh token was already used');
+}
+
+/**
+ * A refresh that succeeds, in one atomic statement: the token is live (not revoked, not rotated, not idle-expired,
+ * its grant and user live) and bound to this client; it is kept (its idle lifetime extended) or rotated into a
+ * successor, an access token is inserted, the grant's last use noted and the audit event written.
+ * Returns null when any condition fails (the caller's general path then tells which), else the response.
+ * Two concurrent rotations of one token: the second waits on the row and then finds it rotated (null).
+ */
+async function refreshInOneStatement(ctx: Ctx, client: Client, tokenHash: string, address: string | null): Promise<TokenResponse | null> {
+  const now = nowDate(ctx);
+  const rotate = rotatesRefreshTokens(client);
+  const access = generateToken(ctx.random, 'access');
+  const successor = rotate ? { id: ctx.random.uuid(), token: generateToken(ctx.random, 'refresh') } : null;
+  const event = eventValues(ctx, {
+    event: rotate ? 'token.rotated' : 'token.refreshed',
+    actor: `client:${client.client_id}`,
+    clientId: client.client_id,
+    oauthAppId: client.oauth_app_id,
+    address,
+  });
+  // $1 token hash, $2 client, $3 now, $4 idle expiry, $5 access id, $6 access hash, $7 access expiry,
+  // $8 touch the grant if last used before this, $9 successor id, $10 successor hash, $11… the event's columns.
+  const params = [
+    tokenHash,
+    client.client_id,
+    now,
+    inSeconds(ctx, ctx.config.refreshTokenIdleTtlS),
+    ctx.random.uuid(),
+    hashToken(access),
+    inSeconds(ctx, ctx.config.accessTokenTtlS),
+    new Date(now.getTime() - GRANT_TOUCH_RESOLUTION_MS),
+    successor?.id ?? null,
+    successor ? hashToken(successor.token) : null,
+    ...event.slice(1, 4), // event, outcome, actor
+    ...event.slice(5, 8), // client_id, oauth_app_id, address
+  ];
+  const row = await ctx.db.one<{ scopes: string[] }>(
+    `with r as (
+       update refresh_tokens r set ${rotate ? 'rotated_at = $3, last_used_at = $3' : 'last_used_at = $3, idle_expires_at = $4'}
+        where r.token_hash = $1 and r.client_id = $2 and r.revoked_at is null and r.rotated_at is null and r.idle_expires_at > $3
+          and exists (select 1 from grants g join users u on u.id = g.user_id
+                       where g.id = r.grant_id and g.revoked_at is null and u.locked_at is null)
+       returning r.id, r.family_id, r.grant_id, r.user_id, r.scopes, r.code_hash
+     ), successor as (
+       insert into refresh_tokens (id, token_hash, family_id, grant_id, client_id, user_id, scopes, code_hash, parent_id, created_at, idle_expires_at)
+       select $9, $10, family_id, grant_id, $2, user_id, scopes, code_hash, id, $3, $4 from r where $9::uuid is not null
+     ), access as (
+       insert into access_tokens (id, token_hash, family_id, grant_id, client_id, user_id, scopes, refresh_token_id, code_hash, created_at, expires_at)
+       select $5, $6, family_id, grant_id, $2, user_id, scopes, coalesce($9::uuid, id), code_hash, $3, $7 from r
+     ), touched as (
+       update grants set last_used_at = $3 where id = (select grant_id from r) and (last_used_at is null or last_used_at < $8)
+     ), audit as (
+       insert into audit_events (${AUDIT_COLUMNS})
+       select $3, $11, $12, $13, user_id, $14, $15, $16, jsonb_build_object('grant_id', grant_id, 'family_id', family_id, 'scopes', to_jsonb(scopes)) from r
+     )
+     select scopes from r`,
+    params,
+  );
+  if (!row) return null;
+  return tokenResponse(ctx, access, row.scopes, successor?.token, undefined);
 }
 
 /** Revokes every refresh and access token of one family (one sign-in). */

@@ -1,16 +1,26 @@
 import type { Context } from 'hono';
 import type { Ctx } from '../context.ts';
-import { recordEvent } from '../audit/events.ts';
-import { nowDate } from '../context.ts';
+import { AUDIT_COLUMNS, eventValues, recordEvent } from '../audit/events.ts';
+import { inSeconds, nowDate } from '../context.ts';
 import { clientAddress } from '../http/client-address.ts';
 import { OAuthError } from '../http/errors.ts';
 import { readOAuthParams } from '../http/body.ts';
 import { RATE_LIMITS, hit, type RateLimitRule } from '../http/rate-limit.ts';
-import { hashToken } from '../tokens.ts';
+import { generateToken, hashToken } from '../tokens.ts';
 import { authenticateClient, type Client } from './clients.ts';
-import { enforceRefreshLimit, idTokenFor, insertAccessToken, insertRefreshToken, tokenResponse, touchGrant, type TokenResponse } from './issue.ts';
-import { signingKey } from './jwks.ts';
-import { pkceProblem } from './pkce.ts';
+import {
+  enforceRefreshLimit,
+  GRANT_TOUCH_RESOLUTION_MS,
+  idTokenFor,
+  insertAccessToken,
+  insertRefreshToken,
+  MAX_REFRESH_FAMILIES,
+  tokenResponse,
+  touchGrant,
+  type TokenResponse,
+} from './issue.ts';
+import { signIdToken, signingKey } from './jwks.ts';
+import { isValidVerifier, pkceProblem, s256 } from './pkce.ts';
 import { refreshTokenGrant } from './refresh.ts';
 
 interface CodeRow {
@@ -67,6 +77,11 @@ async function authorizationCodeGrant(ctx: Ctx, client: Client, params: Record<s
   if (!code) throw new OAuthError('invalid_request', 'code is required');
   if (!redirectUri) throw new OAuthError('invalid_request', 'redirect_uri is required');
   const codeHash = hashToken(code);
+  // The usual exchange is one statement; when it does not succeed, the general path below says why.
+  if (verifier === undefined || isValidVerifier(verifier)) {
+    const fast = await exchangeInOneStatement(ctx, client, codeHash, redirectUri, verifier === undefined ? null : s256(verifier), address);
+    if (fast) return fast;
+  }
   const row = await ctx.db.one<CodeRow>(`select * from authorization_codes where code_hash = $1`, [codeHash]);
   if (!row) throw invalidGrant('the authorization code is invalid');
   // A code bound to another client: as if client authentication failed, so no revocation (SECURITY.md 4).
@@ -111,6 +126,101 @@ async function authorizationCodeGrant(ctx: Ctx, client: Client, params: Record<s
   if (row.expires_at <= now) throw invalidGrant('the authorization code has expired');
   // Lost the race to a concurrent exchange of the same code: that is a replay too.
   return replayed(ctx, codeHash, client, row, address);
+}
+
+/**
+ * An exchange that succeeds, in one atomic statement: the code is this client's, unused, unexpired, for this
+ * redirect_uri, its PKCE challenge is the presented verifier's (or both absent), and its grant and user are live.
+ * The code is consumed; a refresh token (a new family) and an access token are inserted; the client's oldest
+ * families past MAX_REFRESH_FAMILIES are revoked; the grant's last use is noted; `code.redeemed` and
+ * `token.issued` are written. Null when any condition fails (nothing is changed then).
+ */
+async function exchangeInOneStatement(
+  ctx: Ctx,
+  client: Client,
+  codeHash: string,
+  redirectUri: string,
+  challenge: string | null,
+  address: string,
+): Promise<TokenResponse | null> {
+  await signingKey(ctx); // loaded (and cached) before the code is spent, so signing an id_token cannot fail after
+  const now = nowDate(ctx);
+  const access = generateToken(ctx.random, 'access');
+  const refresh = { id: ctx.random.uuid(), token: generateToken(ctx.random, 'refresh') };
+  const familyId = ctx.random.uuid();
+  const who = { actor: `client:${client.client_id}`, clientId: client.client_id, oauthAppId: client.oauth_app_id, address };
+  const redeemed = eventValues(ctx, { event: 'code.redeemed', ...who });
+  const issued = eventValues(ctx, { event: 'token.issued', ...who });
+  const row = await ctx.db.one<{ grant_id: string; user_id: string; scopes: string[]; nonce: string | null; auth_time: Date; email: string }>(
+    `with c as (
+       update authorization_codes c set used_at = $3
+        where c.code_hash = $1 and c.client_id = $2 and c.used_at is null and c.expires_at > $3 and c.redirect_uri = $4
+          and (case when $5::text is null then c.code_challenge is null else c.code_challenge = $5::text end)
+          and exists (select 1 from grants g join users u on u.id = g.user_id
+                       where g.id = c.grant_id and g.revoked_at is null and u.locked_at is null)
+       returning c.grant_id, c.user_id, c.scopes, c.nonce, c.auth_time
+     ), refresh as (
+       insert into refresh_tokens (id, token_hash, family_id, grant_id, client_id, user_id, scopes, code_hash, parent_id, created_at, idle_expires_at)
+       select $6, $7, $8, grant_id, $2, user_id, scopes, $1, null, $3, $9 from c
+     ), access as (
+       insert into access_tokens (id, token_hash, family_id, grant_id, client_id, user_id, scopes, refresh_token_id, code_hash, created_at, expires_at)
+       select $10, $11, $8, grant_id, $2, user_id, scopes, $6, $1, $3, $12 from c
+     ), evicted as (
+       -- the new family is not visible to this statement's snapshot: keep the newest MAX - 1 others
+       update refresh_tokens set revoked_at = $3
+        where client_id = $2 and user_id = (select user_id from c) and revoked_at is null and family_id in (
+          select family_id from refresh_tokens
+           where client_id = $2 and user_id = (select user_id from c) and revoked_at is null and rotated_at is null and idle_expires_at > $3
+           group by family_id order by max(created_at) desc, family_id offset $13)
+     ), touched as (
+       update grants set last_used_at = $3 where id = (select grant_id from c) and (last_used_at is null or last_used_at < $14)
+     ), audit as (
+       insert into audit_events (${AUDIT_COLUMNS})
+       select $3, e.event, e.outcome, $17, c.user_id, $18, $19, $20,
+              case when e.n = 1 then jsonb_build_object('grant_id', c.grant_id)
+                   else jsonb_build_object('grant_id', c.grant_id, 'scopes', to_jsonb(c.scopes), 'family_id', $8::uuid) end
+         from c cross join (values (1, $15::text, $16::text), (2, $21::text, $22::text)) as e(n, event, outcome)
+        order by e.n
+     )
+     select c.grant_id, c.user_id, c.scopes, c.nonce, c.auth_time, u.email from c join users u on u.id = c.user_id`,
+    [
+      codeHash,
+      client.client_id,
+      now,
+      redirectUri,
+      challenge,
+      refresh.id,
+      hashToken(refresh.token),
+      familyId,
+      inSeconds(ctx, ctx.config.refreshTokenIdleTtlS),
+      ctx.random.uuid(),
+      hashToken(access),
+      inSeconds(ctx, ctx.config.accessTokenTtlS),
+      MAX_REFRESH_FAMILIES - 1,
+      new Date(now.getTime() - GRANT_TOUCH_RESOLUTION_MS),
+      redeemed[1], // event
+      redeemed[2], // outcome
+      redeemed[3], // actor
+      redeemed[5], // client_id
+      redeemed[6], // oauth_app_id
+      redeemed[7], // address
+      issued[1],
+      issued[2],
+    ],
+  );
+  if (!row) return null;
+  const idToken = row.scopes.includes('openid')
+    ? await signIdToken(ctx, {
+        sub: row.user_id,
+        aud: client.client_id,
+        authTime: row.auth_time,
+        nonce: row.nonce,
+        email: row.scopes.includes('email') ? row.email : undefined,
+        emailVerified: false,
+        lifetimeS: ctx.config.accessTokenTtlS,
+      })
+    : undefined;
+  return tokenResponse(ctx, access, row.scopes, refresh.token, idToken);
 }
 
 async function replayed(ctx: Ctx, codeHash: string, client: Client, code: CodeRow, address: string): Promise<never> {
