@@ -48,7 +48,8 @@ export async function openPostgres(url: string, opts: { max?: number } = {}): Pr
       try {
         await client.query('begin');
         const result = await fn(wrapClient(client));
-        await client.query('commit');
+        // COMMIT of a transaction that had failed answers ROLLBACK: the caller swallowed an error.
+        if ((await client.query('commit')).command === 'ROLLBACK') throw new Error('the transaction was rolled back (a statement in it failed)');
         return result;
       } catch (err) {
         await client.query('rollback').catch(() => {});

@@ -2,6 +2,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { openTestStore } from '../testing/index.ts';
 import { listMigrations, migrate, splitStatements } from './migrate.ts';
 import { isUniqueViolation, type Store } from './index.ts';
+import { toParam } from './params.ts';
+import { MAX_PREPARED, StatementNames } from './statement-names.ts';
 
 let store: Store | undefined;
 afterEach(async () => {
@@ -45,6 +47,54 @@ describe('store', () => {
     expect(row!.t).toBeInstanceOf(Date);
     expect(row!.a).toEqual(['a', 'b']);
     expect(typeof row!.n).toBe('number');
+  });
+
+  it('round-trips every kind of parameter through a prepared statement, the same on both stores', async () => {
+    store = await openTestStore();
+    const at = new Date('2026-01-02T03:04:05.678Z');
+    const tricky = ['plain', 'with "quotes"', 'back\\slash', 'comma, brace}{', '', 'NULL'];
+    const row = await store.one<{ t: Date; a: string[]; n: number; b: boolean; j: unknown; nul: null; u: string; bytes: string }>(
+      `select $1::timestamptz as t, $2::text[] as a, $3::int as n, $4::boolean as b, $5::jsonb as j, $6::text as nul, $7::uuid as u,
+              encode($8::bytea, 'hex') as bytes`,
+      [at, tricky, 42, false, { k: [1, 'x'] }, null, '6f1c1f1e-0d2a-4c39-9f43-5b8a2e3c1d00', new Uint8Array([0, 255, 16])],
+    );
+    expect(row).toEqual({ t: at, a: tricky, n: 42, b: false, j: { k: [1, 'x'] }, nul: null, u: '6f1c1f1e-0d2a-4c39-9f43-5b8a2e3c1d00', bytes: '00ff10' });
+    expect(await store.one(`select $1::text[] as a`, [['x', null]])).toEqual({ a: ['x', null] });
+    expect(() => toParam(new Date(NaN))).toThrow(RangeError);
+  });
+
+  it('runs one SQL text many times with different values, and again after a statement that failed to parse', async () => {
+    store = await openTestStore();
+    for (let i = 0; i < 20; i++) expect(await store.one<{ x: number }>('select $1::int + 1 as x', [i])).toEqual({ x: i + 1 });
+    await expect(store.query('select from where $1', [1])).rejects.toThrow();
+    await expect(store.query('select from where $1', [1])).rejects.toThrow();
+    // The store (and a transaction on it) still works after a failed statement.
+    expect(await store.tx((db) => db.one<{ x: number }>('select $1::int as x', [7]))).toEqual({ x: 7 });
+  });
+
+  it('fails a transaction whose error was swallowed inside it, and keeps none of its writes', async () => {
+    store = await openTestStore();
+    await store.exec('create table t (x int primary key)');
+    await expect(
+      store.tx(async (db) => {
+        await db.query('insert into t values ($1)', [1]);
+        await db.query('insert into t values ($1)', [1]).catch(() => {});
+      }),
+    ).rejects.toThrow();
+    expect(await store.query('select * from t')).toEqual([]);
+  });
+
+  it('names at most MAX_PREPARED distinct statements, then runs new texts unnamed', () => {
+    const names = new StatementNames(3);
+    expect(names.lookup('a')).toEqual({ name: 's0', parse: true });
+    expect(names.lookup('a')).toEqual({ name: 's0', parse: false });
+    names.lookup('b');
+    names.lookup('c');
+    expect(names.lookup('d')).toEqual({ name: '', parse: true });
+    expect(names.lookup('d')).toEqual({ name: '', parse: true });
+    names.forget('a');
+    expect(names.lookup('a')).toEqual({ name: 's3', parse: true });
+    expect(MAX_PREPARED).toBeGreaterThanOrEqual(100);
   });
 
   it('splits migrations on ; at line ends, keeping dollar-quoted function bodies whole', () => {
