@@ -35,11 +35,72 @@ export async function unseal<T extends Record<string, unknown>>(ctx: Ctx, sealed
   }
 }
 
+/**
+ * Unsealing costs PBKDF2 twice, an HMAC and an AES decryption (~0.4 ms of CPU), and a browser sends the
+ * same session cookie with every request. So the session id of a cookie string that unsealed is kept
+ * for at most UNSEAL_CACHE_MS, never past the seal's own expiry, in a bounded LRU per SECRET. Only
+ * cookies that unsealed are cached: a tampered one is a different string and is unsealed (and refused)
+ * in full. The session row is still checked on every request, so ending a session takes effect at once.
+ */
+export const UNSEAL_CACHE_MS = 60_000;
+export const UNSEAL_CACHE_MAX = 2048;
+const unsealCache = new WeakMap<object, Map<string, { sid: string; until: number }>>();
+
+/** The iron expiry (epoch ms) written in a seal (`Fe26.2*id*salt*iv*data*expiration*hmacSalt*hmac~2`), or null. */
+function sealExpiry(sealed: string): number | null {
+  const exp = sealed.split('~')[0]!.split('*')[5];
+  return exp && /^\d{1,15}$/.test(exp) ? Number(exp) : null;
+}
+
+/** The session id sealed in this request's session cookie, or null. */
+async function sessionIdOf(ctx: Ctx, c: Context): Promise<string | null> {
+  const sealed = getCookie(c, SESSION_COOKIE);
+  if (!sealed || sealed.length > 4096) return null;
+  let cache = unsealCache.get(ctx.config);
+  if (!cache) unsealCache.set(ctx.config, (cache = new Map()));
+  const now = Date.now(); // iron-session checks seal expiry against the system clock too
+  const hit = cache.get(sealed);
+  if (hit) {
+    cache.delete(sealed);
+    if (hit.until > now) {
+      cache.set(sealed, hit); // most recently used last
+      return hit.sid;
+    }
+  }
+  const data = await unseal<{ sid: unknown }>(ctx, sealed, ctx.config.sessionTtlS);
+  if (!data || typeof data.sid !== 'string') return null;
+  const expiry = sealExpiry(sealed);
+  // iron accepts a seal up to a minute past its expiry (clock skew); the cache stops at the expiry itself.
+  if (expiry !== null) {
+    cache.set(sealed, { sid: data.sid, until: Math.min(now + UNSEAL_CACHE_MS, expiry) });
+    if (cache.size > UNSEAL_CACHE_MAX) cache.delete(cache.keys().next().value!);
+  }
+  return data.sid;
+}
+
+/** The hash under which this request's session is stored (`sessions.id_hash`), or null without a session cookie. */
+export async function sessionIdHash(ctx: Ctx, c: Context): Promise<string | null> {
+  const sid = await sessionIdOf(ctx, c);
+  return sid === null ? null : hashToken(sid);
+}
+
+/**
+ * SQL of the live session with id hash `sid` at time `now` (both SQL expressions, e.g. `$1`) and its
+ * user: at most one row of `user_id`, `email`, `is_operator`, `user_created_at`, `auth_time` (when the
+ * session signed in).
+ * Not revoked, not expired, user not locked. For joining into a larger statement (`left join lateral`).
+ */
+export function liveSessionSql(sid: string, now: string): string {
+  return `select u.id as user_id, u.email, u.is_operator, u.created_at as user_created_at, s.created_at as auth_time
+            from sessions s join users u on u.id = s.user_id
+           where s.id_hash = ${sid} and s.revoked_at is null and s.expires_at > ${now} and u.locked_at is null`;
+}
+
 /** Starts a dashboard session for a user and sets its cookie; a session this browser already had ends (no fixation). */
 export async function startSession(ctx: Ctx, c: Context, userId: string): Promise<void> {
-  const old = await unseal<{ sid: string }>(ctx, getCookie(c, SESSION_COOKIE), ctx.config.sessionTtlS);
-  if (old && typeof old.sid === 'string') {
-    await ctx.db.query(`update sessions set revoked_at = $2 where id_hash = $1 and revoked_at is null`, [hashToken(old.sid), nowDate(ctx)]);
+  const old = await sessionIdHash(ctx, c);
+  if (old !== null) {
+    await ctx.db.query(`update sessions set revoked_at = $2 where id_hash = $1 and revoked_at is null`, [old, nowDate(ctx)]);
   }
   const sid = generateToken(ctx.random, 'session');
   await ctx.db.query(`insert into sessions (id_hash, user_id, created_at, expires_at) values ($1, $2, $3, $4)`, [
@@ -51,28 +112,36 @@ export async function startSession(ctx: Ctx, c: Context, userId: string): Promis
   setCookie(c, SESSION_COOKIE, await seal(ctx, { sid }, ctx.config.sessionTtlS), cookieOptions(ctx, ctx.config.sessionTtlS));
 }
 
+/** A row of `liveSessionSql`. */
+export interface LiveSessionRow {
+  user_id: string;
+  email: string;
+  is_operator: boolean;
+  user_created_at: Date;
+  auth_time: Date;
+}
+
+/** The user of a `liveSessionSql` row, `is_operator` being the effective role (stored flag or OPERATOR_EMAILS). */
+export function sessionUserOf(ctx: Ctx, row: LiveSessionRow): User {
+  return { id: row.user_id, email: row.email, is_operator: row.is_operator || ctx.config.operatorEmails.includes(row.email), locked_at: null, created_at: row.user_created_at };
+}
+
 /**
  * The signed-in user of this request, or null (expired, revoked, locked or no cookie). `is_operator`
  * is the effective role: the stored flag or an email listed in OPERATOR_EMAILS.
  */
 export async function sessionUser(ctx: Ctx, c: Context): Promise<User | null> {
-  const data = await unseal<{ sid: string }>(ctx, getCookie(c, SESSION_COOKIE), ctx.config.sessionTtlS);
-  if (!data || typeof data.sid !== 'string') return null;
-  const user = await ctx.db.one<User>(
-    `select u.id, u.email, u.is_operator, u.locked_at, u.created_at
-       from sessions s join users u on u.id = s.user_id
-      where s.id_hash = $1 and s.revoked_at is null and s.expires_at > $2 and u.locked_at is null`,
-    [hashToken(data.sid), nowDate(ctx)],
-  );
-  if (!user) return null;
-  return { ...user, is_operator: user.is_operator || ctx.config.operatorEmails.includes(user.email) };
+  const sid = await sessionIdHash(ctx, c);
+  if (sid === null) return null;
+  const row = await ctx.db.one<LiveSessionRow>(liveSessionSql('$1', '$2'), [sid, nowDate(ctx)]);
+  return row ? sessionUserOf(ctx, row) : null;
 }
 
 /** Ends this browser's session. */
 export async function endSession(ctx: Ctx, c: Context): Promise<void> {
-  const data = await unseal<{ sid: string }>(ctx, getCookie(c, SESSION_COOKIE), ctx.config.sessionTtlS);
-  if (data && typeof data.sid === 'string') {
-    await ctx.db.query(`update sessions set revoked_at = $2 where id_hash = $1 and revoked_at is null`, [hashToken(data.sid), nowDate(ctx)]);
+  const sid = await sessionIdHash(ctx, c);
+  if (sid !== null) {
+    await ctx.db.query(`update sessions set revoked_at = $2 where id_hash = $1 and revoked_at is null`, [sid, nowDate(ctx)]);
   }
   deleteCookie(c, SESSION_COOKIE, { path: '/', secure: ctx.config.issuer.startsWith('https:') });
 }
