@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestProvider } from '../testing/index.ts';
 import { authorizeInBrowser, authorizeUrl, consentFormFields, createTestClient, createTestUser, pkcePair, sessionCookie } from '../testing/fixtures.ts';
+import { listEvents } from '../audit/events.ts';
 import { browserHelpers } from './browser-helpers.ts';
+import { revokeGrant } from './grants.ts';
 import { newClient, world, type OAuthWorld } from './test-support.ts';
 
 let w: OAuthWorld;
@@ -313,5 +315,129 @@ describe('malformed browser requests', () => {
       const res = await w.p.fetch(new URL('/platform/oauth/consent', w.p.issuer), { method: 'POST', headers: { cookie: w.cookie, 'content-type': type! }, body, redirect: 'manual' });
       expect(res.status, type).toBe(403);
     }
+  });
+});
+
+describe('storing and answering a request', () => {
+  const requests = async () => Number((await w.p.ctx.db.one<{ n: number }>(`select count(*)::int as n from authorization_requests`))!.n);
+  const post = (jar: { header(): string }, fields: Record<string, string>) =>
+    w.p.fetch(new URL('/platform/oauth/consent', w.p.issuer), {
+      method: 'POST',
+      headers: { cookie: jar.header(), 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams(fields).toString(),
+      redirect: 'manual',
+    });
+  const answer = (html: string, decision: 'allow' | 'deny') => {
+    const { csrf, request } = consentFormFields(html);
+    return { _csrf: csrf, request, decision };
+  };
+
+  it('stores nothing for a request the client refuses, and stores a loopback request on another port', async () => {
+    const limited = await newClient(w, { allowedScopes: ['apps-read'] });
+    const pub = await newClient(w, { public: true });
+    const before = await requests();
+    expect(callback(await start({ ...base(limited.clientId, limited.redirectUri), scope: 'apps-write' }))).toMatchObject({ error: 'invalid_scope' });
+    expect(callback(await start(base(pub.clientId, pub.redirectUri)))).toMatchObject({ error: 'invalid_request' });
+    expect((await start(base(limited.clientId, 'http://127.0.0.1:3000/other'))).status).toBe(400);
+    expect(await requests()).toBe(before);
+    const loop = await newClient(w, { redirectUris: ['http://127.0.0.1/cb'] });
+    const res = await start(base(loop.clientId, 'http://127.0.0.1:4567/cb'));
+    const { page, html, jar } = await consentPageOf(res, w.cookie);
+    expect(page.status).toBe(200);
+    const back = callback(await post(jar, answer(html, 'allow')));
+    expect(back.code).toBeTruthy();
+    expect(await w.p.ctx.db.one(`select redirect_uri from authorization_codes where client_id = $1`, [loop.clientId])).toEqual({ redirect_uri: 'http://127.0.0.1:4567/cb' });
+  });
+
+  it('answers a request once: simultaneous Allows give one code, one grant and one event of each kind', async () => {
+    const c = await newClient(w);
+    const { html, jar } = await consentPageOf(await start(base(c.clientId, c.redirectUri)), w.cookie);
+    const fields = answer(html, 'allow');
+    const answers = await Promise.all(Array.from({ length: 6 }, () => post(jar, fields)));
+    const codes = answers.filter((r) => r.status === 303).map((r) => new URL(r.headers.get('location')!).searchParams.get('code'));
+    expect(codes).toHaveLength(1);
+    expect(codes[0]).toBeTruthy();
+    expect(answers.filter((r) => r.status === 400)).toHaveLength(5);
+    expect((await w.p.ctx.db.query(`select 1 from authorization_codes where client_id = $1`, [c.clientId])).length).toBe(1);
+    expect((await w.p.ctx.db.query(`select 1 from grants where user_id = $1 and oauth_app_id = $2`, [w.user.id, c.appId])).length).toBe(1);
+    const events = await listEvents(w.p.ctx, { clientId: c.clientId });
+    expect(events.map((e) => e.event).sort()).toEqual(['code.issued', 'consent.granted']);
+  });
+
+  it('records one consent.denied for simultaneous Denies, and answers the request with it', async () => {
+    const c = await newClient(w);
+    const { html, jar } = await consentPageOf(await start(base(c.clientId, c.redirectUri)), w.cookie);
+    const fields = answer(html, 'deny');
+    const answers = await Promise.all(Array.from({ length: 4 }, () => post(jar, fields)));
+    expect(answers.filter((r) => r.status === 303).map((r) => callback(r).error)).toEqual(['access_denied']);
+    expect((await listEvents(w.p.ctx, { clientId: c.clientId })).map((e) => [e.event, e.outcome, e.user_id, e.details])).toEqual([
+      ['consent.denied', 'failure', w.user.id, { scopes: ['apps-read'] }],
+    ]);
+    expect((await post(jar, { ...fields, decision: 'allow' })).status).toBe(400);
+  });
+
+  it('widens the user grant to new scopes, writes it only when scopes are added, and starts a new one after revocation', async () => {
+    const c = await newClient(w);
+    const allow = async (scope: string) => {
+      const r = await authorizeInBrowser(w.p, w.cookie, { clientId: c.clientId, redirectUri: c.redirectUri, scope });
+      expect(r.code).toBeTruthy();
+      return r;
+    };
+    const grants = () => w.p.ctx.db.query<{ id: string; scopes: string[]; version: string; revoked: boolean }>(
+      `select id, scopes, xmin::text as version, revoked_at is not null as revoked from grants where user_id = $1 and oauth_app_id = $2 order by created_at`,
+      [w.user.id, c.appId],
+    );
+    await allow('apps-read');
+    const [first] = await grants();
+    expect(first).toMatchObject({ scopes: ['apps-read'], revoked: false });
+    await allow('data-read apps-write apps-read');
+    const [widened] = await grants();
+    expect(widened).toMatchObject({ id: first!.id, scopes: ['apps-read', 'data-read', 'apps-write'] });
+    expect(widened!.version).not.toBe(first!.version);
+    await allow('apps-write');
+    expect(await grants()).toEqual([widened]); // not written: same row version
+    const events = await listEvents(w.p.ctx, { clientId: c.clientId });
+    expect(events).toHaveLength(6);
+    for (const e of events) {
+      expect(e.details).toEqual({ scopes: expect.any(Array), grant_id: first!.id });
+      expect(e).toMatchObject({ outcome: 'success', actor: w.user.id, user_id: w.user.id, oauth_app_id: c.appId });
+    }
+    // Newest first: each Allow records consent.granted, then code.issued.
+    expect(events.map((e) => e.event)).toEqual(['code.issued', 'consent.granted', 'code.issued', 'consent.granted', 'code.issued', 'consent.granted']);
+    const codes = await w.p.ctx.db.query<{ grant_id: string; scopes: string[] }>(`select grant_id, scopes from authorization_codes where client_id = $1 order by created_at`, [c.clientId]);
+    expect(codes.map((x) => x.scopes)).toEqual([['apps-read'], ['data-read', 'apps-write', 'apps-read'], ['apps-write']]);
+    expect(new Set(codes.map((x) => x.grant_id))).toEqual(new Set([first!.id]));
+
+    expect(await revokeGrant(w.p.ctx, first!.id)).toBe(true);
+    await allow('apps-read');
+    const after = await grants();
+    expect(after).toHaveLength(2);
+    expect(after[1]).toMatchObject({ scopes: ['apps-read'], revoked: false });
+    expect(after[1]!.id).not.toBe(first!.id);
+  });
+
+  it('sends an Allow whose session ended to the login page and keeps the request for the next session', async () => {
+    const c = await newClient(w);
+    const user = await createTestUser(w.p);
+    const cookie = await sessionCookie(w.p, user.id);
+    const { html, jar } = await consentPageOf(await start(base(c.clientId, c.redirectUri), cookie), cookie);
+    await w.p.ctx.db.query(`update sessions set revoked_at = $2 where user_id = $1`, [user.id, new Date(w.p.clock.now())]);
+    const fields = answer(html, 'allow');
+    const res = await post(jar, fields);
+    expect(res.status).toBe(303);
+    expect(res.headers.get('location')).toMatch(/^\/dash\/login\?next=/);
+    jar.add(await sessionCookie(w.p, user.id));
+    expect(callback(await post(jar, fields)).code).toBeTruthy();
+  });
+
+  it('answers a suspended app with an error page and uses the request up', async () => {
+    const c = await newClient(w);
+    const { html, jar } = await consentPageOf(await start(base(c.clientId, c.redirectUri)), w.cookie);
+    await w.p.ctx.db.query(`update oauth_apps set status = 'suspended' where id = $1`, [c.appId]);
+    const fields = answer(html, 'allow');
+    expect((await post(jar, fields)).status).toBe(403);
+    await w.p.ctx.db.query(`update oauth_apps set status = 'published' where id = $1`, [c.appId]);
+    expect((await post(jar, fields)).status).toBe(400);
+    expect(await listEvents(w.p.ctx, { clientId: c.clientId })).toEqual([]);
   });
 });

@@ -1,16 +1,16 @@
 import type { Context } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
 import type { Ctx } from '../context.ts';
-import { auditAddress, recordEvent } from '../audit/events.ts';
+import { AUDIT_COLUMNS, auditAddress, eventValues } from '../audit/events.ts';
 import { inSeconds, nowDate } from '../context.ts';
-import { SESSION_COOKIE, cookieOptions, sessionUser, unseal } from '../accounts/sessions.ts';
+import { cookieOptions, liveSessionSql, sessionIdHash, type LiveSessionRow } from '../accounts/sessions.ts';
 import { generateToken, hashToken } from '../tokens.ts';
 import { getClient, type Client } from './clients.ts';
-import { issueCode, redirectWith } from './codes.ts';
+import { CODE_COLUMNS, mintCode, redirectWith } from './codes.ts';
 import { ErrorHtml } from './consent.tsx';
 import { liveGrantCovering } from './grants.ts';
 import { challengeProblem } from './pkce.ts';
-import { matchRedirectUri } from './redirect-uris.ts';
+import { matchRedirectUri, redirectUriProblem } from './redirect-uris.ts';
 import { parseScope } from './scopes.ts';
 
 /** The cookie that binds a pending authorization request to the browser that started it. */
@@ -18,27 +18,58 @@ export const BROWSER_COOKIE = 'instant_oauth_browser';
 export const REQUEST_TTL_S = 600;
 const PROMPTS = ['none', 'login', 'consent', 'select_account'];
 const VSCHAR = /^[\x20-\x7e]+$/;
+const BINDING = /^[A-Za-z0-9_-]{43}$/;
+/** A client_id we could have issued (as clients.ts `getClient` requires before it queries). */
+const CLIENT_ID = /^[\x21-\x7e]{1,128}$/;
+
+/**
+ * The columns of `getClient` (clients.ts), for statements that join a request's client in:
+ * `select ${CLIENT_SELECT} from ${CLIENT_FROM} …`. statements.test.ts keeps the two equal.
+ */
+export const CLIENT_SELECT = `c.client_id, c.oauth_app_id, c.name, c.is_public, c.redirect_uris, c.rotate_refresh_tokens,
+            a.name as app_name, a.home_page as app_home_page, a.logo as app_logo, a.status as app_status,
+            a.owner_id as app_owner_id, a.allowed_scopes as app_allowed_scopes, a.dynamic as app_dynamic`;
+export const CLIENT_FROM = `oauth_clients c join oauth_apps a on a.id = c.oauth_app_id`;
+
+/** SQL types of AUDIT_COLUMNS (audit/events.ts), for event rows passed as parameters of an `insert … select`. */
+const AUDIT_TYPES: Record<string, string> = {
+  at: 'timestamptz',
+  event: 'text',
+  outcome: 'text',
+  actor: 'text',
+  user_id: 'uuid',
+  client_id: 'text',
+  oauth_app_id: 'uuid',
+  address: 'text',
+  details: 'jsonb',
+};
+
+/** `$n::type, …` for one event's values (eventValues) starting at parameter `first`. */
+export function auditParams(first: number): string {
+  return AUDIT_COLUMNS.split(',')
+    .map((col, i) => `$${first + i}::${AUDIT_TYPES[col.trim()]}`)
+    .join(', ');
+}
 
 export function consentPath(requestId: string): string {
   return `/platform/oauth/consent?request=${encodeURIComponent(requestId)}`;
 }
 
-/** This browser's binding value, created on first use. */
-export function browserBinding(ctx: Ctx, c: Context): string {
-  let v = getCookie(c, BROWSER_COOKIE);
-  if (!v || !/^[A-Za-z0-9_-]{43}$/.test(v)) {
-    v = generateToken(ctx.random, 'session');
-    setCookie(c, BROWSER_COOKIE, v, { ...cookieOptions(ctx, 86_400), path: '/platform/oauth' });
-  }
-  return v;
+/** This browser's binding value, and whether it is new (then `setBrowserBinding` must send it). */
+function browserBinding(ctx: Ctx, c: Context): { value: string; fresh: boolean } {
+  const v = getCookie(c, BROWSER_COOKIE);
+  return v && BINDING.test(v) ? { value: v, fresh: false } : { value: generateToken(ctx.random, 'session'), fresh: true };
 }
 
-/** When the current session signed in (the OIDC `auth_time`), or null without a session. */
-export async function sessionAuthTime(ctx: Ctx, c: Context): Promise<Date | null> {
-  const data = await unseal<{ sid: string }>(ctx, getCookie(c, SESSION_COOKIE), ctx.config.sessionTtlS);
-  if (!data || typeof data.sid !== 'string') return null;
-  const row = await ctx.db.one<{ created_at: Date }>(`select created_at from sessions where id_hash = $1`, [hashToken(data.sid)]);
-  return row?.created_at ?? null;
+function setBrowserBinding(ctx: Ctx, c: Context, value: string): void {
+  setCookie(c, BROWSER_COOKIE, value, { ...cookieOptions(ctx, 86_400), path: '/platform/oauth' });
+}
+
+/** The live session of this request and its user (with `auth_time`, the OIDC sign-in time), or null. */
+export async function signedIn(ctx: Ctx, c: Context): Promise<LiveSessionRow | null> {
+  const sid = await sessionIdHash(ctx, c);
+  if (sid === null) return null;
+  return (await ctx.db.one<LiveSessionRow>(liveSessionSql('$1', '$2'), [sid, nowDate(ctx)])) ?? null;
 }
 
 /** An error page instead of a redirect: the redirect URI cannot be trusted (RFC 6749 §4.1.2.1, SECURITY.md 2). */
@@ -66,6 +97,78 @@ async function requestParams(c: Context): Promise<{ params: Record<string, strin
   return { params, repeated };
 }
 
+type Checked = { ok: true; scopes: string[]; prompts: string[] } | { ok: false; error: string; description: string };
+
+/**
+ * The parameter checks of RFC 6749 §4.1.1 / OIDC Core §3.1.2.1 after the client and redirect URI are known
+ * good, in order; the first problem is the answer. With `client` null, the checks that need it (scopes the
+ * app may request, PKCE for public clients) are skipped: "valid whatever the client".
+ */
+function checkParams(p: Record<string, string>, repeated: string | null, client: Client | null): Checked {
+  const no = (error: string, description: string): Checked => ({ ok: false, error, description });
+  if (repeated) return no('invalid_request', `parameter ${repeated} is repeated`);
+  if (p.request !== undefined) return no('request_not_supported', 'request objects are not supported'); // OIDC Core §6.1
+  if (p.request_uri !== undefined) return no('request_uri_not_supported', 'request_uri is not supported'); // OIDC Core §6.2
+  if (p.response_type !== 'code') return no('unsupported_response_type', 'response_type must be code');
+  if (p.response_mode !== undefined && p.response_mode !== 'query') return no('invalid_request', 'response_mode must be query');
+  const state = p.state;
+  if (!state) return no('invalid_request', 'state is required');
+  // RFC 6749 Appendix A.5: state = 1*VSCHAR; OIDC nonce likewise printable ASCII here.
+  if (state.length > 2048 || !VSCHAR.test(state)) return no('invalid_request', 'state must be 1 to 2048 printable ASCII characters');
+  const scope = parseScope(p.scope, client?.app_allowed_scopes ?? null);
+  if (!scope.ok) return no('invalid_scope', scope.description);
+  const pkce = challengeProblem(p.code_challenge, p.code_challenge_method);
+  if (pkce) return no('invalid_request', pkce);
+  // OAuth 2.1 §4.1.1, RFC 9700 §2.1.1: public clients must use PKCE.
+  if (client?.is_public && !p.code_challenge) return no('invalid_request', 'code_challenge is required for public clients');
+  if (p.nonce !== undefined && (p.nonce.length > 512 || !VSCHAR.test(p.nonce))) return no('invalid_request', 'nonce must be 1 to 512 printable ASCII characters');
+  if (p.resource !== undefined && resourceProblem(p.resource)) return no('invalid_target', resourceProblem(p.resource)!); // RFC 8707 §2
+  const prompts = (p.prompt ?? '').split(' ').filter(Boolean);
+  if (prompts.some((x) => !PROMPTS.includes(x))) return no('invalid_request', 'unsupported prompt value');
+  if (prompts.includes('none') && prompts.length > 1) return no('invalid_request', 'prompt=none cannot be combined with other values'); // OIDC Core §3.1.2.1
+  if (p.max_age !== undefined && !/^\d{1,9}$/.test(p.max_age)) return no('invalid_request', 'max_age must be a non-negative integer');
+  return { ok: true, scopes: scope.scopes, prompts };
+}
+
+/** The values of an `authorization_requests` row ($1…$12 of STORE_REQUEST's insert). */
+function requestRow(ctx: Ctx, idHash: string, browserHash: string, p: Record<string, string>, checked: { scopes: string[]; prompts: string[] }): unknown[] {
+  return [
+    idHash,
+    browserHash,
+    p.client_id,
+    p.redirect_uri,
+    checked.scopes,
+    p.state,
+    p.code_challenge ?? null,
+    p.nonce ?? null,
+    p.resource ?? null,
+    checked.prompts.join(' ') || null,
+    nowDate(ctx),
+    inSeconds(ctx, REQUEST_TTL_S),
+  ];
+}
+
+const REQUEST_COLUMNS = 'id_hash, browser_hash, client_id, redirect_uri, scopes, state, code_challenge, nonce, resource, prompt, created_at, expires_at';
+
+/**
+ * One statement for the usual request: the client, and the request stored when the client accepts it
+ * as `startEndpoint` would (exactly registered redirect URI, app not suspended, scopes the app may request,
+ * PKCE if public). `stored` says whether it was. The checks in code still decide: a request they refuse
+ * is deleted again (its random id was never shown, so it could not have been used), one they accept that
+ * the statement did not store (a loopback redirect on another port) is inserted.
+ */
+const LOOK_UP_AND_STORE = `
+  with c as (select ${CLIENT_SELECT} from ${CLIENT_FROM} where c.client_id = $3),
+  stored as (
+    insert into authorization_requests (${REQUEST_COLUMNS})
+    select $1, $2, c.client_id, $4, $5, $6, $7, $8, $9, $10, $11, $12 from c
+     where $4 = any(c.redirect_uris) and c.app_status <> 'suspended'
+       and (c.app_allowed_scopes is null or $5::text[] <@ c.app_allowed_scopes)
+       and (not c.is_public or $7::text is not null)
+    returning 1
+  )
+  select c.*, exists (select 1 from stored) as stored from c`;
+
 /**
  * `GET|POST /platform/oauth/start`: the authorization endpoint (RFC 6749 §4.1.1, API.md §2).
  * Consent is shown on every interactive request, even when a live grant already covers the scopes:
@@ -74,7 +177,43 @@ async function requestParams(c: Context): Promise<{ params: Record<string, strin
 export async function startEndpoint(ctx: Ctx, c: Context): Promise<Response> {
   const { params: p, repeated } = await requestParams(c);
   if (repeated === 'client_id' || repeated === 'redirect_uri') return errorPage(c, 400, 'Invalid sign-in request', `The ${repeated} parameter is repeated.`);
-  const client = await getClient(ctx, p.client_id);
+  const id = generateToken(ctx.random, 'request');
+  const binding = browserBinding(ctx, c);
+  // A request that is valid whatever its client (the usual case) is looked up and stored in one statement.
+  const draft = checkParams(p, repeated, null);
+  const oneStatement =
+    draft.ok && !draft.prompts.includes('none') && p.max_age === undefined && CLIENT_ID.test(p.client_id ?? '') && p.redirect_uri !== undefined && redirectUriProblem(p.redirect_uri) === null;
+  let client: Client | null;
+  let stored = false;
+  if (oneStatement) {
+    const row = await ctx.db.one<Client & { stored: boolean }>(LOOK_UP_AND_STORE, requestRow(ctx, hashToken(id), hashToken(binding.value), p, draft));
+    if (row) ({ stored, ...client } = row);
+    else client = null;
+  } else {
+    client = await getClient(ctx, p.client_id);
+  }
+  const answer = await authorizationAnswer(ctx, c, p, repeated, client);
+  if (answer instanceof Response) {
+    // Not expected (the statement's conditions are the checks'), but a refused request must not stay stored.
+    if (stored) await ctx.db.query(`delete from authorization_requests where id_hash = $1`, [hashToken(id)]);
+    return answer;
+  }
+  if (answer.prompts.includes('none')) return silentAuthorization(ctx, c, answer.request);
+  if (!stored) {
+    await ctx.db.query(`insert into authorization_requests (${REQUEST_COLUMNS}) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`, requestRow(ctx, hashToken(id), hashToken(binding.value), p, answer));
+  }
+  if (binding.fresh) setBrowserBinding(ctx, c, binding.value);
+  return c.redirect(consentPath(id), 303);
+}
+
+/** The checks of the authorization endpoint once the client is known: an error response, or the request to remember. */
+async function authorizationAnswer(
+  ctx: Ctx,
+  c: Context,
+  p: Record<string, string>,
+  repeated: string | null,
+  client: Client | null,
+): Promise<Response | { request: PendingRequest; scopes: string[]; prompts: string[] }> {
   if (!client) return errorPage(c, 400, 'Unknown app', 'This sign-in link names an app that does not exist. Go back to the app and try again.');
   const redirectUri = p.redirect_uri ? matchRedirectUri(client.redirect_uris, p.redirect_uri) : null;
   if (!redirectUri || !p.redirect_uri) {
@@ -83,55 +222,28 @@ export async function startEndpoint(ctx: Ctx, c: Context): Promise<Response> {
   if (client.app_status === 'suspended') return errorPage(c, 403, 'App suspended', `${client.app_name} is suspended and cannot be signed in to.`);
   // From here on, errors go back to the (now validated) redirect URI, exactly as requested.
   const back = p.redirect_uri;
-  const state = p.state;
-  const fail = (error: string, description: string) => redirectWith(ctx, back, { error, error_description: description, state });
-  if (repeated) return fail('invalid_request', `parameter ${repeated} is repeated`);
-  if (p.request !== undefined) return fail('request_not_supported', 'request objects are not supported'); // OIDC Core §6.1
-  if (p.request_uri !== undefined) return fail('request_uri_not_supported', 'request_uri is not supported'); // OIDC Core §6.2
-  if (p.response_type !== 'code') return fail('unsupported_response_type', 'response_type must be code');
-  if (p.response_mode !== undefined && p.response_mode !== 'query') return fail('invalid_request', 'response_mode must be query');
-  if (!state) return fail('invalid_request', 'state is required');
-  // RFC 6749 Appendix A.5: state = 1*VSCHAR; OIDC nonce likewise printable ASCII here.
-  if (state.length > 2048 || !VSCHAR.test(state)) return fail('invalid_request', 'state must be 1 to 2048 printable ASCII characters');
-  const scope = parseScope(p.scope, client.app_allowed_scopes);
-  if (!scope.ok) return fail('invalid_scope', scope.description);
-  const pkce = challengeProblem(p.code_challenge, p.code_challenge_method);
-  if (pkce) return fail('invalid_request', pkce);
-  // OAuth 2.1 §4.1.1, RFC 9700 §2.1.1: public clients must use PKCE.
-  if (client.is_public && !p.code_challenge) return fail('invalid_request', 'code_challenge is required for public clients');
-  if (p.nonce !== undefined && (p.nonce.length > 512 || !VSCHAR.test(p.nonce))) return fail('invalid_request', 'nonce must be 1 to 512 printable ASCII characters');
-  if (p.resource !== undefined && resourceProblem(p.resource)) return fail('invalid_target', resourceProblem(p.resource)!); // RFC 8707 §2
-  const prompts = (p.prompt ?? '').split(' ').filter(Boolean);
-  if (prompts.some((x) => !PROMPTS.includes(x))) return fail('invalid_request', 'unsupported prompt value');
-  if (prompts.includes('none') && prompts.length > 1) return fail('invalid_request', 'prompt=none cannot be combined with other values'); // OIDC Core §3.1.2.1
+  const fail = (error: string, description: string) => redirectWith(ctx, back, { error, error_description: description, state: p.state });
+  const checked = checkParams(p, repeated, client);
+  if (!checked.ok) return fail(checked.error, checked.description);
+  const prompts = checked.prompts;
   if (p.max_age !== undefined) {
-    if (!/^\d{1,9}$/.test(p.max_age)) return fail('invalid_request', 'max_age must be a non-negative integer');
     // OIDC Core §3.1.2.1: a session older than max_age must sign in again, as with prompt=login.
-    const authTime = await sessionAuthTime(ctx, c);
+    const authTime = (await signedIn(ctx, c))?.auth_time;
     if (authTime && ctx.clock.now() - authTime.getTime() > Number(p.max_age) * 1000 && !prompts.includes('login')) {
       if (prompts.includes('none')) return fail('login_required', 'the session is older than max_age');
       prompts.push('login');
     }
   }
-
   const request = {
     client,
     redirectUri: back,
-    scopes: scope.scopes,
-    state,
+    scopes: checked.scopes,
+    state: p.state!,
     codeChallenge: p.code_challenge ?? null,
     nonce: p.nonce ?? null,
     resource: p.resource ?? null,
   };
-  if (prompts.includes('none')) return silentAuthorization(ctx, c, request);
-
-  const id = generateToken(ctx.random, 'request');
-  await ctx.db.query(
-    `insert into authorization_requests (id_hash, browser_hash, client_id, redirect_uri, scopes, state, code_challenge, nonce, resource, prompt, created_at, expires_at)
-     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
-    [hashToken(id), hashToken(browserBinding(ctx, c)), client.client_id, back, scope.scopes, state, request.codeChallenge, request.nonce, request.resource, prompts.join(' ') || null, nowDate(ctx), inSeconds(ctx, REQUEST_TTL_S)],
-  );
-  return c.redirect(consentPath(id), 303);
+  return { request, scopes: checked.scopes, prompts };
 }
 
 function resourceProblem(resource: string): string | null {
@@ -158,22 +270,30 @@ interface PendingRequest {
 
 /** `prompt=none` (OIDC Core §3.1.2.6): answer without any UI, or say why UI would be needed. */
 async function silentAuthorization(ctx: Ctx, c: Context, r: PendingRequest): Promise<Response> {
-  const user = await sessionUser(ctx, c);
-  const authTime = await sessionAuthTime(ctx, c);
+  const session = await signedIn(ctx, c);
   const fail = (error: string, description: string) => redirectWith(ctx, r.redirectUri, { error, error_description: description, state: r.state });
-  if (!user || !authTime) return fail('login_required', 'the user is not signed in');
-  if (r.client.app_status === 'test' && r.client.app_owner_id !== user.id) return fail('access_denied', 'this app is in test mode; only its owner may authorize it');
-  const grant = await liveGrantCovering(ctx, user.id, r.client.oauth_app_id, r.scopes);
+  if (!session) return fail('login_required', 'the user is not signed in');
+  const userId = session.user_id;
+  if (r.client.app_status === 'test' && r.client.app_owner_id !== userId) return fail('access_denied', 'this app is in test mode; only its owner may authorize it');
+  const grant = await liveGrantCovering(ctx, userId, r.client.oauth_app_id, r.scopes);
   if (!grant) return fail('consent_required', 'the user has not yet allowed this app these scopes');
-  const code = await issueCode(ctx.db, ctx, { ...r, grantId: grant.id, clientId: r.client.client_id, userId: user.id, authTime });
-  await recordEvent(ctx, {
+  const m = mintCode(ctx);
+  const event = eventValues(ctx, {
     event: 'code.issued',
-    actor: user.id,
-    userId: user.id,
+    actor: userId,
+    userId,
     clientId: r.client.client_id,
     oauthAppId: r.client.oauth_app_id,
     address: auditAddress(ctx, c),
     details: { scopes: r.scopes, grant_id: grant.id, prompt: 'none' },
   });
-  return redirectWith(ctx, r.redirectUri, { code, state: r.state, scope: r.scopes.join(' ') });
+  // The code and its audit event in one statement: both or neither.
+  await ctx.db.query(
+    `with code as (
+       insert into authorization_codes (${CODE_COLUMNS}) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) returning 1
+     )
+     insert into audit_events (${AUDIT_COLUMNS}) select ${auditParams(13)} from code`,
+    [m.hash, grant.id, r.client.client_id, userId, r.redirectUri, r.scopes, r.codeChallenge, r.nonce, r.resource, session.auth_time, m.createdAt, m.expiresAt, ...event],
+  );
+  return redirectWith(ctx, r.redirectUri, { code: m.code, state: r.state, scope: r.scopes.join(' ') });
 }

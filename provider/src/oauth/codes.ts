@@ -1,32 +1,18 @@
 import type { Ctx } from '../context.ts';
 import { inSeconds, nowDate } from '../context.ts';
-import type { Db } from '../store/index.ts';
 import { generateToken, hashToken } from '../tokens.ts';
 
-export interface CodeInput {
-  grantId: string;
-  clientId: string;
-  userId: string;
-  redirectUri: string;
-  scopes: readonly string[];
-  codeChallenge: string | null;
-  nonce: string | null;
-  resource: string | null;
-  authTime: Date;
-}
+/** The columns of an `authorization_codes` row. */
+export const CODE_COLUMNS = 'code_hash, grant_id, client_id, user_id, redirect_uri, scopes, code_challenge, nonce, resource, auth_time, created_at, expires_at';
 
 /**
- * A new authorization code: 256 random bits, stored only as its hash, bound to client, redirect URI,
- * PKCE challenge, scopes and nonce, valid once for at most AUTH_CODE_TTL_S ≤ 600 s (RFC 6749 §4.1.2, SECURITY.md 4).
+ * A new authorization code: 256 random bits, stored only as its hash (`hash`), valid once for at most
+ * AUTH_CODE_TTL_S ≤ 600 s from `createdAt` (RFC 6749 §4.1.2, SECURITY.md 4). The statement that inserts it
+ * binds it to client, redirect URI, PKCE challenge, scopes, nonce and grant (authorize.ts, decision.ts).
  */
-export async function issueCode(db: Db, ctx: Ctx, i: CodeInput): Promise<string> {
+export function mintCode(ctx: Ctx): { code: string; hash: string; createdAt: Date; expiresAt: Date } {
   const code = generateToken(ctx.random, 'code');
-  await db.query(
-    `insert into authorization_codes (code_hash, grant_id, client_id, user_id, redirect_uri, scopes, code_challenge, nonce, resource, auth_time, created_at, expires_at)
-     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
-    [hashToken(code), i.grantId, i.clientId, i.userId, i.redirectUri, [...i.scopes], i.codeChallenge, i.nonce, i.resource, i.authTime, nowDate(ctx), inSeconds(ctx, Math.min(ctx.config.authCodeTtlS, 600))],
-  );
-  return code;
+  return { code, hash: hashToken(code), createdAt: nowDate(ctx), expiresAt: inSeconds(ctx, Math.min(ctx.config.authCodeTtlS, 600)) };
 }
 
 /** An authorization response or error redirect (RFC 6749 §4.1.2, §4.1.2.1) with `iss` (RFC 9207 §2). */

@@ -1,28 +1,26 @@
 import type { Context } from 'hono';
 import { getCookie } from 'hono/cookie';
 import type { Ctx } from '../context.ts';
-import { auditAddress, recordEvent } from '../audit/events.ts';
+import { AUDIT_COLUMNS, auditAddress, eventValues } from '../audit/events.ts';
 import { nowDate } from '../context.ts';
-import { sessionUser } from '../accounts/sessions.ts';
+import { liveSessionSql, sessionIdHash, sessionUserOf, type LiveSessionRow } from '../accounts/sessions.ts';
 import { CSRF_FIELD, csrfToken, csrfValid } from '../http/csrf.ts';
 import { hashToken } from '../tokens.ts';
-import { BROWSER_COOKIE, consentPath, errorPage, sessionAuthTime } from './authorize.ts';
-import { getClient, type Client } from './clients.ts';
-import { issueCode, redirectWith } from './codes.ts';
+import { BROWSER_COOKIE, CLIENT_FROM, CLIENT_SELECT, auditParams, consentPath, errorPage } from './authorize.ts';
+import type { Client } from './clients.ts';
+import { CODE_COLUMNS, mintCode, redirectWith } from './codes.ts';
 import { ConsentPage } from './consent.tsx';
-import { grantScopes } from './grants.ts';
 
 interface RequestRow {
-  client_id: string;
   redirect_uri: string;
   scopes: string[];
   state: string;
-  code_challenge: string | null;
-  nonce: string | null;
-  resource: string | null;
   prompt: string | null;
   created_at: Date;
 }
+
+/** A pending request of this browser with its client, and the signed-in user: either may be missing. */
+type Pending = { request: (RequestRow & { client: Client }) | null; session: LiveSessionRow | null };
 
 const EXPIRED = 'This sign-in request has expired, was already answered, or was started in another browser. Go back to the app and start again.';
 
@@ -48,21 +46,42 @@ function needsReauthentication(row: RequestRow, authTime: Date | null): boolean 
   return (row.prompt ?? '').split(' ').includes('login') && (!authTime || authTime <= row.created_at);
 }
 
+/**
+ * The pending request ($1 id hash) of this browser ($2 binding hash): unanswered and unexpired at $3, with its
+ * client; and the live session ($4 id hash) with its user. One row whichever of the two exists.
+ */
+const PENDING = `
+  select rc.*, su.*
+    from (select 1) one
+    left join lateral (
+      select ${CLIENT_SELECT}, r.redirect_uri, r.scopes, r.state, r.prompt, r.created_at
+        from authorization_requests r join ${CLIENT_FROM} on c.client_id = r.client_id
+       where r.id_hash = $1 and r.browser_hash = $2 and r.used_at is null and r.expires_at > $3
+    ) rc on true
+    left join lateral (${liveSessionSql('$4', '$3')}) su on true`;
+
+async function pending(ctx: Ctx, id: string, browser: string, sessionHash: string | null): Promise<Pending> {
+  const row = await ctx.db.one<Nullable<Client & RequestRow & LiveSessionRow>>(PENDING, [hashToken(id), browser, nowDate(ctx), sessionHash]);
+  const { redirect_uri, scopes, state, prompt, created_at, user_id, email, is_operator, user_created_at, auth_time, ...client } = row!;
+  return {
+    request: client.client_id === null ? null : { redirect_uri: redirect_uri!, scopes: scopes!, state: state!, prompt, created_at: created_at!, client: client as Client },
+    session: user_id === null ? null : { user_id, email: email!, is_operator: is_operator!, user_created_at: user_created_at!, auth_time: auth_time! },
+  };
+}
+
+type Nullable<T> = { [K in keyof T]: T[K] | null };
+
 /** `GET /platform/oauth/consent?request=…`: the consent page for a pending request of this browser. */
 export async function consentPage(ctx: Ctx, c: Context): Promise<Response> {
   const id = c.req.query('request');
   const bh = browserHash(c);
   if (!id || id.length > 100 || !bh) return errorPage(c, 400, 'Sign-in expired', EXPIRED);
-  const row = await ctx.db.one<RequestRow>(
-    `select * from authorization_requests where id_hash = $1 and browser_hash = $2 and used_at is null and expires_at > $3`,
-    [hashToken(id), bh, nowDate(ctx)],
-  );
+  const { request: row, session } = await pending(ctx, id, bh, await sessionIdHash(ctx, c));
   if (!row) return errorPage(c, 400, 'Sign-in expired', EXPIRED);
-  const client = await getClient(ctx, row.client_id);
-  if (!client) return errorPage(c, 400, 'Unknown app', EXPIRED);
+  const client = row.client;
   if (client.app_status === 'suspended') return errorPage(c, 403, 'App suspended', `${client.app_name} is suspended and cannot be signed in to.`);
-  const user = await sessionUser(ctx, c);
-  if (!user) return loginRedirect(c, id);
+  if (!session) return loginRedirect(c, id);
+  const user = sessionUserOf(ctx, session);
   const blocked = testModeBlock(client, user.id);
   const page = ConsentPage({
     requestId: id,
@@ -76,7 +95,7 @@ export async function consentPage(ctx: Ctx, c: Context): Promise<Response> {
     unverified: client.app_dynamic,
     testMode: client.app_status === 'test',
     blocked,
-    reauthenticate: !blocked && needsReauthentication(row, await sessionAuthTime(ctx, c)),
+    reauthenticate: !blocked && needsReauthentication(row, session.auth_time),
     returnTo: consentPath(id),
   });
   return c.html(page, blocked ? 403 : 200);
@@ -93,6 +112,60 @@ async function formFields(c: Context): Promise<Record<string, string>> {
   }
 }
 
+/**
+ * Answers the request (single use): only while it is still pending for this browser and the session that
+ * answers is still live. Parameters: $1 request id hash, $2 browser hash, $3 now, $4 user id, $5 session id hash.
+ */
+const ANSWER = `
+  update authorization_requests set used_at = $3, user_id = $4
+   where id_hash = $1 and browser_hash = $2 and used_at is null and expires_at > $3
+     and exists (select 1 from (${liveSessionSql('$5', '$3')}) s where s.user_id = $4)`;
+
+/**
+ * Allow, in one statement (atomic, so it replaces a transaction): answer the request, if the app is still
+ * authorizable by this user ($6 its OAuth app); widen the user's live grant of the app to the requested
+ * scopes (the earliest one, locked; only written when scopes are added) or create it ($7 its id); issue the
+ * code ($8 hash, $9 auth_time, $10 created, $11 expires); record consent.granted and code.issued ($12…, the
+ * values of `eventValues`, with the grant's id added to `details`). Returns the grant's id, or no row when
+ * the request was not pending any more.
+ */
+const ALLOW = `
+  with r as (
+    ${ANSWER}
+       and exists (select 1 from oauth_apps a where a.id = $6 and a.status <> 'suspended' and (a.status <> 'test' or a.owner_id = $4))
+    returning client_id, redirect_uri, scopes, code_challenge, nonce, resource
+  ),
+  live as (
+    select g.id from grants g
+     where g.user_id = $4 and g.oauth_app_id = $6 and g.revoked_at is null and exists (select 1 from r)
+     order by g.created_at limit 1 for update
+  ),
+  widened as (
+    update grants g set scopes = g.scopes || array(select s from unnest(r.scopes) with ordinality t(s, i) where s <> all(g.scopes) order by i)
+      from live, r where g.id = live.id and not (r.scopes <@ g.scopes)
+    returning g.id
+  ),
+  created as (
+    insert into grants (id, user_id, oauth_app_id, scopes, created_at)
+    select $7, $4, $6, r.scopes, $3 from r where not exists (select 1 from live)
+    returning id
+  ),
+  granted as (select id from live union all select id from created),
+  code as (
+    insert into authorization_codes (${CODE_COLUMNS})
+    select $8, g.id, r.client_id, $4, r.redirect_uri, r.scopes, r.code_challenge, r.nonce, r.resource, $9, $10, $11 from r, granted g
+    returning grant_id
+  ),
+  events as (
+    insert into audit_events (${AUDIT_COLUMNS})
+    select ${AUDIT_COLUMNS.split(',')
+      .map((col) => (col.trim() === 'details' ? `e.details || jsonb_build_object('grant_id', code.grant_id)` : `e.${col.trim()}`))
+      .join(', ')}
+      from code, (values (1, ${auditParams(12)}), (2, ${auditParams(21)})) as e(n, ${AUDIT_COLUMNS})
+     order by e.n
+  )
+  select grant_id from code`;
+
 /** `POST /platform/oauth/consent`: Allow or Deny, answered with a 303 to the client (RFC 6749 §4.1.2). */
 export async function consentDecision(ctx: Ctx, c: Context): Promise<Response> {
   const f = await formFields(c);
@@ -103,45 +176,46 @@ export async function consentDecision(ctx: Ctx, c: Context): Promise<Response> {
   const bh = browserHash(c);
   if (!id || id.length > 100 || !bh) return errorPage(c, 400, 'Sign-in expired', EXPIRED);
   if (f.decision !== 'allow' && f.decision !== 'deny') return errorPage(c, 400, 'Invalid answer', 'Choose Allow or Deny.');
-  const user = await sessionUser(ctx, c);
-  if (!user) return loginRedirect(c, id);
+  const sid = await sessionIdHash(ctx, c);
+  const { request: row, session } = await pending(ctx, id, bh, sid);
+  if (!session) return loginRedirect(c, id);
+  const expired = () => errorPage(c, 400, 'Sign-in expired', EXPIRED);
+  if (!row) return expired();
+  const client = row.client;
+  const userId = session.user_id;
   const now = nowDate(ctx);
-  // Single use: only one answer to a request counts.
-  const row = await ctx.db.one<RequestRow>(
-    `update authorization_requests set used_at = $3, user_id = $4
-      where id_hash = $1 and browser_hash = $2 and used_at is null and expires_at > $3 returning *`,
-    [hashToken(id), bh, now, user.id],
-  );
-  if (!row) return errorPage(c, 400, 'Sign-in expired', EXPIRED);
-  const client = await getClient(ctx, row.client_id);
-  if (!client) return errorPage(c, 400, 'Unknown app', EXPIRED);
-  if (client.app_status === 'suspended') return errorPage(c, 403, 'App suspended', `${client.app_name} is suspended and cannot be signed in to.`);
-  const fail = (error: string, description: string) => redirectWith(ctx, row.redirect_uri, { error, error_description: description, state: row.state });
-  const who = { actor: user.id, userId: user.id, clientId: client.client_id, oauthAppId: client.oauth_app_id, address: auditAddress(ctx, c) };
-  if (f.decision === 'deny') {
-    await recordEvent(ctx, { event: 'consent.denied', ...who, details: { scopes: row.scopes } });
-    return fail('access_denied', 'the user denied the request');
+  // Single use: only one answer to a request counts; every outcome below answers it first.
+  const answer = [hashToken(id), bh, now, userId, sid];
+  const answered = async (sql = `${ANSWER} returning 1`, extra: unknown[] = []) => (await ctx.db.query(sql, [...answer, ...extra])).length > 0;
+  if (client.app_status === 'suspended') {
+    return (await answered()) ? errorPage(c, 403, 'App suspended', `${client.app_name} is suspended and cannot be signed in to.`) : expired();
   }
-  const blocked = testModeBlock(client, user.id);
-  if (blocked) return fail('access_denied', 'this app is in test mode; only its owner may authorize it');
-  const authTime = await sessionAuthTime(ctx, c);
-  if (!authTime || needsReauthentication(row, authTime)) return fail('login_required', 'the user did not sign in again');
-  const code = await ctx.db.tx(async (db) => {
-    const grant = await grantScopes(db, ctx, user.id, client.oauth_app_id, row.scopes);
-    const audit = { db, clock: ctx.clock, log: ctx.log };
-    await recordEvent(audit, { event: 'consent.granted', ...who, details: { scopes: row.scopes, grant_id: grant.id } });
-    await recordEvent(audit, { event: 'code.issued', ...who, details: { scopes: row.scopes, grant_id: grant.id } });
-    return issueCode(db, ctx, {
-      grantId: grant.id,
-      clientId: client.client_id,
-      userId: user.id,
-      redirectUri: row.redirect_uri,
-      scopes: row.scopes,
-      codeChallenge: row.code_challenge,
-      nonce: row.nonce,
-      resource: row.resource,
-      authTime,
-    });
-  });
-  return redirectWith(ctx, row.redirect_uri, { code, state: row.state, scope: row.scopes.join(' ') });
+  const fail = (error: string, description: string) => redirectWith(ctx, row.redirect_uri, { error, error_description: description, state: row.state });
+  const who = { actor: userId, userId, clientId: client.client_id, oauthAppId: client.oauth_app_id, address: auditAddress(ctx, c) };
+  if (f.decision === 'deny') {
+    // The answer and its audit event in one statement: both or neither.
+    const denied = eventValues(ctx, { event: 'consent.denied', ...who, details: { scopes: row.scopes } });
+    const ok = await answered(`with r as (${ANSWER} returning 1) insert into audit_events (${AUDIT_COLUMNS}) select ${auditParams(6)} from r returning 1`, denied);
+    return ok ? fail('access_denied', 'the user denied the request') : expired();
+  }
+  if (testModeBlock(client, userId)) {
+    return (await answered()) ? fail('access_denied', 'this app is in test mode; only its owner may authorize it') : expired();
+  }
+  if (needsReauthentication(row, session.auth_time)) {
+    return (await answered()) ? fail('login_required', 'the user did not sign in again') : expired();
+  }
+  const code = mintCode(ctx);
+  const granted = await ctx.db.one<{ grant_id: string }>(ALLOW, [
+    ...answer,
+    client.oauth_app_id,
+    ctx.random.uuid(),
+    code.hash,
+    session.auth_time,
+    code.createdAt,
+    code.expiresAt,
+    ...eventValues(ctx, { event: 'consent.granted', ...who, details: { scopes: row.scopes } }),
+    ...eventValues(ctx, { event: 'code.issued', ...who, details: { scopes: row.scopes } }),
+  ]);
+  if (!granted) return expired();
+  return redirectWith(ctx, row.redirect_uri, { code: code.code, state: row.state, scope: row.scopes.join(' ') });
 }

@@ -1,8 +1,12 @@
 import type { Ctx } from '../context.ts';
 import { nowDate } from '../context.ts';
-import type { Db } from '../store/index.ts';
 import { scopesCover } from './scopes.ts';
 
+/**
+ * A grant is "this user authorized this app"; tokens carry their own, possibly narrower, scopes. Allow on the
+ * consent page widens the user's live grant of the app to the requested scopes or creates it, in the same
+ * statement that answers the request and issues the code (decision.ts ALLOW).
+ */
 export interface Grant {
   id: string;
   user_id: string;
@@ -11,27 +15,6 @@ export interface Grant {
   created_at: Date;
   last_used_at: Date | null;
   revoked_at: Date | null;
-}
-
-/**
- * Records that a user allowed an OAuth app `scopes`: the user's live grant of that app gains them
- * (a grant is "this user authorized this app"; tokens carry their own, possibly narrower, scopes).
- */
-export async function grantScopes(db: Db, ctx: Ctx, userId: string, oauthAppId: string, scopes: readonly string[]): Promise<Grant> {
-  const live = await db.one<Grant>(
-    `select * from grants where user_id = $1 and oauth_app_id = $2 and revoked_at is null order by created_at limit 1 for update`,
-    [userId, oauthAppId],
-  );
-  if (live) {
-    const union = [...live.scopes, ...scopes.filter((s) => !live.scopes.includes(s))];
-    const updated = await db.one<Grant>(`update grants set scopes = $2 where id = $1 returning *`, [live.id, union]);
-    return updated!;
-  }
-  const created = await db.one<Grant>(
-    `insert into grants (id, user_id, oauth_app_id, scopes, created_at) values ($1, $2, $3, $4, $5) returning *`,
-    [ctx.random.uuid(), userId, oauthAppId, [...scopes], nowDate(ctx)],
-  );
-  return created!;
 }
 
 /** The user's live grant of the app if it already covers `scopes` (used for `prompt=none`). */

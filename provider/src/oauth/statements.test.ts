@@ -1,0 +1,133 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Db, Store } from '../store/index.ts';
+import { authorizeUrl, consentFormFields, CookieJar, pkcePair } from '../testing/fixtures.ts';
+import { CLIENT_FROM, CLIENT_SELECT } from './authorize.ts';
+import { getClient } from './clients.ts';
+import { newClient, world, type OAuthWorld } from './test-support.ts';
+
+/**
+ * How many SQL statements each browser leg of a sign-in runs (each is a round trip on Postgres and a
+ * WASM call on PGlite). A transaction's begin and commit count as statements.
+ */
+let w: OAuthWorld;
+const log: string[] = [];
+
+function counting(db: Db): Db {
+  const note = (sql: string) => log.push(sql.replace(/\s+/g, ' ').trim().slice(0, 160));
+  return {
+    query: (sql, params) => (note(sql), db.query(sql, params)),
+    one: (sql, params) => (note(sql), db.one(sql, params)),
+    tx: (fn) => {
+      note('begin');
+      return db.tx((t) => fn(counting(t))).finally(() => note('commit'));
+    },
+  };
+}
+
+beforeAll(async () => {
+  w = await world();
+  const store = w.p.ctx.db;
+  w.p.ctx.db = { ...store, ...counting(store) } as Store;
+});
+afterAll(async () => {
+  await w.p.close();
+});
+
+async function leg<T>(name: string, fn: () => Promise<T>): Promise<{ result: T; statements: string[] }> {
+  log.length = 0;
+  const result = await fn();
+  const statements = [...log];
+  if (process.env.SHOW_STATEMENTS) console.log(`${name}: ${statements.length}\n  ${statements.join('\n  ')}`);
+  return { result, statements };
+}
+
+describe('statements per browser leg of a sign-in (signed-in browser, confidential client, PKCE)', () => {
+  it('start, consent page and Allow each run the fewest statements', async () => {
+    const c = await newClient(w);
+    const jar = new CookieJar(w.cookie);
+    const { challenge } = pkcePair();
+    for (const round of [1, 2]) {
+      // Round 2: the grant exists already and covers the scopes.
+      const start = await leg(`start (round ${round})`, () =>
+        w.p.fetch(authorizeUrl(w.p, { clientId: c.clientId, redirectUri: c.redirectUri, scope: 'apps-read apps-write', codeChallenge: challenge }), {
+          headers: { cookie: jar.header() },
+          redirect: 'manual',
+        }),
+      );
+      expect(start.result.status).toBe(303);
+      jar.take(start.result);
+      const page = await leg(`consent page (round ${round})`, () => w.p.fetch(new URL(start.result.headers.get('location')!, w.p.issuer), { headers: { cookie: jar.header() } }));
+      expect(page.result.status).toBe(200);
+      jar.take(page.result);
+      const { csrf, request } = consentFormFields(await page.result.text());
+      const allow = await leg(`allow (round ${round})`, () =>
+        w.p.fetch(new URL('/platform/oauth/consent', w.p.issuer), {
+          method: 'POST',
+          headers: { cookie: jar.header(), 'content-type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams({ _csrf: csrf, request, decision: 'allow' }).toString(),
+          redirect: 'manual',
+        }),
+      );
+      expect(allow.result.status).toBe(303);
+      expect(new URL(allow.result.headers.get('location')!).searchParams.get('code')).toBeTruthy();
+      // Before: start 2 (client, insert), page 4 (request, client, session user, auth time),
+      // Allow 11 (session user, answer, client, auth time, begin, grant for update, grant write, 2 audit rows, code, commit).
+      expect(start.statements).toHaveLength(1); // client + request stored
+      expect(page.statements).toHaveLength(1); // request + client + session user
+      expect(allow.statements).toHaveLength(2); // request + client + session user; answer + grant + code + audit rows
+    }
+  });
+});
+
+describe('the client columns joined into the browser legs', () => {
+  it('are those of getClient', async () => {
+    for (const o of [{}, { public: true, dynamic: true, ownerId: null, allowedScopes: ['apps-read'], homePage: 'https://a.example', logo: 'data:image/png;base64,AA==' }]) {
+      const c = await newClient(w, o);
+      const joined = await w.p.ctx.db.one(`select ${CLIENT_SELECT} from ${CLIENT_FROM} where c.client_id = $1`, [c.clientId]);
+      expect(joined).toEqual(await getClient(w.p.ctx, c.clientId));
+    }
+  });
+});
+
+describe('statements of the other answers', () => {
+  it('Deny: the lookup, then the answer with its audit event', async () => {
+    const c = await newClient(w);
+    const jar = new CookieJar(w.cookie);
+    const start = await w.p.fetch(authorizeUrl(w.p, { clientId: c.clientId, redirectUri: c.redirectUri }), { headers: { cookie: jar.header() }, redirect: 'manual' });
+    jar.take(start);
+    const page = await w.p.fetch(new URL(start.headers.get('location')!, w.p.issuer), { headers: { cookie: jar.header() } });
+    jar.take(page);
+    const { csrf, request } = consentFormFields(await page.text());
+    const deny = await leg('deny', () =>
+      w.p.fetch(new URL('/platform/oauth/consent', w.p.issuer), {
+        method: 'POST',
+        headers: { cookie: jar.header(), 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ _csrf: csrf, request, decision: 'deny' }).toString(),
+        redirect: 'manual',
+      }),
+    );
+    expect(new URL(deny.result.headers.get('location')!).searchParams.get('error')).toBe('access_denied');
+    expect(deny.statements).toHaveLength(2);
+  });
+
+  it('prompt=none with a covering grant: client, session, grant, then the code with its audit event', async () => {
+    const c = await newClient(w);
+    const jar = new CookieJar(w.cookie);
+    const u = authorizeUrl(w.p, { clientId: c.clientId, redirectUri: c.redirectUri });
+    const first = await w.p.fetch(u, { headers: { cookie: jar.header() }, redirect: 'manual' });
+    jar.take(first);
+    const page = await w.p.fetch(new URL(first.headers.get('location')!, w.p.issuer), { headers: { cookie: jar.header() } });
+    jar.take(page);
+    const { csrf, request } = consentFormFields(await page.text());
+    await w.p.fetch(new URL('/platform/oauth/consent', w.p.issuer), {
+      method: 'POST',
+      headers: { cookie: jar.header(), 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ _csrf: csrf, request, decision: 'allow' }).toString(),
+      redirect: 'manual',
+    });
+    u.searchParams.set('prompt', 'none');
+    const silent = await leg('prompt=none', () => w.p.fetch(u, { headers: { cookie: jar.header() }, redirect: 'manual' }));
+    expect(new URL(silent.result.headers.get('location')!).searchParams.get('code')).toBeTruthy();
+    expect(silent.statements).toHaveLength(4);
+  });
+});
