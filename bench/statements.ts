@@ -25,8 +25,10 @@ const client = await createOAuthClient(f, base, session);
 const flow = signInFlow({ client, session });
 const state = flow.init();
 const report = (name: string) => {
-  const writes = log.filter((s) => /^(insert|update|delete)/i.test(s)).length;
-  const commits = log.filter((s) => s === 'COMMIT').length + log.filter((s, i) => /^(insert|update|delete)/i.test(s) && !insideTx(i)).length;
+  // A data-modifying CTE (`with x as (update …) …`) is a write too: one atomic statement.
+  const isWrite = (s: string) => /^(insert|update|delete)/i.test(s) || (/^with\b/i.test(s) && /\b(insert into|update \w+ .*set|delete from)\b/i.test(s));
+  const writes = log.filter(isWrite).length;
+  const commits = log.filter((s) => s === 'COMMIT').length + log.filter((s, i) => isWrite(s) && !insideTx(i)).length;
   console.log(`${name}: ${log.filter((s) => s !== 'BEGIN' && s !== 'COMMIT').length} statements, ${writes} writes, ${commits} commits\n  ${log.join('\n  ')}`);
   log.length = 0;
 };
