@@ -118,5 +118,8 @@ describe('session cookies: unsealed once, checked against the database every tim
     expect(await signedIn(p, s.cookie)).toBe(true);
     await session(q, 3600, s.sid); // the same session id exists there too
     expect(await signedIn(q, s.cookie)).toBe(false);
+    // Nor into the same provider once its SECRET has changed.
+    p.ctx.config.secret = 'rotated-secret-rotated-secret-rotated-0123';
+    expect(await signedIn(p, s.cookie)).toBe(false);
   });
 });
