@@ -5,7 +5,7 @@ import { AUDIT_COLUMNS, auditAddress, eventValues } from '../audit/events.ts';
 import { inSeconds, nowDate } from '../context.ts';
 import { cookieOptions, liveSessionSql, sessionIdHash, type LiveSessionRow } from '../accounts/sessions.ts';
 import { generateToken, hashToken } from '../tokens.ts';
-import { getClient, type Client } from './clients.ts';
+import { CLIENT_FROM, CLIENT_ID, CLIENT_SELECT, getClient, type Client } from './clients.ts';
 import { CODE_COLUMNS, mintCode, redirectWith } from './codes.ts';
 import { ErrorHtml } from './consent.tsx';
 import { liveGrantCovering } from './grants.ts';
@@ -19,17 +19,7 @@ export const REQUEST_TTL_S = 600;
 const PROMPTS = ['none', 'login', 'consent', 'select_account'];
 const VSCHAR = /^[\x20-\x7e]+$/;
 const BINDING = /^[A-Za-z0-9_-]{43}$/;
-/** A client_id we could have issued (as clients.ts `getClient` requires before it queries). */
-const CLIENT_ID = /^[\x21-\x7e]{1,128}$/;
 
-/**
- * The columns of `getClient` (clients.ts), for statements that join a request's client in:
- * `select ${CLIENT_SELECT} from ${CLIENT_FROM} …`. statements.test.ts keeps the two equal.
- */
-export const CLIENT_SELECT = `c.client_id, c.oauth_app_id, c.name, c.is_public, c.redirect_uris, c.rotate_refresh_tokens,
-            a.name as app_name, a.home_page as app_home_page, a.logo as app_logo, a.status as app_status,
-            a.owner_id as app_owner_id, a.allowed_scopes as app_allowed_scopes, a.dynamic as app_dynamic`;
-export const CLIENT_FROM = `oauth_clients c join oauth_apps a on a.id = c.oauth_app_id`;
 
 /** SQL types of AUDIT_COLUMNS (audit/events.ts), for event rows passed as parameters of an `insert … select`. */
 const AUDIT_TYPES: Record<string, string> = {

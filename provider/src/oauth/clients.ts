@@ -23,16 +23,18 @@ export interface Client {
 }
 
 /** A client_id we could possibly have issued: printable, bounded. Anything else is unknown without a query. */
-const CLIENT_ID = /^[\x21-\x7e]{1,128}$/;
+export const CLIENT_ID = /^[\x21-\x7e]{1,128}$/;
 
-const CLIENT_COLUMNS = `c.client_id, c.oauth_app_id, c.name, c.is_public, c.redirect_uris, c.rotate_refresh_tokens,
+/** A client's columns (`Client`), for statements that join a client in: `select ${CLIENT_SELECT} from ${CLIENT_FROM} …`. */
+export const CLIENT_SELECT = `c.client_id, c.oauth_app_id, c.name, c.is_public, c.redirect_uris, c.rotate_refresh_tokens,
             a.name as app_name, a.home_page as app_home_page, a.logo as app_logo, a.status as app_status,
             a.owner_id as app_owner_id, a.allowed_scopes as app_allowed_scopes, a.dynamic as app_dynamic`;
+export const CLIENT_FROM = `oauth_clients c join oauth_apps a on a.id = c.oauth_app_id`;
 
 export async function getClient(ctx: Ctx, clientId: string | undefined): Promise<Client | null> {
   if (!clientId || !CLIENT_ID.test(clientId)) return null;
   const row = await ctx.db.one<Client>(
-    `select ${CLIENT_COLUMNS} from oauth_clients c join oauth_apps a on a.id = c.oauth_app_id where c.client_id = $1`,
+    `select ${CLIENT_SELECT} from ${CLIENT_FROM} where c.client_id = $1`,
     [clientId],
   );
   return row ?? null;
@@ -42,9 +44,9 @@ export async function getClient(ctx: Ctx, clientId: string | undefined): Promise
 async function getClientWithSecrets(ctx: Ctx, clientId: string): Promise<(Client & { secret_hashes: string[] }) | null> {
   if (!CLIENT_ID.test(clientId)) return null;
   const row = await ctx.db.one<Client & { secret_hashes: string[] }>(
-    `select ${CLIENT_COLUMNS},
+    `select ${CLIENT_SELECT},
             array(select s.secret_hash from client_secrets s where s.client_id = c.client_id and s.revoked_at is null) as secret_hashes
-       from oauth_clients c join oauth_apps a on a.id = c.oauth_app_id where c.client_id = $1`,
+       from ${CLIENT_FROM} where c.client_id = $1`,
     [clientId],
   );
   return row ?? null;

@@ -6,8 +6,8 @@ import { nowDate } from '../context.ts';
 import { liveSessionSql, sessionIdHash, sessionUserOf, type LiveSessionRow } from '../accounts/sessions.ts';
 import { CSRF_FIELD, csrfToken, csrfValid } from '../http/csrf.ts';
 import { hashToken } from '../tokens.ts';
-import { BROWSER_COOKIE, CLIENT_FROM, CLIENT_SELECT, auditParams, consentPath, errorPage } from './authorize.ts';
-import type { Client } from './clients.ts';
+import { BROWSER_COOKIE, auditParams, consentPath, errorPage } from './authorize.ts';
+import { CLIENT_FROM, CLIENT_SELECT, type Client } from './clients.ts';
 import { CODE_COLUMNS, mintCode, redirectWith } from './codes.ts';
 import { ConsentPage } from './consent.tsx';
 
