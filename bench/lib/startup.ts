@@ -12,14 +12,14 @@ export interface StartupResult {
   all_ms: number[];
   /** RSS after `idleS` seconds of idleness, median. */
   idle_rss_mb: number;
-  /** Where the time and memory go (bench/startup-breakdown.ts, one fresh process). */
+  /** Where the time and memory go (bench/startup-breakdown.mjs, one fresh process). */
   breakdown?: Record<string, number>;
 }
 
-/** Runs bench/startup-breakdown.ts in a fresh process against `target` (a data dir or `memory`). */
+/** Runs bench/startup-breakdown.mjs in a fresh process (plain node, as the binary runs) against `target` (a data dir or `memory`). */
 export function startupBreakdown(target: string): Record<string, number> | undefined {
   try {
-    const out = execFileSync(process.execPath, ['--import', 'tsx', join(ROOT, 'bench', 'startup-breakdown.ts'), target], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
+    const out = execFileSync(process.execPath, [join(ROOT, 'bench', 'startup-breakdown.mjs'), target], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
     return JSON.parse(out.trim().split('\n').pop()!) as Record<string, number>;
   } catch {
     return undefined;

@@ -1,7 +1,16 @@
 #!/usr/bin/env node
-// Runs the TypeScript sources directly (no build step) through tsx's loader.
-import { register } from 'tsx/esm/api';
+// Runs the provider from a bundle of its TypeScript sources, built with esbuild and cached on first use (bundle.mjs).
+import { bundled, tuneV8 } from './bundle.mjs';
 
-register();
-const { main } = await import('../src/cli.ts');
+tuneV8();
+
+let url;
+try {
+  url = await bundled('cli');
+} catch (err) {
+  // esbuild's message names each error's file and line; its stack would only add noise.
+  process.stderr.write(`instant-provider: could not build the provider's sources\n${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+}
+const { main } = await import(url);
 await main(process.argv);
