@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { PGlite, parse, protocol, type messages } from '@electric-sql/pglite';
 import type { Db, Store } from './db.ts';
 import { Mutex } from './mutex.ts';
+import { pgliteOptions } from './pglite-options.ts';
 import { StatementNames } from './statement-names.ts';
 import { toParam } from './params.ts';
 
@@ -34,7 +35,7 @@ function concat(parts: Uint8Array[]): Uint8Array {
  */
 export async function openPglite(opts: { dataDir?: string; snapshot?: Blob | File }): Promise<Store> {
   if (opts.dataDir) mkdirSync(opts.dataDir, { recursive: true });
-  const pg = await PGlite.create({ dataDir: opts.dataDir, loadDataDir: opts.snapshot });
+  const pg = await PGlite.create({ dataDir: opts.dataDir, loadDataDir: opts.snapshot, ...pgliteOptions() });
   const mutex = new Mutex();
   const names = new StatementNames();
 
