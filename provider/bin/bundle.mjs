@@ -8,7 +8,7 @@
 // If the package directory is read-only, the bundle goes to the temp directory, importing npm packages by the
 // absolute URL Node resolves them to from here.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -131,15 +131,32 @@ function prune(root, keep) {
 }
 
 /**
+ * A directory in the shared temp directory that only this user can write to (created so); anything else is refused,
+ * or another user could put code there for the provider to run.
+ */
+function privateTmpDir(dir) {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const s = lstatSync(dir);
+  if (!s.isDirectory() || (process.getuid && s.uid !== process.getuid()) || s.mode & 0o022) {
+    throw new Error(`${dir} is not a directory only this user can write to; remove it, or make ${PROVIDER_DIR} writable`);
+  }
+  return dir;
+}
+
+/**
  * The file URL of `entry` (`cli` or `index`) in the bundle of the current sources, built first if there is none.
  * Two processes starting at once on changed sources both build; the first to finish is used by both.
  */
 export async function bundled(entry = 'cli') {
   const name = fingerprint();
   const inPackage = join(PROVIDER_DIR, 'node_modules', '.cache', 'instant-provider');
-  const inTmp = join(tmpdir(), `instant-provider-${createHash('sha256').update(PROVIDER_DIR).digest('hex').slice(0, 12)}`);
-  let root = [inPackage, inTmp].find((r) => existsSync(join(r, name, 'cli.mjs')));
-  if (root) {
+  let root = inPackage;
+  if (!existsSync(join(inPackage, name, 'cli.mjs')) && !writable(inPackage)) {
+    // A read-only install: the temp directory, per user and per copy of the provider.
+    const key = createHash('sha256').update(PROVIDER_DIR).digest('hex').slice(0, 12);
+    root = privateTmpDir(join(tmpdir(), `instant-provider-${process.getuid?.() ?? 'user'}-${key}`));
+  }
+  if (existsSync(join(root, name, 'cli.mjs'))) {
     try {
       const now = new Date();
       utimesSync(join(root, name), now, now); // in use: not pruned
@@ -147,9 +164,8 @@ export async function bundled(entry = 'cli') {
       // read-only: fine
     }
   } else {
-    root = writable(inPackage) ? inPackage : inTmp;
     mkdirSync(root, { recursive: true });
-    await build(join(root, name), root === inTmp);
+    await build(join(root, name), root !== inPackage);
     prune(root, name);
   }
   return pathToFileURL(join(root, name, `${entry}.mjs`)).href;

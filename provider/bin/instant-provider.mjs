@@ -9,7 +9,7 @@ try {
   url = await bundled('cli');
 } catch (err) {
   // esbuild's message names each error's file and line; its stack would only add noise.
-  process.stderr.write(`instant-provider: could not build the provider's sources\n${err instanceof Error ? err.message : String(err)}\n`);
+  process.stderr.write(`instant-provider: could not build or find the bundle of its sources\n${err instanceof Error ? err.message : String(err)}\n`);
   process.exit(1);
 }
 const { main } = await import(url);
