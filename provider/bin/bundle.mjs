@@ -121,7 +121,8 @@ async function build(dir, absolute) {
 function prune(root, keep) {
   const cutoff = Date.now() - 10 * 60_000;
   for (const name of readdirSync(root)) {
-    if (name === keep) continue;
+    // Bundles are named by their fingerprint (others share the directory: store/index.ts keeps its template here).
+    if (name === keep || !/^[0-9a-f]{16}(\.|$)/.test(name)) continue;
     try {
       if (statSync(join(root, name)).mtimeMs < cutoff) rmSync(join(root, name), { recursive: true, force: true });
     } catch {

@@ -1,8 +1,10 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, renameSync, rmdirSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { accessSync, constants, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, dirname, join } from 'node:path';
-import type { Store } from './db.ts';
+import { fileURLToPath } from 'node:url';
+import type { Db, Store } from './db.ts';
 import { migrate } from './migrate.ts';
 import { openPglite } from './pglite.ts';
 
@@ -18,7 +20,9 @@ export async function openStore(databaseUrl: string | undefined, dataDir: string
     await initPgliteDataDir(pgdata);
     store = await openPglite({ dataDir: pgdata });
   } else if (databaseUrl === 'memory') {
-    store = await openPglite({});
+    // From the template's tarball: no initdb (seconds, and ~700 MB kept) in this process.
+    const template = await pgliteTemplate(await recordMigrations());
+    store = await openPglite(template ? { snapshot: new Blob([readFileSync(template.tar)]) } : {});
   } else {
     // Loaded only here: the embedded store never loads the Postgres driver.
     const { openPostgres } = await import('./postgres.ts');
@@ -33,13 +37,135 @@ export async function openStore(databaseUrl: string | undefined, dataDir: string
   return store;
 }
 
+// initdb in a child process: PGlite keeps the memory its initdb took (~700 MB) for as long as the process lives.
+// The child also runs the migrations (recorded by `recordMigrations`) and dumps the result as a tarball.
 const INITDB = `const { PGlite } = require(process.argv[1]);
-PGlite.create({ dataDir: process.argv[2] }).then((pg) => pg.close()).catch((err) => { console.error(err); process.exit(1); });`;
+const { readFileSync, writeFileSync } = require('node:fs');
+(async () => {
+  const pg = await PGlite.create({ dataDir: process.argv[2] });
+  for (const tx of JSON.parse(readFileSync(process.argv[4], 'utf8'))) {
+    await pg.transaction(async (t) => { for (const [sql, params] of tx) await t.query(sql, params); });
+  }
+  writeFileSync(process.argv[3], Buffer.from(await (await pg.dumpDataDir('none')).arrayBuffer()));
+  await pg.close();
+})().catch((err) => { console.error(err); process.exit(1); });`;
+
+type Recorded = [sql: string, params: unknown[]][][];
 
 /**
- * A new embedded store's data directory is made (initdb) in a child process, into a sibling directory renamed into
- * place once complete: a process that ran initdb keeps the ~700 MB it took (PGlite never gives it back), and a
- * first start killed midway leaves no directory that looks initialised.
+ * The statements `migrate` runs on a new database, transaction by transaction, for the child to replay: one
+ * definition of migrating, and `migrate` still runs at every open (finding them applied).
+ */
+async function recordMigrations(): Promise<Recorded> {
+  const txs: Recorded = [];
+  let current: Recorded[number] = [];
+  const record = (sql: string, params: unknown[] = []) => void current.push([sql, params]);
+  const db: Db = {
+    query: async <T,>(sql: string, params?: unknown[]) => (record(sql, params), [] as T[]),
+    one: async <T,>(sql: string, params?: unknown[]): Promise<T | undefined> => (record(sql, params), undefined),
+    tx: async (fn) => fn(db),
+  };
+  const recorder: Store = {
+    kind: 'pglite',
+    ...db,
+    tx: async (fn) => {
+      current = [];
+      txs.push(current);
+      return fn(db);
+    },
+    exec: async () => {
+      throw new Error('migrate is expected to run statements in transactions');
+    },
+    close: async () => {},
+  };
+  await migrate(recorder);
+  return txs;
+}
+
+/** Runs initdb and the migrations into the directory `dir`, then dumps it as the tarball `tar`, in a child process. */
+async function initdbInChild(dir: string, tar: string, migrations: Recorded): Promise<void> {
+  const pglite = createRequire(import.meta.url).resolve('@electric-sql/pglite');
+  mkdirSync(dir, { recursive: true });
+  const statements = `${tar}.json`;
+  writeFileSync(statements, JSON.stringify(migrations));
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const child = execFile(process.execPath, ['-e', INITDB, pglite, dir, tar, statements], { maxBuffer: 16 * 2 ** 20 }, (err, _stdout, stderr) => {
+        process.off('exit', stop);
+        if (err) reject(new Error(`initdb in ${dir} failed: ${stderr.trim() || err.message}`));
+        else resolve();
+      });
+      const stop = () => child.kill('SIGKILL'); // this process stopping (SIGTERM during a first start) stops it too
+      process.on('exit', stop);
+    });
+  } finally {
+    rmSync(statements, { force: true });
+  }
+}
+
+interface Template {
+  /** An initialised, migrated data directory, to copy. */
+  dir: string;
+  /** The same as a tarball, for an in-memory store. */
+  tar: string;
+}
+
+/**
+ * A new, migrated PGlite data directory for the installed PGlite and the current migrations, made once (initdb
+ * takes seconds) into the provider's cache, next to the bundle of its sources. Undefined when that cache cannot be
+ * written.
+ */
+async function pgliteTemplate(migrations: Recorded): Promise<Template | undefined> {
+  const root = fileURLToPath(new URL('../../node_modules/.cache/instant-provider/', import.meta.url));
+  try {
+    mkdirSync(root, { recursive: true });
+    accessSync(root, constants.W_OK);
+  } catch {
+    return undefined;
+  }
+  const pglite = createRequire(import.meta.url).resolve('@electric-sql/pglite');
+  const { size, mtimeMs } = statSync(pglite);
+  const key = createHash('sha256').update(`${pglite}\0${size}\0${mtimeMs}\0${JSON.stringify(migrations)}`).digest('hex');
+  const name = `pgdata-${key.slice(0, 12)}`;
+  const t: Template = { dir: join(root, name), tar: join(root, `${name}.tar`) };
+  if (existsSync(join(t.dir, 'PG_VERSION')) && existsSync(t.tar)) return t;
+  // Made aside, then renamed into place: the directory's presence says both are complete.
+  const tmp = join(root, `${name}.${process.pid}.tmp`);
+  try {
+    await initdbInChild(tmp, `${tmp}.tar`, migrations);
+    renameSync(`${tmp}.tar`, t.tar);
+    try {
+      renameSync(tmp, t.dir);
+    } catch (err) {
+      if (!existsSync(join(t.dir, 'PG_VERSION'))) throw err; // else another process made it first
+    }
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+    rmSync(`${tmp}.tar`, { force: true });
+  }
+  // Templates of other PGlite installs or migrations, and leftovers of processes killed while making one.
+  const cutoff = Date.now() - 10 * 60_000;
+  for (const f of readdirSync(root)) {
+    if (!f.startsWith('pgdata-') || f === name || f === `${name}.tar`) continue;
+    const p = join(root, f);
+    const stale = !f.includes('.tmp') || (statSync(p, { throwIfNoEntry: false })?.mtimeMs ?? Infinity) < cutoff;
+    if (stale) rmSync(p, { recursive: true, force: true });
+  }
+  return t;
+}
+
+function copyDir(from: string, to: string): void {
+  mkdirSync(to);
+  for (const e of readdirSync(from, { withFileTypes: true })) {
+    if (e.isDirectory()) copyDir(join(from, e.name), join(to, e.name));
+    else copyFileSync(join(from, e.name), join(to, e.name), constants.COPYFILE_FICLONE);
+  }
+}
+
+/**
+ * A new embedded store's data directory: a copy of the cached template (else made by a child process), made in a
+ * sibling directory and renamed into place, so a first start killed midway leaves no directory that looks
+ * initialised, and the provider never holds initdb's memory.
  */
 async function initPgliteDataDir(pgdata: string): Promise<void> {
   if (existsSync(join(pgdata, 'PG_VERSION'))) return;
@@ -53,21 +179,15 @@ async function initPgliteDataDir(pgdata: string): Promise<void> {
   // Left by a first start that was killed (one process at a time holds the data directory).
   for (const d of readdirSync(parent)) if (d.startsWith(prefix)) rmSync(join(parent, d), { recursive: true, force: true });
   const tmp = join(parent, `${prefix}${process.pid}`);
-  mkdirSync(tmp);
   try {
-    const pglite = createRequire(import.meta.url).resolve('@electric-sql/pglite');
-    await new Promise<void>((resolve, reject) => {
-      const child = execFile(process.execPath, ['-e', INITDB, pglite, tmp], { maxBuffer: 16 * 2 ** 20 }, (err, _stdout, stderr) => {
-        process.off('exit', stop);
-        if (err) reject(new Error(`initdb in ${tmp} failed: ${stderr.trim() || err.message}`));
-        else resolve();
-      });
-      const stop = () => child.kill('SIGKILL'); // this process stopping (SIGTERM during a first start) stops it too
-      process.on('exit', stop);
-    });
+    const migrations = await recordMigrations();
+    const template = await pgliteTemplate(migrations);
+    if (template) copyDir(template.dir, tmp);
+    else await initdbInChild(tmp, `${tmp}.tar`, migrations);
     renameSync(tmp, pgdata);
   } finally {
     rmSync(tmp, { recursive: true, force: true });
+    rmSync(`${tmp}.tar`, { force: true });
   }
 }
 

@@ -1,9 +1,10 @@
-// A new embedded store's data directory is made in a child process and renamed into place (store/index.ts).
+// A new embedded store starts from a template made once by initdb in a child process (store/index.ts): a file-backed
+// one copies it aside and renames it into place, an in-memory one loads its tarball.
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { openStore } from './index.ts';
+import { migrate, openStore } from './index.ts';
 
 let dirs: string[] = [];
 afterEach(() => {
@@ -32,10 +33,22 @@ describe.skipIf(!!process.env.TEST_DATABASE_URL)('embedded store first start', (
 
       const again = await openStore(undefined, dir);
       expect(await again.one('select v from kept')).toEqual({ v: 7 });
+      expect(await migrate(again)).toEqual([]);
       await again.close();
     },
     120_000,
   );
+
+  it('an in-memory store starts migrated from the template, and each is its own database', async () => {
+    const a = await openStore('memory', '.');
+    const b = await openStore('memory', '.');
+    await a.exec('create table only_in_a (v int)');
+    expect(await b.one("select to_regclass('only_in_a') as t")).toEqual({ t: null });
+    expect(((await b.one('select count(*)::int as n from schema_migrations')) as { n: number }).n).toBeGreaterThan(0);
+    expect(await migrate(b)).toEqual([]); // the template holds every migration
+    await a.close();
+    await b.close();
+  }, 120_000);
 
   it('refuses a data directory that holds files but no database, before any initdb', async () => {
     const dir = tempDir();
