@@ -30,7 +30,9 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
- * Three cases: the file-backed embedded store on its first start (empty data dir: initdb + migrations), the same
+ * Three cases: the file-backed embedded store on its first start (empty data dir: a copy of the migrated template that
+ * the provider makes once per install, see provider/src/store/index.ts; the very first start of an install also
+ * makes the template, ~7 s, not measured here), the same
  * store restarted (the usual start), and the in-memory store.
  */
 export async function measureStartup(runs = 3, idleS = 3): Promise<StartupResult[]> {
@@ -50,7 +52,7 @@ export async function measureStartup(runs = 3, idleS = 3): Promise<StartupResult
     const restartRss: number[] = [];
     const memory: number[] = [];
     const memoryRss: number[] = [];
-    // First starts and in-memory starts run initdb (slow): at most two of each; restarts `runs` times.
+    // First starts and in-memory starts are the slower ones: at most two of each; restarts `runs` times.
     const dir = mkdtempSync(join(tmpdir(), 'instant-bench-startup-'));
     dirs.push(dir);
     await measure(dir, first, firstRss);
@@ -67,7 +69,7 @@ export async function measureStartup(runs = 3, idleS = 3): Promise<StartupResult
       all_ms: ms.map(Math.round),
       idle_rss_mb: Math.round(median(rss) * 10) / 10,
     });
-    out.push(row('pglite file, first start (initdb + migrations)', first, firstRss));
+    out.push(row('pglite file, first start (new data dir)', first, firstRss));
     out.push(row('pglite file, restart', restart, restartRss));
     out.push(row('pglite memory', memory, memoryRss));
     const fresh = mkdtempSync(join(tmpdir(), 'instant-bench-startup-'));
