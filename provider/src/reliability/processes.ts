@@ -232,3 +232,35 @@ export function rssMb(pid: number): number | undefined {
     return undefined;
   }
 }
+
+/** Node flags that preload memory-probe.mjs, for `probeMemory`. */
+export const MEMORY_PROBE_FLAGS = ['--expose-gc', '--import', join(dirname(fileURLToPath(import.meta.url)), 'memory-probe.mjs')];
+
+export interface MemoryProbe {
+  /** Bytes, right after a full garbage collection in the server. */
+  rss: number;
+  heapUsed: number;
+  /** Memory outside the JS heap: PGlite's WebAssembly memory is counted here. */
+  external: number;
+}
+
+/** Asks a server started with MEMORY_PROBE_FLAGS to collect its garbage and report its memory. */
+export async function probeMemory(server: Server, timeoutMs = 10_000): Promise<MemoryProbe> {
+  // The last report in stderr, by its sequence number (stderr is kept as a bounded tail, so lines are not counted).
+  const last = () => {
+    const line = server.stderr().match(/^memory-probe (.*)$/gm)?.at(-1);
+    return line ? (JSON.parse(line.slice('memory-probe '.length)) as MemoryProbe & { seq: number; gc: boolean }) : undefined;
+  };
+  const before = last()?.seq ?? 0;
+  process.kill(server.pid, 'SIGUSR2');
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const m = last();
+    if (m && m.seq > before) {
+      if (!m.gc) throw new Error(`${server.name} was not started with --expose-gc`);
+      return { rss: m.rss, heapUsed: m.heapUsed, external: m.external };
+    }
+    if (Date.now() > deadline) throw new Error(`${server.name} did not answer the memory probe within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
