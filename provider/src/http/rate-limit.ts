@@ -57,20 +57,38 @@ interface Window {
   hits: number;
 }
 
-/** Per store: one process's windows, keyed by bucket (only the current window of each). */
+/** Per store: one process's windows, keyed by bucket (only the current window of each), oldest window first. */
 const memoryWindows = new WeakMap<object, Map<string, Window>>();
-/** Ended windows are dropped when the map grows past this many buckets. */
-const MEMORY_SWEEP_AT = 10_000;
+/**
+ * At most this many buckets are kept (~200 bytes each). Reaching it drops the windows that have ended, then, if
+ * many addresses are live at once, the oldest windows down to 90 %: memory stays bounded under a flood of addresses,
+ * and a trim runs once per 10 % of new buckets, not on every request.
+ */
+export const MEMORY_MAX_BUCKETS = 100_000;
 
 function memoryHit(ctx: Ctx, bucket: string, start: number, windowMs: number, now: number): number {
   let windows = memoryWindows.get(ctx.db);
   if (!windows) memoryWindows.set(ctx.db, (windows = new Map()));
   let w = windows.get(bucket);
   if (!w || w.start !== start) {
-    if (!w && windows.size >= MEMORY_SWEEP_AT) dropEnded(windows, now);
+    if (w) windows.delete(bucket);
+    else if (windows.size >= MEMORY_MAX_BUCKETS) trim(windows, now, Math.floor(MEMORY_MAX_BUCKETS * 0.9));
     windows.set(bucket, (w = { start, ends: start + windowMs, hits: 0 }));
   }
   return ++w.hits;
+}
+
+function trim(windows: Map<string, Window>, now: number, keep: number): void {
+  dropEnded(windows, now);
+  for (const bucket of windows.keys()) {
+    if (windows.size <= keep) break;
+    windows.delete(bucket);
+  }
+}
+
+/** How many buckets this process holds for a store (tests). */
+export function memoryBuckets(ctx: Ctx): number {
+  return memoryWindows.get(ctx.db)?.size ?? 0;
 }
 
 function dropEnded(windows: Map<string, Window>, now: number): void {
