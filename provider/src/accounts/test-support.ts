@@ -1,5 +1,6 @@
 import type { TestProvider } from '../testing/index.ts';
-import { generateToken, hashToken } from '../tokens.ts';
+import { insertTokenSet, type IssuedTokens } from '../testing/fixtures.ts';
+import { hashToken } from '../tokens.ts';
 
 /** A browser's cookies, enough for in-process tests: name → value, updated from Set-Cookie. */
 export class CookieJar {
@@ -77,23 +78,8 @@ export function bearer(token: string): Record<string, string> {
  * Issues an access and a refresh token for a user and client straight into the store, as the token
  * endpoint would (a grant of the client's app plus one token of each kind). For tests of revocation.
  */
-export async function issueTokens(p: TestProvider, userId: string, clientId: string, scopes = ['apps-read']): Promise<{ access: string; refresh: string; grantId: string }> {
-  const db = p.ctx.db;
-  const now = new Date(p.clock.now());
-  const client = await db.one<{ oauth_app_id: string }>(`select oauth_app_id from oauth_clients where client_id = $1`, [clientId]);
-  const grantId = p.ctx.random.uuid();
-  await db.query(`insert into grants (id, user_id, oauth_app_id, scopes, created_at) values ($1, $2, $3, $4, $5)`, [grantId, userId, client!.oauth_app_id, scopes, now]);
-  const access = generateToken(p.ctx.random, 'access');
-  const refresh = generateToken(p.ctx.random, 'refresh');
-  await db.query(
-    `insert into access_tokens (id, token_hash, grant_id, client_id, user_id, scopes, created_at, expires_at) values ($1, $2, $3, $4, $5, $6, $7, $8)`,
-    [p.ctx.random.uuid(), hashToken(access), grantId, clientId, userId, scopes, now, new Date(now.getTime() + 3600_000)],
-  );
-  await db.query(
-    `insert into refresh_tokens (id, token_hash, family_id, grant_id, client_id, user_id, scopes, created_at, idle_expires_at) values ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-    [p.ctx.random.uuid(), hashToken(refresh), p.ctx.random.uuid(), grantId, clientId, userId, scopes, now, new Date(now.getTime() + 86_400_000)],
-  );
-  return { access, refresh, grantId };
+export async function issueTokens(p: TestProvider, userId: string, clientId: string, scopes = ['apps-read']): Promise<IssuedTokens> {
+  return insertTokenSet(p.ctx, { userId, clientId, scopes });
 }
 
 /** True when the refresh token is still live in the store (not revoked, row present). */

@@ -123,11 +123,11 @@ const ANSWER = `
 
 /**
  * Allow, in one statement (atomic, so it replaces a transaction): answer the request, if the app is still
- * authorizable by this user ($6 its OAuth app); widen the user's live grant of the app to the requested
- * scopes (the earliest one, locked; only written when scopes are added) or create it ($7 its id); issue the
- * code ($8 hash, $9 auth_time, $10 created, $11 expires); record consent.granted and code.issued ($12…, the
- * values of `eventValues`, with the grant's id added to `details`). Returns the grant's id, or no row when
- * the request was not pending any more.
+ * authorizable by this user ($6 its OAuth app); create the user's live grant of the app ($7 its id) or widen it
+ * to the requested scopes, in one upsert on the index that keeps one live grant per user and app, so Allows at
+ * the same moment in two tabs share one grant (migration 005); issue the code ($8 hash, $9 auth_time,
+ * $10 created, $11 expires); record consent.granted and code.issued ($12…, the values of `eventValues`, with
+ * the grant's id added to `details`). Returns the grant's id, or no row when the request was not pending any more.
  */
 const ALLOW = `
   with r as (
@@ -135,22 +135,13 @@ const ALLOW = `
        and exists (select 1 from oauth_apps a where a.id = $6 and a.status <> 'suspended' and (a.status <> 'test' or a.owner_id = $4))
     returning client_id, redirect_uri, scopes, code_challenge, nonce, resource
   ),
-  live as (
-    select g.id from grants g
-     where g.user_id = $4 and g.oauth_app_id = $6 and g.revoked_at is null and exists (select 1 from r)
-     order by g.created_at limit 1 for update
-  ),
-  widened as (
-    update grants g set scopes = g.scopes || array(select s from unnest(r.scopes) with ordinality t(s, i) where s <> all(g.scopes) order by i)
-      from live, r where g.id = live.id and not (r.scopes <@ g.scopes)
-    returning g.id
-  ),
-  created as (
+  granted as (
     insert into grants (id, user_id, oauth_app_id, scopes, created_at)
-    select $7, $4, $6, r.scopes, $3 from r where not exists (select 1 from live)
+    select $7, $4, $6, r.scopes, $3 from r
+    on conflict (user_id, oauth_app_id) where revoked_at is null
+    do update set scopes = grants.scopes || array(select s from unnest(excluded.scopes) with ordinality t(s, i) where s <> all(grants.scopes) order by i)
     returning id
   ),
-  granted as (select id from live union all select id from created),
   code as (
     insert into authorization_codes (${CODE_COLUMNS})
     select $8, g.id, r.client_id, $4, r.redirect_uri, r.scopes, r.code_challenge, r.nonce, r.resource, $9, $10, $11 from r, granted g

@@ -3,9 +3,9 @@ import { nowDate } from '../context.ts';
 import { scopesCover } from './scopes.ts';
 
 /**
- * A grant is "this user authorized this app"; tokens carry their own, possibly narrower, scopes. Allow on the
- * consent page widens the user's live grant of the app to the requested scopes or creates it, in the same
- * statement that answers the request and issues the code (decision.ts ALLOW).
+ * A grant is "this user authorized this app"; tokens carry their own, possibly narrower, scopes. A user has at
+ * most one live grant of an app (a unique index, migration 005). Allow on the consent page creates it or widens
+ * it to the requested scopes, in the same statement that answers the request and issues the code (decision.ts).
  */
 export interface Grant {
   id: string;
@@ -19,8 +19,8 @@ export interface Grant {
 
 /** The user's live grant of the app if it already covers `scopes` (used for `prompt=none`). */
 export async function liveGrantCovering(ctx: Ctx, userId: string, oauthAppId: string, scopes: readonly string[]): Promise<Grant | null> {
-  const rows = await ctx.db.query<Grant>(`select * from grants where user_id = $1 and oauth_app_id = $2 and revoked_at is null`, [userId, oauthAppId]);
-  return rows.find((g) => scopesCover(g.scopes, scopes)) ?? null;
+  const g = await ctx.db.one<Grant>(`select * from grants where user_id = $1 and oauth_app_id = $2 and revoked_at is null`, [userId, oauthAppId]);
+  return g && scopesCover(g.scopes, scopes) ? g : null;
 }
 
 /**
@@ -57,7 +57,7 @@ export async function endGrantIfIdle(ctx: Ctx, grantId: string): Promise<boolean
   return live ? false : revokeGrant(ctx, grantId);
 }
 
-/** Revokes every grant a user gave one OAuth app ("Authorized apps → revoke"). Returns how many. */
+/** Revokes the user's live grant of one OAuth app ("Authorized apps → revoke"). Returns how many (0 or 1). */
 export async function revokeGrantsOfApp(ctx: Ctx, userId: string, oauthAppId: string): Promise<number> {
   const rows = await ctx.db.query<{ id: string }>(`select id from grants where user_id = $1 and oauth_app_id = $2 and revoked_at is null`, [userId, oauthAppId]);
   let n = 0;
@@ -88,22 +88,12 @@ export interface AuthorizedApp {
   last_used_at: Date | null;
 }
 
-/** The OAuth apps a user has live grants for, one entry per app (scopes merged, earliest grant, latest use). */
+/** The OAuth apps a user has a live grant for (one per app: migration 005), earliest first. */
 export async function listGrantsOfUser(ctx: Ctx, userId: string): Promise<AuthorizedApp[]> {
-  const rows = await ctx.db.query<Grant & { name: string; home_page: string | null }>(
-    `select g.*, a.name, a.home_page from grants g join oauth_apps a on a.id = g.oauth_app_id
+  return ctx.db.query<AuthorizedApp>(
+    `select g.oauth_app_id, a.name, a.home_page, g.scopes, g.created_at, g.last_used_at
+       from grants g join oauth_apps a on a.id = g.oauth_app_id
       where g.user_id = $1 and g.revoked_at is null order by g.created_at`,
     [userId],
   );
-  const byApp = new Map<string, AuthorizedApp>();
-  for (const r of rows) {
-    const e = byApp.get(r.oauth_app_id);
-    if (!e) {
-      byApp.set(r.oauth_app_id, { oauth_app_id: r.oauth_app_id, name: r.name, home_page: r.home_page, scopes: [...r.scopes], created_at: r.created_at, last_used_at: r.last_used_at });
-      continue;
-    }
-    for (const s of r.scopes) if (!e.scopes.includes(s)) e.scopes.push(s);
-    if (r.last_used_at && (!e.last_used_at || r.last_used_at > e.last_used_at)) e.last_used_at = r.last_used_at;
-  }
-  return [...byApp.values()];
 }

@@ -6,6 +6,7 @@ import type { User } from '../accounts/users.ts';
 import { authenticate } from '../http/auth.ts';
 import { generateToken, hashToken } from '../tokens.ts';
 import type { TestProvider } from '../testing/index.ts';
+import { insertTokenSet } from '../testing/fixtures.ts';
 
 /** Test data written straight to the store, so these tests do not depend on the OAuth or account routes. */
 
@@ -44,20 +45,7 @@ export async function makeOAuthApp(
 
 /** A grant with one live access token and one live refresh token, as the token endpoint would leave them. */
 export async function makeGrant(ctx: Ctx, userId: string, app: { appId: string; clientId: string }, scopes = ['apps-read']) {
-  const grantId = ctx.random.uuid();
-  const familyId = ctx.random.uuid();
-  const access = generateToken(ctx.random, 'access');
-  const refresh = generateToken(ctx.random, 'refresh');
-  await ctx.db.query(`insert into grants (id, user_id, oauth_app_id, scopes, created_at) values ($1, $2, $3, $4, $5)`, [grantId, userId, app.appId, scopes, nowDate(ctx)]);
-  await ctx.db.query(
-    `insert into refresh_tokens (id, token_hash, family_id, grant_id, client_id, user_id, scopes, created_at, idle_expires_at) values ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-    [ctx.random.uuid(), hashToken(refresh), familyId, grantId, app.clientId, userId, scopes, nowDate(ctx), inSeconds(ctx, 86_400)],
-  );
-  await ctx.db.query(
-    `insert into access_tokens (id, token_hash, family_id, grant_id, client_id, user_id, scopes, created_at, expires_at) values ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-    [ctx.random.uuid(), hashToken(access), familyId, grantId, app.clientId, userId, scopes, nowDate(ctx), inSeconds(ctx, 3600)],
-  );
-  return { grantId, access, refresh };
+  return insertTokenSet(ctx, { userId, clientId: app.clientId, scopes });
 }
 
 export async function makePersonalToken(ctx: Ctx, userId: string): Promise<{ id: string; token: string }> {

@@ -1,6 +1,7 @@
 import type { Ctx } from '../context.ts';
 import { createUser, type User } from '../accounts/users.ts';
 import { generateToken, hashToken } from '../tokens.ts';
+import { insertTokenSet } from '../testing/fixtures.ts';
 
 /** Test helpers for the Platform API: users and bearer tokens made straight in the store. */
 
@@ -33,7 +34,6 @@ export async function makeAccessToken(
   const now = new Date(ctx.clock.now());
   const appId = ctx.random.uuid();
   const clientId = `client_${ctx.random.uuid()}`;
-  const grantId = ctx.random.uuid();
   await ctx.db.query(`insert into oauth_apps (id, owner_id, name, status, created_at) values ($1, $2, 'Test app', 'published', $3)`, [appId, userId, now]);
   await ctx.db.query(`insert into oauth_clients (client_id, oauth_app_id, name, is_public, redirect_uris, created_at) values ($1, $2, 'c', false, $3, $4)`, [
     clientId,
@@ -41,18 +41,7 @@ export async function makeAccessToken(
     ['https://example.com/cb'],
     now,
   ]);
-  await ctx.db.query(`insert into grants (id, user_id, oauth_app_id, scopes, created_at) values ($1, $2, $3, $4, $5)`, [grantId, userId, appId, scopes, now]);
-  const access = generateToken(ctx.random, 'access');
-  const refresh = generateToken(ctx.random, 'refresh');
-  const familyId = ctx.random.uuid();
-  await ctx.db.query(
-    `insert into refresh_tokens (id, token_hash, family_id, grant_id, client_id, user_id, scopes, created_at, idle_expires_at) values ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-    [ctx.random.uuid(), hashToken(refresh), familyId, grantId, clientId, userId, scopes, now, new Date(now.getTime() + 86_400_000)],
-  );
-  await ctx.db.query(
-    `insert into access_tokens (id, token_hash, family_id, grant_id, client_id, user_id, scopes, created_at, expires_at, revoked_at) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-    [ctx.random.uuid(), hashToken(access), familyId, grantId, clientId, userId, scopes, now, new Date(now.getTime() + (opts.ttlS ?? 3600) * 1000), opts.revoked ? now : null],
-  );
+  const { access, refresh } = await insertTokenSet(ctx, { userId, clientId, scopes, accessTtlS: opts.ttlS, accessRevoked: opts.revoked });
   return { access, refresh };
 }
 

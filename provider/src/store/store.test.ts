@@ -29,6 +29,56 @@ describe('store', () => {
     expect([...a, ...b]).toEqual([]);
   });
 
+  it('005 merges live grants duplicated before it into the earliest, moving their codes and tokens, then keeps one per user and app', async () => {
+    store = await openTestStore();
+    const db = store;
+    // Back to before 005, with what simultaneous first Allows used to leave: three live grants of one app.
+    await db.exec(`drop index grants_live_one; delete from schema_migrations where version = '005_one_live_grant'`);
+    const [user, other, app, client] = ['6f1c1f1e-0d2a-4c39-9f43-5b8a2e3c1d01', '6f1c1f1e-0d2a-4c39-9f43-5b8a2e3c1d02', '6f1c1f1e-0d2a-4c39-9f43-5b8a2e3c1d03', 'client-005'];
+    for (const [id, email] of [[user, 'a@example.com'], [other, 'b@example.com']]) {
+      await db.query(`insert into users (id, email, password_hash, created_at) values ($1, $2, 'x', now())`, [id, email]);
+    }
+    await db.query(`insert into oauth_apps (id, owner_id, name, status, created_at) values ($1, $2, 'App', 'published', now())`, [app, user]);
+    await db.query(`insert into oauth_clients (client_id, oauth_app_id, name, is_public, redirect_uris, created_at) values ($1, $2, 'c', true, '{}', now())`, [client, app]);
+    const grant = (n: number) => `6f1c1f1e-0d2a-4c39-9f43-5b8a2e3c1e0${n}`;
+    const grants: [string, string, string[], string, string | null, string | null][] = [
+      [grant(1), user, ['apps-read'], '2026-01-01', '2026-01-05', null],
+      [grant(2), user, ['data-read', 'apps-read'], '2026-01-02', '2026-01-09', null],
+      [grant(3), user, ['apps-write'], '2026-01-03', null, null],
+      [grant(4), user, ['data-write'], '2025-12-01', null, '2025-12-02'], // revoked: left alone
+      [grant(5), other, ['apps-read'], '2026-01-04', null, null], // another user's: left alone
+    ];
+    for (const g of grants) {
+      await db.query(`insert into grants (id, user_id, scopes, created_at, last_used_at, revoked_at, oauth_app_id) values ($1, $2, $3, $4, $5, $6, $7)`, [...g, app]);
+    }
+    for (const n of [2, 3]) {
+      await db.query(
+        `insert into refresh_tokens (id, token_hash, family_id, grant_id, client_id, user_id, scopes, created_at, idle_expires_at) values (gen_random_uuid(), $1, gen_random_uuid(), $2, $3, $4, '{apps-read}', now(), now() + interval '1 day')`,
+        [`r${n}`, grant(n), client, user],
+      );
+      await db.query(
+        `insert into access_tokens (id, token_hash, grant_id, client_id, user_id, scopes, created_at, expires_at) values (gen_random_uuid(), $1, $2, $3, $4, '{apps-read}', now(), now() + interval '1 hour')`,
+        [`a${n}`, grant(n), client, user],
+      );
+      await db.query(
+        `insert into authorization_codes (code_hash, grant_id, client_id, user_id, redirect_uri, scopes, auth_time, created_at, expires_at) values ($1, $2, $3, $4, 'x', '{apps-read}', now(), now(), now() + interval '1 minute')`,
+        [`c${n}`, grant(n), client, user],
+      );
+    }
+
+    expect(await migrate(db)).toEqual(['005_one_live_grant']);
+    const after = await db.query<{ id: string; scopes: string[]; last_used_at: Date | null }>(`select id, scopes, last_used_at from grants order by id`);
+    expect(after.map((g) => g.id)).toEqual([grant(1), grant(4), grant(5)]);
+    expect(after[0]).toEqual({ id: grant(1), scopes: ['apps-read', 'data-read', 'apps-write'], last_used_at: new Date('2026-01-09') });
+    for (const table of ['refresh_tokens', 'access_tokens', 'authorization_codes']) {
+      expect(await db.query(`select distinct grant_id from ${table}`), table).toEqual([{ grant_id: grant(1) }]);
+    }
+    // From now on a second live grant of the app is refused; a revoked one does not count.
+    await expect(db.query(`insert into grants (id, user_id, oauth_app_id, scopes, created_at) values (gen_random_uuid(), $1, $2, '{}', now())`, [user, app])).rejects.toSatisfy(isUniqueViolation);
+    await db.query(`update grants set revoked_at = now() where id = $1`, [grant(1)]);
+    await db.query(`insert into grants (id, user_id, oauth_app_id, scopes, created_at) values (gen_random_uuid(), $1, $2, '{}', now())`, [user, app]);
+  });
+
   it('rolls a failing transaction back whole', async () => {
     store = await openTestStore();
     await store.exec('create table t (x int primary key)');

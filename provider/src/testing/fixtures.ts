@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { inSeconds, nowDate } from '../context.ts';
+import { inSeconds, nowDate, type Ctx } from '../context.ts';
 import { SESSION_COOKIE, seal } from '../accounts/sessions.ts';
 import { createUser, type User } from '../accounts/users.ts';
 import { generateToken, hashToken } from '../tokens.ts';
@@ -188,4 +188,42 @@ export async function authorizeInBrowser(p: TestProvider, cookie: string, o: Aut
 
 function finish(callback: URL, jar: CookieJar): AuthorizeResult {
   return { callback, code: callback.searchParams.get('code'), state: callback.searchParams.get('state'), jar };
+}
+
+export interface IssuedTokens {
+  grantId: string;
+  access: string;
+  refresh: string;
+}
+
+/**
+ * A live access token and refresh token (one family) for a user and client, straight into the store as the token
+ * endpoint would leave them, under the user's live grant of the client's app: created, or widened to `scopes`.
+ */
+export async function insertTokenSet(
+  ctx: Ctx,
+  o: { userId: string; clientId: string; scopes: string[]; accessTtlS?: number; accessRevoked?: boolean },
+): Promise<IssuedTokens> {
+  const now = nowDate(ctx);
+  const grant = await ctx.db.one<{ id: string }>(
+    `insert into grants (id, user_id, oauth_app_id, scopes, created_at)
+     select $1, $2, oauth_app_id, $4, $5 from oauth_clients where client_id = $3
+     on conflict (user_id, oauth_app_id) where revoked_at is null
+     do update set scopes = grants.scopes || array(select s from unnest(excluded.scopes) s where s <> all(grants.scopes))
+     returning id`,
+    [ctx.random.uuid(), o.userId, o.clientId, o.scopes, now],
+  );
+  if (!grant) throw new Error(`insertTokenSet: no client ${o.clientId}`);
+  const familyId = ctx.random.uuid();
+  const access = generateToken(ctx.random, 'access');
+  const refresh = generateToken(ctx.random, 'refresh');
+  await ctx.db.query(
+    `insert into refresh_tokens (id, token_hash, family_id, grant_id, client_id, user_id, scopes, created_at, idle_expires_at) values ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+    [ctx.random.uuid(), hashToken(refresh), familyId, grant.id, o.clientId, o.userId, o.scopes, now, inSeconds(ctx, 86_400)],
+  );
+  await ctx.db.query(
+    `insert into access_tokens (id, token_hash, family_id, grant_id, client_id, user_id, scopes, created_at, expires_at, revoked_at) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+    [ctx.random.uuid(), hashToken(access), familyId, grant.id, o.clientId, o.userId, o.scopes, now, inSeconds(ctx, o.accessTtlS ?? 3600), o.accessRevoked ? now : null],
+  );
+  return { grantId: grant.id, access, refresh };
 }
