@@ -29,7 +29,9 @@ const demoSessionSecret = process.env.DEMO_SESSION_SECRET || kept('demo-session-
 
 const children = [];
 function run(name, args, env) {
-  const child = spawn(process.execPath, args, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Two malloc arenas: glibc's per-thread arenas otherwise keep ~15 MB of each process's idle memory (bench/RESULTS.md).
+  const malloc = { MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '2' };
+  const child = spawn(process.execPath, args, { cwd: root, env: { ...process.env, ...malloc, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const prefix = (line) => `${name.padEnd(8)}| ${line}\n`;
   const pipe = (stream, out) => {
     let buf = '';

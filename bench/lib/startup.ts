@@ -33,13 +33,13 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * Three cases: the file-backed embedded store on its first start (empty data dir: a copy of the migrated template that
  * the provider makes once per install, see provider/src/store/index.ts; the very first start of an install also
  * makes the template, ~7 s, not measured here), the same
- * store restarted (the usual start), and the in-memory store.
+ * store restarted (the usual start), the in-memory store, and the restart again with MALLOC_ARENA_MAX=2.
  */
 export async function measureStartup(runs = 3, idleS = 3): Promise<StartupResult[]> {
   const out: StartupResult[] = [];
   const dirs: string[] = [];
-  const measure = async (dataDir: string | undefined, times: number[], rss: number[]) => {
-    const p = await spawnProvider({ store: 'pglite', dataDir });
+  const measure = async (dataDir: string | undefined, times: number[], rss: number[], env?: Record<string, string>) => {
+    const p = await spawnProvider({ store: 'pglite', dataDir, env });
     times.push(p.startMs);
     await sleep(idleS * 1000);
     rss.push(rssMb(p.pid) ?? NaN);
@@ -57,6 +57,10 @@ export async function measureStartup(runs = 3, idleS = 3): Promise<StartupResult
     dirs.push(dir);
     await measure(dir, first, firstRss);
     for (let i = 0; i < runs; i++) await measure(dir, restart, restartRss);
+    // As `npm start` runs it: two malloc arenas (glibc's per-thread arenas otherwise keep ~15 MB once idle).
+    const arenas: number[] = [];
+    const arenasRss: number[] = [];
+    for (let i = 0; i < runs; i++) await measure(dir, arenas, arenasRss, { MALLOC_ARENA_MAX: '2' });
     for (let i = 0; i < Math.min(2, runs); i++) await measure(undefined, memory, memoryRss);
     if (runs > 2) {
       const dir2 = mkdtempSync(join(tmpdir(), 'instant-bench-startup-'));
@@ -72,6 +76,7 @@ export async function measureStartup(runs = 3, idleS = 3): Promise<StartupResult
     out.push(row('pglite file, first start (new data dir)', first, firstRss));
     out.push(row('pglite file, restart', restart, restartRss));
     out.push(row('pglite memory', memory, memoryRss));
+    out.push(row('pglite file, restart, MALLOC_ARENA_MAX=2 (as npm start runs it)', arenas, arenasRss));
     const fresh = mkdtempSync(join(tmpdir(), 'instant-bench-startup-'));
     dirs.push(fresh);
     out[0]!.breakdown = startupBreakdown(fresh);
