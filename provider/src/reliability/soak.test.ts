@@ -130,7 +130,8 @@ describe('soak', () => {
       // Memory, from the samples taken right after a full collection. Warm-up (code compiled, caches, pools and the
       // store's buffers filling) is the first WARM_UP_S. After it:
       // - what the process holds (JS heap + memory outside it, PGlite's WebAssembly memory included) must be flat:
-      //   its least-squares trend under RETAINED_MB_PER_MIN. A leak of 2 KB per operation would be 1.2 MB/min here.
+      //   its least-squares trend under RETAINED_MB_PER_MIN, which a leak of 2.5 KB or more per operation exceeds at
+      //   10 operations/s (measured without a leak: 0.26–0.53 MB/min, the rate-limit windows of new addresses).
       // - RSS, which also moves with the allocator and the collector's page reserve, must stay within RSS_GROWTH of
       //   its level after warm-up: a backstop for what the first figure cannot see.
       const mb = (b: number) => b / 1048576;
