@@ -1,19 +1,17 @@
 // Run as a child by bench/lib/startup.ts: where the provider's start-up time and memory go, in one fresh process
-// started the way provider/bin/instant-provider.mjs starts (plain node, the bundled sources, the same V8 settings).
+// started the way provider/bin/instant-provider.mjs starts (plain node, the built dist/, the same V8 settings).
 //   node bench/startup-breakdown.mjs [dataDir|memory]
-// Prints one JSON line: node start, finding (or building) the bundle, loading the provider's modules, opening (and
+// Prints one JSON line: node start, loading the provider's modules, opening (and
 // migrating) the store.
 import { performance } from 'node:perf_hooks';
-import { bundled, tuneV8 } from '../provider/bin/bundle.mjs';
+import { setFlagsFromString } from 'node:v8';
 
-tuneV8();
+setFlagsFromString('--wasm-num-compilation-tasks=1'); // as provider/bin/instant-provider.mjs
 const mb = () => Math.round((process.memoryUsage().rss / 2 ** 20) * 10) / 10;
 const t0 = performance.now();
 const out = { node_start_ms: Math.round(t0), rss_start_mb: mb() };
-const url = await bundled('index');
-out.bundle_check_ms = Math.round(performance.now() - t0);
 const t1 = performance.now();
-const { createProvider, defaultConfig } = await import(url);
+const { createProvider, defaultConfig } = await import('../provider/dist/index.js');
 out.import_provider_ms = Math.round(performance.now() - t1);
 out.rss_after_import_mb = mb();
 const target = process.argv[2] ?? 'memory';

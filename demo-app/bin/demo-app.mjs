@@ -1,7 +1,5 @@
 #!/usr/bin/env node
-// Runs the demo app's TypeScript sources directly (no build step) through tsx's loader.
-import { register } from 'tsx/esm/api';
+// The demo app, from its build (dist/, made by `npm run build` or at `npm ci`): plain Node, nothing compiled here.
+import { main } from '../dist/main.js';
 
-register();
-const { main } = await import('../src/main.ts');
 await main();

@@ -1,6 +1,6 @@
 /**
- * `instant.schema.ts` / `instant.perms.ts`: finding them, loading them with tsx (they may import
- * `i` from `instant-kit` or from Instant's own packages), and writing them back for `pull`.
+ * `instant.schema.ts` / `instant.perms.ts`: finding them, loading them (they may import `i` from `instant-kit` or
+ * from Instant's own packages), and writing them back for `pull`.
  *
  * @module
  */
@@ -25,13 +25,23 @@ export function findFile(cwd: string, kind: 'schema' | 'perms', env: Record<stri
   return null;
 }
 
+/**
+ * Loads a schema or perms file. JavaScript is imported as is. TypeScript goes through tsx when the project has it
+ * (an optional peer dependency: the kit itself compiles nothing), else through Node's own type stripping (Node
+ * 22.18+ and 24); on an older Node without tsx the error says what to install.
+ */
 async function importTs(file: string): Promise<Record<string, unknown>> {
-  const { tsImport } = await import('tsx/esm/api');
-  try {
-    return (await tsImport(pathToFileURL(file).href, import.meta.url)) as Record<string, unknown>;
-  } catch (e) {
+  const url = pathToFileURL(file).href;
+  const fail = (e: unknown): never => {
     throw new CliError(`Could not load ${file}: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
-  }
+  };
+  if (!/\.[cm]?tsx?$/.test(file)) return (await import(url).catch(fail)) as Record<string, unknown>;
+  const tsx = await import('tsx/esm/api').catch(() => undefined);
+  if (tsx) return (await tsx.tsImport(url, import.meta.url).catch(fail)) as Record<string, unknown>;
+  return (await import(url).catch((e: NodeJS.ErrnoException) => {
+    if (e?.code !== 'ERR_UNKNOWN_FILE_EXTENSION') fail(e);
+    throw new CliError(`Could not load ${file}: this Node.js (${process.version}) cannot run TypeScript; use Node 22.18+ or install tsx in your project (npm install --save-dev tsx)`);
+  })) as Record<string, unknown>;
 }
 
 function isSchema(x: unknown): x is SchemaLike {
