@@ -102,7 +102,7 @@ run('provider', ['provider/bin/instant-provider.mjs', '--seed-demo'], {
 if (existsSync(join(root, 'demo-app/bin/demo-app.mjs'))) {
   run('demo-app', ['demo-app/bin/demo-app.mjs'], {
     PORT: String(demoPort),
-    PUBLIC_URL: demoUrl, // its own URL (PUBLIC_URL in our environment is the provider's)
+    DEMO_PUBLIC_URL: demoUrl,
     INSTANT_ISSUER: providerUrl,
     INSTANT_CLIENT_ID: 'demo-app',
     INSTANT_CLIENT_SECRET: demoClientSecret,

@@ -1,8 +1,9 @@
+import { existsSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 // Test helpers only: the demo app itself talks to the provider through instant-kit, over HTTP.
 import { browserLeg, client, CookieJar, world, type TestProvider } from '../../client/src/testing/provider.ts';
 import { createDemoApp } from './app.tsx';
-import { DemoConfigError, loadDemoConfig } from './config.ts';
+import { DemoConfigError, loadDemoConfig, localKitBin } from './config.ts';
 
 const ORIGIN = 'http://localhost:3000';
 const REDIRECT = `${ORIGIN}/auth/instant/callback`;
@@ -102,7 +103,12 @@ describe('demo app against the real provider (in process)', () => {
     const html = await (await req('/try')).text();
     expect(html).toContain('Scratch');
     expect(html).toMatch(/\(in 14 days\)/);
-    expect(html).toMatch(/npx instant-kit claim --api-uri http:\/\/localhost:8787/);
+    // The command runs the kit this app is installed with, on this machine: never a registry name nobody owns.
+    const bin = localKitBin();
+    expect(existsSync(bin)).toBe(true);
+    expect(html).toContain(`node ${bin} login --api-uri http://localhost:8787`);
+    expect(html).toContain(`node ${bin} claim --api-uri http://localhost:8787`);
+    expect(html).not.toContain('npx instant-kit');
   });
 });
 
@@ -116,5 +122,10 @@ describe('demo app configuration', () => {
     expect(() => loadDemoConfig({ DEMO_SESSION_SECRET: 'short' })).toThrow(DemoConfigError);
     expect(() => loadDemoConfig({ PORT: 'abc' })).toThrow(/PORT/);
     expect(() => loadDemoConfig({ INSTANT_ISSUER: 'ftp://x' })).toThrow(/INSTANT_ISSUER/);
+  });
+  it("reads its own URL from DEMO_PUBLIC_URL, never from the provider's PUBLIC_URL", () => {
+    expect(loadDemoConfig({ PUBLIC_URL: 'https://auth.example.com' }).publicUrl).toBeUndefined();
+    expect(loadDemoConfig({ PUBLIC_URL: 'https://auth.example.com', DEMO_PUBLIC_URL: 'https://demo.example.com/' }).publicUrl).toBe('https://demo.example.com');
+    expect(() => loadDemoConfig({ DEMO_PUBLIC_URL: 'nope' })).toThrow(/DEMO_PUBLIC_URL/);
   });
 });

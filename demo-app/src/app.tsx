@@ -224,7 +224,7 @@ export function createDemoApp(o: DemoAppOptions): Hono<InstantEnv> {
     return c.redirect('/try', 303);
   });
 
-  app.get('/try', async (c) => page(c, <TryPage issuer={o.issuer} app={await temporaryApp(c)} email={c.get('instant')?.user.email} />));
+  app.get('/try', async (c) => page(c, <TryPage issuer={o.issuer} kit={o.kitCommand} app={await temporaryApp(c)} email={c.get('instant')?.user.email} />));
 
   app.notFound((c) => problem(c, 'not_found'));
   return app;

@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 
 /** Every setting of the demo app: its environment variable, default and meaning (see the root README). */
 export interface DemoConfig {
@@ -6,7 +8,10 @@ export interface DemoConfig {
   port: number;
   /** `HOST`: interface to bind (default `0.0.0.0`). */
   host: string;
-  /** `PUBLIC_URL`: this site's own URL (default `http://localhost:<bound port>`). */
+  /**
+   * `DEMO_PUBLIC_URL`: this site's own URL (default `http://localhost:<bound port>`). Not `PUBLIC_URL`: that is the
+   * provider's, often set in the same shell, and as the demo's URL it would break every redirect URI.
+   */
   publicUrl: string | undefined;
   /** `INSTANT_ISSUER`: the provider's URL, its OAuth issuer (default `http://localhost:8787`). */
   issuer: string;
@@ -14,12 +19,17 @@ export interface DemoConfig {
   clientId: string;
   /** `INSTANT_CLIENT_SECRET`: its secret; unset for a public client (PKCE only). */
   clientSecret: string | undefined;
-  /** `INSTANT_REDIRECT_URI`: the registered redirect URI (default `<PUBLIC_URL>/auth/instant/callback`). */
+  /** `INSTANT_REDIRECT_URI`: the registered redirect URI (default `<DEMO_PUBLIC_URL>/auth/instant/callback`). */
   redirectUri: string | undefined;
   /** `DEMO_SESSION_SECRET`: seals the session cookie, ≥ 32 characters (default: random per start, so restarts sign everyone out). */
   sessionSecret: string;
   /** `INSTANT_SCOPES`: scopes to ask for, space-separated (default `apps-read apps-write`). */
   scopes: string[];
+  /**
+   * `DEMO_KIT_COMMAND`: how the pages tell the user to run the instant-kit CLI (default `node <the installed kit's
+   * bin/instant-kit.mjs>`, which runs on this machine; `npx instant-kit` only once that name is published by you).
+   */
+  kitCommand: string;
 }
 
 export class DemoConfigError extends Error {
@@ -49,12 +59,20 @@ export function loadDemoConfig(env: Record<string, string | undefined> = process
   return {
     port,
     host: env.HOST?.trim() || '0.0.0.0',
-    publicUrl: urlSetting(env, 'PUBLIC_URL'),
+    publicUrl: urlSetting(env, 'DEMO_PUBLIC_URL'),
     issuer: urlSetting(env, 'INSTANT_ISSUER', 'http://localhost:8787')!,
     clientId: env.INSTANT_CLIENT_ID?.trim() || 'demo-app',
     clientSecret: env.INSTANT_CLIENT_SECRET?.trim() || undefined,
     redirectUri: urlSetting(env, 'INSTANT_REDIRECT_URI'),
     sessionSecret,
     scopes,
+    kitCommand: env.DEMO_KIT_COMMAND?.trim() || `node ${shellWord(localKitBin())}`,
   };
 }
+
+/** The instant-kit CLI this demo app runs with: the installed package's binary, by absolute path. */
+export function localKitBin(): string {
+  return join(dirname(createRequire(import.meta.url).resolve('instant-kit/package.json')), 'bin', 'instant-kit.mjs');
+}
+
+const shellWord = (s: string) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replaceAll("'", "'\\''")}'`);

@@ -9,7 +9,7 @@ import { errorResponse } from './http/errors.ts';
 import { htmlSecurityHeaders } from './http/security-headers.ts';
 import { createObservability } from './http/metrics.ts';
 import { operatorRoutes } from './operator/routes.tsx';
-import { createLogger, type Logger } from './log.ts';
+import { accessLog, createLogger, type Logger } from './log.ts';
 import { oauthRoutes } from './oauth/routes.ts';
 import { platformRoutes } from './platform/routes.ts';
 import { resolveSecret } from './secret.ts';
@@ -54,6 +54,7 @@ export async function createProvider(config: ProviderConfig, deps: ProviderDeps 
   const app = new Hono();
   app.onError((err, c) => errorResponse(c, err, log));
   const observability = createObservability(ctx);
+  app.use('*', accessLog(log));
   app.use('*', observability.middleware);
   app.use('*', htmlSecurityHeaders);
   app.get('/assets/provider.css', (c) =>

@@ -1,5 +1,9 @@
+import { readFileSync } from 'node:fs';
 import { runServer } from './main.ts';
 import { ADMIN_USAGE, runAdminCommand } from './operator/cli.ts';
+
+/** The installed package's version (package.json is one level up from src/ and from dist/ alike). */
+export const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 const USAGE = `Usage: instant-provider [--seed-demo]
        instant-provider operator add|remove EMAIL
@@ -10,6 +14,7 @@ Runs the "Sign in with Instant" provider. Settings come from the environment
 
   --seed-demo   create the demo account and demo OAuth client when missing
   --help        show this help
+  --version     print the version
 
 Operator commands:
 ${ADMIN_USAGE}`;
@@ -18,6 +23,10 @@ export async function main(argv: string[]): Promise<void> {
   const args = argv.slice(2);
   if (args.includes('--help') || args.includes('-h')) {
     process.stdout.write(USAGE);
+    return;
+  }
+  if (args.includes('--version') || args.includes('-v')) {
+    process.stdout.write(`${VERSION}\n`);
     return;
   }
   if (args[0] === 'operator' || args[0] === 'audit') {

@@ -34,8 +34,8 @@ export interface ProviderConfig {
   operatorEmails: string[];
   /** `AUDIT_RETENTION_DAYS`: how long audit events are kept. */
   auditRetentionDays: number;
-  /** `LOG_LEVEL`: `silent`, `error`, `info` or `debug`. */
-  logLevel: 'silent' | 'error' | 'info' | 'debug';
+  /** `LOG_LEVEL`: `silent`, `error`, `warn`, `info` or `debug`. */
+  logLevel: 'silent' | 'error' | 'warn' | 'info' | 'debug';
 }
 
 const intFrom = (min: number, max: number) =>
@@ -82,7 +82,7 @@ const envSchema = z.object({
     .default('')
     .transform((v) => v.split(',').map((e) => e.trim().toLowerCase()).filter(Boolean)),
   AUDIT_RETENTION_DAYS: intFrom(1, 3650).default(90),
-  LOG_LEVEL: z.enum(['silent', 'error', 'info', 'debug']).default('info'),
+  LOG_LEVEL: z.enum(['silent', 'error', 'warn', 'info', 'debug']).default('info'),
 });
 
 function isHttpOrigin(v: string): boolean {

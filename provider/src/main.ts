@@ -2,6 +2,7 @@ import { serve, type ServerType } from '@hono/node-server';
 import type { AddressInfo } from 'node:net';
 import { createProvider, type Provider } from './app.ts';
 import { ConfigError, loadConfig } from './config.ts';
+import { watchStore } from './http/health.ts';
 import { acquireDataDir, DataDirBusyError } from './store/lock.ts';
 
 export interface ServeOptions {
@@ -11,7 +12,8 @@ export interface ServeOptions {
 
 /**
  * Reads the environment, binds the port, opens and migrates the store, then prints exactly one line:
- * `instant-provider listening on <PUBLIC_URL>`. Requests that arrive while the store opens wait for it.
+ * `instant-provider listening on <PUBLIC_URL> (public URL), bound to <host>:<port>` (the URL first: test harnesses
+ * and scripts read it). Requests that arrive while the store opens wait for it.
  * SIGTERM / SIGINT drain in-flight requests and close the store.
  */
 export async function runServer(opts: ServeOptions = {}): Promise<void> {
@@ -56,13 +58,17 @@ export async function runServer(opts: ServeOptions = {}): Promise<void> {
     const { seedDemo } = await import('./seed.ts');
     await seedDemo(provider.ctx, (line) => process.stderr.write(line + '\n'));
   }
-  process.stdout.write(`instant-provider listening on ${provider.ctx.config.issuer}\n`);
+  const stopWatch = watchStore(provider.ctx);
+  const bound = server.address() as AddressInfo;
+  const boundAt = bound.family === 'IPv6' ? `[${bound.address}]:${bound.port}` : `${bound.address}:${bound.port}`;
+  process.stdout.write(`instant-provider listening on ${provider.ctx.config.issuer} (public URL), bound to ${boundAt}\n`);
 
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
     provider!.ctx.log.info('shutting down', { signal });
+    stopWatch();
     const force = setTimeout(() => process.exit(1), 10_000);
     force.unref();
     server.close(async () => {

@@ -6,7 +6,7 @@
 import { parseArgs } from 'node:util';
 
 /** Commands the CLI knows. */
-export type CommandName = 'init-without-files' | 'push' | 'pull' | 'login' | 'logout' | 'claim' | 'apps list' | 'whoami' | 'help';
+export type CommandName = 'init-without-files' | 'push' | 'pull' | 'login' | 'logout' | 'claim' | 'apps list' | 'whoami' | 'help' | 'version';
 
 /** Parsed command line. */
 export interface ParsedArgs {
@@ -63,7 +63,8 @@ Options:
   --no-browser               login: print the URL instead of opening a browser
   --print                    login: print the access token instead of saving it
   --cwd DIR                  Where instant.schema.ts / instant.perms.ts live
-  --help, -h                 Show this help`;
+  --help, -h                 Show this help
+  --version, -v              Show the instant-kit version`;
 
 const APP_ENV = ['INSTANT_APP_ID', 'NEXT_PUBLIC_INSTANT_APP_ID', 'PUBLIC_INSTANT_APP_ID', 'VITE_INSTANT_APP_ID', 'EXPO_PUBLIC_INSTANT_APP_ID'];
 
@@ -88,6 +89,7 @@ export function parseCommandLine(argv: string[], env: Record<string, string | un
         print: { type: 'boolean', default: false },
         cwd: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
+        version: { type: 'boolean', short: 'v', default: false },
       },
     });
   } catch (e) {
@@ -97,16 +99,17 @@ export function parseCommandLine(argv: string[], env: Record<string, string | un
   const [first, second, ...rest] = pos;
   let command: CommandName;
   let target: ParsedArgs['target'] = 'all';
-  if (v.help || !first || first === 'help') command = 'help';
+  if (v.help || (!first && !v.version) || first === 'help') command = 'help';
+  else if (v.version || first === 'version') command = 'version';
   else if (first === 'apps') {
     if (second !== 'list' && second !== 'ls') throw new UsageError(`Unknown command: apps ${second ?? ''}`.trim() + ' (did you mean "apps list"?)');
     command = 'apps list';
-  } else if (['init-without-files', 'push', 'pull', 'login', 'logout', 'claim', 'whoami'].includes(first)) command = first as CommandName;
+  } else if (first && ['init-without-files', 'push', 'pull', 'login', 'logout', 'claim', 'whoami'].includes(first)) command = first as CommandName;
   else throw new UsageError(`Unknown command: ${first}`);
   if (command === 'push' && second) {
     if (second !== 'schema' && second !== 'perms') throw new UsageError(`push takes "schema" or "perms", not "${second}"`);
     target = second;
-  } else if (command !== 'apps list' && command !== 'help' && second) throw new UsageError(`Unexpected argument: ${second}`);
+  } else if (command !== 'apps list' && command !== 'help' && command !== 'version' && second) throw new UsageError(`Unexpected argument: ${second}`);
   if (rest.length) throw new UsageError(`Unexpected argument: ${rest[0]}`);
 
   if (command === 'init-without-files') {

@@ -52,6 +52,20 @@ describe('CLI argument parsing', () => {
     expect(() => parseCommandLine(['whoami', '--api-uri', 'ftp://x'])).toThrow(/api-uri/);
   });
 
+  it('prints its version with --version, -v or version (plain or --json), that of its package.json', async () => {
+    const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+    expect(version).toMatch(/^\d+\.\d+\.\d+/);
+    for (const argv of [['--version'], ['-v'], ['version']]) {
+      const io = fakeIO();
+      expect(await main(argv, io)).toBe(0);
+      expect(io.out).toEqual([version]);
+      expect(io.err).toEqual([]);
+    }
+    const io = fakeIO();
+    expect(await main(['--version', '--json'], io)).toBe(0);
+    expect(JSON.parse(io.out[0]!)).toEqual({ version });
+  });
+
   it('tells token kinds apart by shape', () => {
     expect(tokenKind('per_' + 'a'.repeat(64))).toBe('personal');
     expect(tokenKind('pat_' + '0'.repeat(64))).toBe('access');

@@ -4,13 +4,17 @@
  *
  * @module
  */
+import { readFileSync } from 'node:fs';
 import { InstantAPIError, InstantOAuthError } from '../errors.ts';
 import { parseCommandLine, USAGE, UsageError, type ParsedArgs } from './args.ts';
 import { appsList, claim, initWithoutFiles, pull, push, whoami } from './commands.ts';
 import { processIO, type CliIO } from './io.ts';
 import { login, logout } from './login.ts';
 
-const COMMANDS: Record<Exclude<ParsedArgs['command'], 'help'>, (args: ParsedArgs, io: CliIO) => Promise<void>> = {
+/** The installed package's version (package.json is two levels up from src/cli/ and from dist/cli/ alike). */
+export const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+const COMMANDS: Record<Exclude<ParsedArgs['command'], 'help' | 'version'>, (args: ParsedArgs, io: CliIO) => Promise<void>> = {
   'init-without-files': initWithoutFiles,
   push,
   pull,
@@ -46,6 +50,10 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
   }
   if (args.command === 'help') {
     io.stdout(args.json ? JSON.stringify({ usage: USAGE }) : USAGE);
+    return 0;
+  }
+  if (args.command === 'version') {
+    io.stdout(args.json ? JSON.stringify({ version: VERSION }) : VERSION);
     return 0;
   }
   try {

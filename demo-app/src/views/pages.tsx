@@ -307,7 +307,7 @@ export interface TemporaryApp {
 }
 
 /** `GET /try`: the visitor's temporary app, its expiry, and how to claim it. */
-export function TryPage({ issuer, app, email }: { issuer: string; app: TemporaryApp | null; email?: string | null }) {
+export function TryPage({ issuer, kit, app, email }: { issuer: string; kit: string; app: TemporaryApp | null; email?: string | null }) {
   if (!app) {
     return (
       <Layout title="Try without an account" email={email}>
@@ -351,7 +351,7 @@ export function TryPage({ issuer, app, email }: { issuer: string; app: Temporary
         <h2 id="claim-title">Keep it: claim it into your Instant account</h2>
         <p>Sign in with the CLI once, then claim the app. It moves to your account and no longer expires.</p>
         <pre data-testid="claim-command">
-          <code>{`npx instant-kit login --api-uri ${issuer}\nnpx instant-kit claim --api-uri ${issuer} \\\n  --app ${app.id} \\\n  --admin-token ${app.adminToken}`}</code>
+          <code>{`${kit} login --api-uri ${issuer}\n${kit} claim --api-uri ${issuer} \\\n  --app ${app.id} \\\n  --admin-token ${app.adminToken}`}</code>
         </pre>
         <p class="hint">
           With a personal access token from Instant's settings instead of <code>login</code>, add <code>--token per_…</code> to the claim command.

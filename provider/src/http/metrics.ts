@@ -1,6 +1,7 @@
 import { Hono, type MiddlewareHandler } from 'hono';
 import { matchedRoutes } from 'hono/route';
 import type { Ctx } from '../context.ts';
+import { healthRoutes } from './health.ts';
 
 /** Latency buckets in seconds (Prometheus `le`). */
 const BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -73,7 +74,7 @@ export class Metrics {
 }
 
 /** The route pattern that answered (e.g. `/superadmin/apps/:app_id`), never the raw path: bounded label values. */
-function routeLabel(c: Parameters<MiddlewareHandler>[0]): string {
+export function routeLabel(c: Parameters<MiddlewareHandler>[0]): string {
   const routes = matchedRoutes(c).filter((r) => r.method !== 'ALL');
   const last = routes[routes.length - 1];
   return last ? last.path : 'unmatched';
@@ -116,15 +117,7 @@ export function createObservability(ctx: Ctx): Observability {
   };
 
   const routes = new Hono();
-  routes.get('/healthz', async (c) => {
-    const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timeout')), 2000).unref());
-    try {
-      await Promise.race([ctx.db.query('select 1'), timeout]);
-      return c.json({ status: 'ok' }, 200, { 'Cache-Control': 'no-store' });
-    } catch {
-      return c.json({ status: 'unavailable', store: 'unreachable' }, 503, { 'Cache-Control': 'no-store' });
-    }
-  });
+  routes.route('/', healthRoutes(ctx));
   if (enabled) {
     routes.get('/metrics', (c) => c.body(metrics.render(), 200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8', 'Cache-Control': 'no-store' }));
   }
