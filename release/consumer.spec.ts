@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from '../client/src/testing/browser.ts';
+import { launchChromium, popupPageScript } from '../client/src/testing/browser.ts';
 import { dropDatabases, installTarballs, newStoreUrl, nodeBinaries, packWorkspace, ROOT, run, startPackedProvider, type Packed, type PackedProvider } from './packed.ts';
 
 let dir: string;
@@ -250,24 +250,7 @@ describe('instant-kit/browser bundled with esbuild, in Chromium, against the pac
       expect(reg.status).toBe(201);
       const { client_id: clientId } = (await reg.json()) as { client_id: string };
 
-      writeFileSync(
-        join(app(), 'page.js'),
-        `import { OAuthHandler } from 'instant-kit/browser';
-const out = document.getElementById('result');
-const handler = new OAuthHandler({ clientId: ${JSON.stringify(clientId)}, redirectUri: location.origin + '/redirect.html', apiURI: ${JSON.stringify(provider.url)} });
-if (location.pathname === '/redirect.html') handler.handleClientRedirect();
-else document.getElementById('go').onclick = async () => {
-  try {
-    const r = await handler.startClientOnlyFlow(['apps-read', 'apps-write']);
-    const { apps } = await r.api.getApps();
-    const next = await r.api.refreshToken();
-    out.textContent = JSON.stringify({ ok: true, token: r.token.slice(0, 4), apps: apps.length, rotated: next.refreshToken !== r.refreshToken });
-  } catch (e) {
-    out.textContent = JSON.stringify({ ok: false, name: e.name, error: e.error, message: e.message });
-  }
-};
-`,
-      );
+      writeFileSync(join(app(), 'page.js'), popupPageScript('instant-kit/browser', clientId, provider.url));
       // The project's own esbuild, from the registry, bundling the installed package for the browser.
       execFileSync(join(app(), 'node_modules/.bin/esbuild'), ['page.js', '--bundle', '--platform=browser', '--format=esm', '--outfile=page.bundle.js', '--log-level=error'], { cwd: app() });
       js = readFileSync(join(app(), 'page.bundle.js'), 'utf8');
@@ -284,7 +267,7 @@ else document.getElementById('go').onclick = async () => {
       await popup.waitForURL(/\/platform\/oauth\/consent/);
       await popup.click('button[name=decision][value=allow]');
       await page.waitForFunction(() => document.getElementById('result')?.textContent !== '', null, { timeout: 30_000 });
-      expect(JSON.parse((await page.textContent('#result'))!)).toEqual({ ok: true, token: 'pat_', apps: 0, rotated: true });
+      expect(JSON.parse((await page.textContent('#result'))!)).toEqual({ ok: true, token: 'pat_', refreshToken: 'prt_', apps: 0, rotated: true });
       await ctx.close();
     } finally {
       await new Promise((r) => server.close(r));

@@ -7,7 +7,7 @@ import { build } from 'esbuild';
 import type { Browser, BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { updateProvider } from './cli/config.ts';
-import { launchChromium, providerOnLoopback, serveOnLoopback } from './testing/browser.ts';
+import { launchChromium, popupPageScript, providerOnLoopback, serveOnLoopback } from './testing/browser.ts';
 import { client, createTestUser, sessionCookie, type TestProvider } from './testing/provider.ts';
 
 const BIN = fileURLToPath(new URL('../bin/instant-kit.mjs', import.meta.url));
@@ -118,20 +118,7 @@ describe('instant-kit/browser popup flow in a real browser', () => {
     const bundleFor = async (clientId: string, apiURI: string) => {
       const out = await build({
         stdin: {
-          contents: `import { OAuthHandler } from ${JSON.stringify(BROWSER_ENTRY)};
-const out = document.getElementById('result');
-const handler = new OAuthHandler({ clientId: ${JSON.stringify(clientId)}, redirectUri: location.origin + '/redirect.html', apiURI: ${JSON.stringify(apiURI)} });
-if (location.pathname === '/redirect.html') handler.handleClientRedirect();
-else document.getElementById('go').onclick = async () => {
-  try {
-    const r = await handler.startClientOnlyFlow(['apps-read', 'apps-write']);
-    const { apps } = await r.api.getApps();
-    const next = await r.api.refreshToken();
-    out.textContent = JSON.stringify({ ok: true, token: r.token.slice(0, 4), refreshToken: r.refreshToken.slice(0, 4), apps: apps.length, rotated: next.refreshToken !== r.refreshToken });
-  } catch (e) {
-    out.textContent = JSON.stringify({ ok: false, name: e.name, error: e.error });
-  }
-};`,
+          contents: popupPageScript(BROWSER_ENTRY, clientId, apiURI),
           resolveDir: process.cwd(),
           loader: 'ts',
         },

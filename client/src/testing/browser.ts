@@ -59,3 +59,25 @@ export function launchChromium(): Promise<Browser> {
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'],
   });
 }
+
+/**
+ * The page script of a browser-only app using the popup flow: `#go` starts it, `#result` gets a JSON summary (token
+ * prefixes, app count, whether the refresh token rotated, or the error's name and code). `from` is where
+ * `OAuthHandler` is imported from: the kit's source, or `instant-kit/browser` in an installed package.
+ */
+export function popupPageScript(from: string, clientId: string, apiURI: string): string {
+  return `import { OAuthHandler } from ${JSON.stringify(from)};
+const out = document.getElementById('result');
+const handler = new OAuthHandler({ clientId: ${JSON.stringify(clientId)}, redirectUri: location.origin + '/redirect.html', apiURI: ${JSON.stringify(apiURI)} });
+if (location.pathname === '/redirect.html') handler.handleClientRedirect();
+else document.getElementById('go').onclick = async () => {
+  try {
+    const r = await handler.startClientOnlyFlow(['apps-read', 'apps-write']);
+    const { apps } = await r.api.getApps();
+    const next = await r.api.refreshToken();
+    out.textContent = JSON.stringify({ ok: true, token: r.token.slice(0, 4), refreshToken: r.refreshToken.slice(0, 4), apps: apps.length, rotated: next.refreshToken !== r.refreshToken });
+  } catch (e) {
+    out.textContent = JSON.stringify({ ok: false, name: e.name, error: e.error });
+  }
+};`;
+}
