@@ -145,6 +145,27 @@ describe("Instant's @instantdb/platform SDK", () => {
     expect((await api.planSchemaPush(app.id, { schema: withUnique })).steps).toEqual([]);
   });
 
+  it('schemaPush reports its indexing jobs as progress: waiting when queued, completed on the first poll', async () => {
+    const api = new PlatformApi({ apiURI, auth: { token: per } });
+    const { app } = await api.createApp({ title: 'Progress', schema: booksSchema });
+    const next = i.schema({ entities: { books: i.entity({ title: i.string().indexed().unique(), pages: i.number().optional() }) } });
+    const events: Array<{ totalCount: number; completedCount: number; inProgressCount: number }> = [];
+    const push = api.schemaPush(app.id, { schema: next });
+    push.subscribe({ next: (s) => events.push(s) });
+    const pushed = await push;
+    expect(events.length).toBeGreaterThanOrEqual(1);
+    expect(events.at(-1)).toMatchObject({ totalCount: 2, completedCount: 2, inProgressCount: 0 });
+    expect(pushed.steps.map((s) => s.type).sort()).toEqual(['index', 'unique']);
+    for (const s of pushed.steps) expect('backgroundJob' in s && s.backgroundJob.status).toBe('completed');
+  });
+
+  it('tokenInfo of an OAuth access token', async () => {
+    const info = await new PlatformApi({ apiURI, auth: { token: pat } }).tokenInfo();
+    expect(info.tokenType).toBe('Bearer');
+    expect(info.scopes.split(' ')).toContain('apps-write');
+    expect(info.expiresAt.getTime()).toBeGreaterThan(Date.now());
+  });
+
   it('schemaPush of a schema that declares $users and links to it, as Instant templates do', async () => {
     const api = new PlatformApi({ apiURI, auth: { token: per } });
     const { app } = await api.createApp({ title: 'With users' });
