@@ -8,6 +8,7 @@ import { ApiError } from '../http/errors.ts';
 import { isUuid } from '../tokens.ts';
 import { appJson, authorizeApp, createApp, deleteApp, listAppsJson, renameApp } from './apps.ts';
 import { appsPage } from './apps-page.tsx';
+import { trackImport } from './compat/dash.ts';
 import { getJob, listJobGroup } from './jobs.ts';
 import { getPerms, MAX_RULES_BYTES, pushPerms } from './perms.ts';
 import { applySchemaPush, applySchemaSteps, getApiSchema, planSchemaPush } from './schema/apply.ts';
@@ -118,6 +119,17 @@ export function platformRoutes(ctx: Ctx): Hono {
   });
 
   // --- endpoints Instant's CLI uses (API.md §5); a session cookie works too.
+  r.delete('/dash/apps/:app_id', async (c) => {
+    const app = await authorizeApp(ctx, await user(c, true), c.req.param('app_id'), 'apps-write', { admin: false });
+    await deleteApp(ctx, app.id);
+    return c.json({ ok: true });
+  });
+  r.post('/dash/apps/:app_id/track-import', async (c) => {
+    const p = await user(c, true);
+    const app = await authorizeApp(ctx, p, c.req.param('app_id'), 'apps-write', { admin: false });
+    await trackImport(ctx, requireUser(p), app.id);
+    return c.json({ ok: true });
+  });
   r.get('/dash/apps', (c) => appsPage(ctx, c));
   r.post('/dash/apps', async (c) => {
     const p = await user(c, true);
