@@ -211,6 +211,8 @@ describe('GET /dash for the CLI, DELETE /dash/apps/:id, and what is not hosted',
       ['PUT', `/dash/apps/${id}/storage/upload`, 'storage'],
       ['POST', '/admin/storage/files', 'storage'],
       ['POST', `/dash/apps/${id}/clear`, 'clear-data'],
+      ['GET', `/dash/apps/${id}/auth`, 'app-auth-settings'],
+      ['POST', `/dash/apps/${id}/authorized_redirect_origins`, 'app-auth-settings'],
     ] as const) {
       const r = await p.app.request(path, req(method, per, method === 'GET' ? undefined : {}));
       expect(r.status, path).toBe(501);
