@@ -1,11 +1,10 @@
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, ROOT, screenshot, startProcess, type Browser, type Server } from './harness.ts';
-import { newAccount } from './fixture.ts';
+import { launchBrowser, ROOT, screenshot, type Browser, type Server } from './harness.ts';
+import { newAccount, startProviderOnly } from './fixture.ts';
 
 /**
  * `instant-cli login --headless` (Instant's own CLI, 1.0.67, unchanged) completed in Chromium: the printed URL is
@@ -18,13 +17,7 @@ let home: string;
 
 beforeAll(async () => {
   home = mkdtempSync(join(tmpdir(), 'instant-cli-e2e-'));
-  provider = await startProcess('provider', ['provider/bin/instant-provider.mjs'], {
-    PORT: '0',
-    HOST: '127.0.0.1',
-    DATABASE_URL: 'memory',
-    DATA_DIR: home,
-    SECRET: randomBytes(32).toString('base64url'),
-  }, 60_000);
+  provider = await startProviderOnly(home);
   browser = await launchBrowser();
 });
 afterAll(async () => {
