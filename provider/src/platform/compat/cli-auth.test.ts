@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestProvider, type TestProvider } from '../../testing/index.ts';
 import { CookieJar } from '../../testing/fixtures.ts';
-import { makePersonalToken, makeSessionCookie, makeUser, req } from '../testing.ts';
+import { makeAccessToken, makePersonalToken, makeSessionCookie, makeUser, req } from '../testing.ts';
 
 /** docs/instant-compat.md §5: the CLI login, over HTTP as Instant's CLI and a browser drive it. */
 let p: TestProvider;
@@ -183,6 +183,12 @@ describe('GET /dash for the CLI, DELETE /dash/apps/:id, and what is not hosted',
     const again = (await (await p.app.request('/dash', req('GET', per))).json()) as { apps: Array<{ id: string; admin_token: string }> };
     p.clock.advance(16 * 60);
     expect((await p.app.request(`/superadmin/apps/${b2.id}`, req('GET', again.apps.find((x) => x.id === b2.id)!.admin_token))).status).toBe(401);
+
+    // an OAuth access token gets the list, never admin tokens
+    const { access } = await makeAccessToken(p.ctx, u.id, ['apps-write']);
+    const viaOAuth = (await (await p.app.request('/dash', req('GET', access))).json()) as { apps: Array<Record<string, unknown>> };
+    expect(viaOAuth.apps).toHaveLength(2);
+    for (const x of viaOAuth.apps) expect(x).not.toHaveProperty('admin_token');
 
     // a browser still gets the page
     const page = await p.app.request('/dash', { headers: { cookie: await makeSessionCookie(p.ctx, u.id) } });

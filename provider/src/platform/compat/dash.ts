@@ -15,7 +15,8 @@ export const PROVISIONAL_ADMIN_TOKEN_TTL_MS = 15 * 60_000;
  * The picker writes the chosen app's `admin_token` into the project's .env. Admin tokens are stored only as hashes,
  * so none can be read back: each listed app gets a fresh provisional token instead, alive 15 minutes. When the CLI
  * reports the import (`track-import`), that app's token becomes permanent and the listing's others are ended.
- * An OAuth access token without apps-write gets the list without tokens: an admin token can write to its app.
+ * Only personal access tokens (what the CLI holds) are given admin tokens: an OAuth app gets the list without them,
+ * since an admin token reaches its app whatever the grant allowed.
  */
 export async function dashJson(ctx: Ctx, user: User, opts: { mintAdminTokens: boolean }) {
   const apps = await listApps(ctx, user.id);

@@ -3,7 +3,7 @@ import { Hono, type Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { Ctx } from '../../context.ts';
 import { sessionUser } from '../../accounts/sessions.ts';
-import { authenticate, bearerToken, hasScope, requireScope, requireUser } from '../../http/auth.ts';
+import { authenticate, bearerToken, requireScope, requireUser } from '../../http/auth.ts';
 import { readJsonObject } from '../../http/body.ts';
 import { clientAddress } from '../../http/client-address.ts';
 import { csrfToken, requireCsrf } from '../../http/csrf.ts';
@@ -34,7 +34,8 @@ export function compatRoutes(ctx: Ctx): Hono {
     if (bearerToken(c)) {
       const p = await authenticate(ctx, c, { session: false, admin: false });
       requireScope(p, 'apps-read');
-      return c.json(await dashJson(ctx, requireUser(p), { mintAdminTokens: hasScope(p, 'apps-write') }));
+      // Only the user's own tokens (the CLI's) are handed admin tokens; an OAuth app gets the list alone.
+      return c.json(await dashJson(ctx, requireUser(p), { mintAdminTokens: p.kind === 'personal' }));
     }
     // `instant-cli explorer` opens the dashboard's data explorer: there is no app data here to explore.
     if (c.req.query('t') === 'explorer') {
