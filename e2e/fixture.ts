@@ -94,6 +94,17 @@ export async function startWorld(): Promise<World> {
   }
 }
 
+/** The provider alone (no demo app, no seed) on a free port with an in-memory store; `dataDir` holds its lock. */
+export async function startProviderOnly(dataDir: string): Promise<Server> {
+  return startProcess('provider', ['provider/bin/instant-provider.mjs'], {
+    PORT: '0',
+    HOST: '127.0.0.1',
+    DATABASE_URL: 'memory',
+    DATA_DIR: dataDir,
+    SECRET: randomBytes(32).toString('base64url'),
+  }, 60_000);
+}
+
 const usedLabels = new Set<string>();
 /** A fresh account for one journey (every world has a fresh store, so a label is used once per world). */
 export function newAccount(label: string) {

@@ -11,6 +11,8 @@ import { createObservability } from './http/metrics.ts';
 import { operatorRoutes } from './operator/routes.tsx';
 import { accessLog, createLogger, type Logger } from './log.ts';
 import { oauthRoutes } from './oauth/routes.ts';
+import { notSupportedRoutes } from './platform/compat/not-supported.ts';
+import { compatRoutes } from './platform/compat/routes.tsx';
 import { platformRoutes } from './platform/routes.ts';
 import { resolveSecret } from './secret.ts';
 import { deferredStore, openStore, storeKind, type Store } from './store/index.ts';
@@ -64,7 +66,9 @@ export async function createProvider(config: ProviderConfig, deps: ProviderDeps 
   app.route('/', operatorRoutes(ctx));
   app.route('/', oauthRoutes(ctx));
   app.route('/', accountRoutes(ctx));
+  app.route('/', compatRoutes(ctx));
   app.route('/', platformRoutes(ctx));
+  app.route('/', notSupportedRoutes());
   app.route('/', dashboardRoutes(ctx));
   app.get('/', (c) => c.redirect('/dash', 302));
   app.notFound((c) => c.json({ type: 'not-found', message: `No route for ${c.req.method} ${c.req.path}`, hint: {} }, 404));

@@ -2,6 +2,8 @@ import type { Ctx } from './context.ts';
 import { pruneAuditEvents } from './audit/events.ts';
 import { sweepRateLimits } from './http/rate-limit.ts';
 import { sweepOAuth } from './oauth/sweep.ts';
+import { sweepCliLogins } from './platform/compat/cli-auth.ts';
+import { sweepProvisionalAdminTokens } from './platform/compat/dash.ts';
 import { sweepExpiredApps } from './platform/temporary-apps.ts';
 
 /** Periodic clean-up: each job deletes what has expired. A failing job is logged and does not stop the others. */
@@ -10,6 +12,8 @@ export const SWEEP_JOBS: Array<{ name: string; run: (ctx: Ctx) => Promise<unknow
   { name: 'audit-events', run: pruneAuditEvents },
   { name: 'temporary-apps', run: sweepExpiredApps },
   { name: 'oauth', run: sweepOAuth },
+  { name: 'provisional-admin-tokens', run: sweepProvisionalAdminTokens },
+  { name: 'cli-logins', run: sweepCliLogins },
 ];
 
 export async function sweepOnce(ctx: Ctx): Promise<void> {

@@ -13,7 +13,8 @@ export type ApiErrorType =
   | 'permission-denied'
   | 'rate-limited'
   | 'payload-too-large'
-  | 'not-found';
+  | 'not-found'
+  | 'not-supported';
 
 /** A Platform API error: `{"type","message","hint"}`; `hint` is always an object. */
 export class ApiError extends Error {

@@ -60,5 +60,6 @@ export async function revokeEndpoint(ctx: Ctx, c: Context): Promise<Response> {
     default:
       break;
   }
-  return c.body(null, 200, { 'Cache-Control': 'no-store', Pragma: 'no-cache' });
+  // RFC 7009 §2.2 leaves the body open; Instant answers `{}`, which its SDK parses as JSON.
+  return c.json({}, 200, { 'Cache-Control': 'no-store', Pragma: 'no-cache' });
 }

@@ -13,8 +13,13 @@ import { revokeEndpoint } from './revoke.ts';
 import { tokenEndpoint } from './token.ts';
 import { userinfoEndpoint } from './userinfo.ts';
 
-/** API.md §1: endpoints that take bearer tokens or client credentials (never cookies) answer any origin. */
-const anyOrigin = cors({ origin: '*', allowMethods: ['GET', 'POST', 'OPTIONS'], allowHeaders: ['Authorization', 'Content-Type'], maxAge: 600 });
+/**
+ * API.md §1: endpoints that take bearer tokens or client credentials (never cookies) answer any origin.
+ * With no fixed `allowHeaders`, the requested headers are reflected: Instant's SDKs send their own
+ * (`Instant-Core-Version`, `X-Instant-Source` …), and no credentials are allowed, so no header can carry a cookie
+ * (docs/instant-compat.md §1).
+ */
+const anyOrigin = cors({ origin: '*', allowMethods: ['GET', 'POST', 'OPTIONS'], maxAge: 600 });
 
 /** OAuth 2 / OIDC endpoints (API.md §2). The authorization endpoint and consent send no CORS headers. */
 export function oauthRoutes(ctx: Ctx): Hono {

@@ -5,14 +5,16 @@ import { isUniqueViolation, type Db } from '../store/index.ts';
 import { hashToken, isUuid } from '../tokens.ts';
 
 /**
- * Resolves an app admin token (a UUID) to the app it is bound to, or null when it is unknown, revoked,
- * or its temporary app has expired. Looked up by SHA-256 hash only (SECURITY.md 7).
+ * Resolves an app admin token (a UUID) to the app it is bound to, or null when it is unknown, revoked, expired
+ * (an unused provisional token of the CLI's app picker, platform/compat/dash.ts), or its temporary app has expired.
+ * Looked up by SHA-256 hash only (SECURITY.md 7).
  */
 export async function findAdminToken(ctx: Ctx, token: string): Promise<{ appId: string; tokenId: string } | null> {
   if (!isUuid(token)) return null;
   const row = await ctx.db.one<{ id: string; app_id: string }>(
     `select t.id, t.app_id from app_admin_tokens t join apps a on a.id = t.app_id
-      where t.token_hash = $1 and t.revoked_at is null and (a.expires_at is null or a.expires_at > $2)`,
+      where t.token_hash = $1 and t.revoked_at is null and (a.expires_at is null or a.expires_at > $2)
+        and (t.expires_at is null or t.expires_at > $2)`,
     [hashToken(token.toLowerCase()), nowDate(ctx)],
   );
   return row ? { appId: row.app_id, tokenId: row.id } : null;

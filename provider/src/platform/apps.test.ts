@@ -104,6 +104,10 @@ describe('apps (API.md §3)', () => {
       ['/dash/apps', req('POST', readOnly, { title: 'x' }), 'apps-write'],
       [`/dash/apps/${appId}/schema/steps/apply`, req('POST', readOnly, { steps: [] }), 'apps-write'],
       [`/dash/apps/${appId}/rules`, req('POST', readOnly, { code: {} }), 'apps-write'],
+      // as on Instant's server, the tools of a push need apps-write (docs/instant-compat.md §3)
+      [`/dash/apps/${appId}/perms/pull`, req('GET', readOnly), 'apps-write'],
+      [`/dash/apps/${appId}/indexing-jobs/group/${appId}`, req('GET', readOnly), 'apps-write'],
+      [`/dash/apps/${appId}/indexing-jobs/${appId}`, req('GET', dataOnly), 'apps-read'],
       ['/superadmin/apps', req('GET', dataOnly), 'apps-read'],
       [`/superadmin/apps/${appId}`, req('GET', dataOnly), 'apps-read'],
       [`/superadmin/apps/${appId}/schema`, req('GET', dataOnly), 'apps-read'],
@@ -112,7 +116,6 @@ describe('apps (API.md §3)', () => {
       ['/superadmin/orgs', req('GET', dataOnly), 'apps-read'],
       [`/dash/apps/${appId}`, req('GET', dataOnly), 'apps-read'],
       [`/dash/apps/${appId}/schema/pull`, req('GET', dataOnly), 'apps-read'],
-      [`/dash/apps/${appId}/perms/pull`, req('GET', dataOnly), 'apps-read'],
     ] as const) {
       const r = await call(path, init);
       expect(r.status, `${init.method} ${path}`).toBe(403);
@@ -271,14 +274,23 @@ describe('CLI endpoints under /dash (API.md §5)', () => {
     const r = await call(`/dash/apps/${app.id}/schema/steps/apply`, req('POST', app['admin-token']!, { steps }));
     expect(r.status).toBe(200);
     const jobs = r.json['indexing-jobs'] as { 'group-id': string; jobs: Array<Record<string, unknown>> };
-    expect(jobs.jobs.map((j) => [j.job_type, j.job_status])).toEqual([
-      ['unique', 'completed'],
-      ['index', 'completed'],
+    // queued as `waiting` (as upstream answers), completed by the first poll: there is no entity data to backfill
+    expect(jobs.jobs.map((j) => [j.job_type, j.job_status, j.attr_name, j.done_at])).toEqual([
+      ['unique', 'waiting', 'books.id', null],
+      ['index', 'waiting', 'books.title', null],
     ]);
     const stepsOut = r.json.steps as Array<[string, Record<string, unknown>]>;
     expect(stepsOut[1]![1]['job-id']).toBe(jobs.jobs[0]!.id);
     const group = await call(`/dash/apps/${app.id}/indexing-jobs/group/${jobs['group-id']}`, req('GET', per));
-    expect(group.json.jobs).toEqual(jobs.jobs);
+    const polled = group.json.jobs as Array<Record<string, unknown>>;
+    expect(polled.map((j) => [j.id, j.job_status, j.attr_name])).toEqual(jobs.jobs.map((j) => [j.id, 'completed', j.attr_name]));
+    for (const j of polled) {
+      expect(j).toMatchObject({ job_stage: null, error: null, error_data: null, invalid_unique_value: null, invalid_triples_sample: null });
+      expect(Date.parse(j.done_at as string)).toBeGreaterThanOrEqual(Date.parse(j.created_at as string));
+    }
+    const one = await call(`/dash/apps/${app.id}/indexing-jobs/${jobs.jobs[1]!.id}`, req('GET', app['admin-token']!));
+    expect(one.json).toEqual({ job: polled[1] });
+    expect((await call(`/dash/apps/${app.id}/indexing-jobs/${app.id}`, req('GET', per))).status).toBe(404);
     const pulled = await call(`/dash/apps/${app.id}/schema/pull`, req('GET', per));
     expect(pulled.json).toMatchObject({ 'app-title': 'CLI', schema: { blobs: { books: { title: { 'index?': true, 'checked-data-type': 'string' } } } } });
     expect(pulled.json.attrs).toHaveLength(2);

@@ -8,7 +8,8 @@ import { ApiError } from '../http/errors.ts';
 import { isUuid } from '../tokens.ts';
 import { appJson, authorizeApp, createApp, deleteApp, listAppsJson, renameApp } from './apps.ts';
 import { appsPage } from './apps-page.tsx';
-import { listJobGroup } from './jobs.ts';
+import { trackImport } from './compat/dash.ts';
+import { getJob, listJobGroup } from './jobs.ts';
 import { getPerms, MAX_RULES_BYTES, pushPerms } from './perms.ts';
 import { applySchemaPush, applySchemaSteps, getApiSchema, planSchemaPush } from './schema/apply.ts';
 import { loadAttrs } from './schema/attrs.ts';
@@ -118,6 +119,17 @@ export function platformRoutes(ctx: Ctx): Hono {
   });
 
   // --- endpoints Instant's CLI uses (API.md §5); a session cookie works too.
+  r.delete('/dash/apps/:app_id', async (c) => {
+    const app = await authorizeApp(ctx, await user(c, true), c.req.param('app_id'), 'apps-write', { admin: false });
+    await deleteApp(ctx, app.id);
+    return c.json({ ok: true });
+  });
+  r.post('/dash/apps/:app_id/track-import', async (c) => {
+    const p = await user(c, true);
+    const app = await authorizeApp(ctx, p, c.req.param('app_id'), 'apps-write', { admin: false });
+    await trackImport(ctx, requireUser(p), app.id);
+    return c.json({ ok: true });
+  });
   r.get('/dash/apps', (c) => appsPage(ctx, c));
   r.post('/dash/apps', async (c) => {
     const p = await user(c, true);
@@ -153,14 +165,22 @@ export function platformRoutes(ctx: Ctx): Hono {
     const app = await authorizeApp(ctx, p, c.req.param('app_id'), 'apps-write', { admin: true });
     return c.json(await applySchemaPush(ctx, app.id, await body(c, p, MAX_BODY_BYTES)));
   });
+  // A job group, and the rules pulled through /dash, need apps-write as on Instant's server (the tools of a push).
   r.get('/dash/apps/:app_id/indexing-jobs/group/:group_id', async (c) => {
-    const app = await authorizeApp(ctx, await anyone(c, true), c.req.param('app_id'), 'apps-read', { admin: true });
+    const app = await authorizeApp(ctx, await anyone(c, true), c.req.param('app_id'), 'apps-write', { admin: true });
     const groupId = c.req.param('group_id');
     if (!isUuid(groupId)) throw ApiError.notFound('indexing-job-group', 'No such job group');
     return c.json({ jobs: await listJobGroup(ctx, app.id, groupId.toLowerCase()) });
   });
-  r.get('/dash/apps/:app_id/perms/pull', async (c) => {
+  r.get('/dash/apps/:app_id/indexing-jobs/:job_id', async (c) => {
     const app = await authorizeApp(ctx, await anyone(c, true), c.req.param('app_id'), 'apps-read', { admin: true });
+    const jobId = c.req.param('job_id');
+    const job = isUuid(jobId) ? await getJob(ctx, app.id, jobId.toLowerCase()) : undefined;
+    if (!job) throw ApiError.notFound('indexing-job', 'No such indexing job');
+    return c.json({ job });
+  });
+  r.get('/dash/apps/:app_id/perms/pull', async (c) => {
+    const app = await authorizeApp(ctx, await anyone(c, true), c.req.param('app_id'), 'apps-write', { admin: true });
     return c.json({ perms: await getPerms(ctx, app.id) });
   });
   r.post('/dash/apps/:app_id/rules', async (c) => {

@@ -1,8 +1,9 @@
 import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
-import { i, PlatformApi } from '@instantdb/platform';
+import { exchangeCodeForToken, exchangeRefreshToken, i, PlatformApi } from '@instantdb/platform';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestProvider, type TestProvider } from '../../testing/index.ts';
+import { authorizeInBrowser, createTestClient, sessionCookie } from '../../testing/fixtures.ts';
 import { makeAccessToken, makePersonalToken, makeUser } from '../testing.ts';
 
 /**
@@ -14,6 +15,7 @@ let server: ServerType;
 let apiURI: string;
 let per: string;
 let pat: string;
+let userId: string;
 
 beforeAll(async () => {
   p = await createTestProvider();
@@ -22,6 +24,7 @@ beforeAll(async () => {
   });
   apiURI = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const user = await makeUser(p.ctx);
+  userId = user.id;
   per = await makePersonalToken(p.ctx, user.id);
   pat = (await makeAccessToken(p.ctx, user.id, ['apps-write'])).access;
 });
@@ -143,6 +146,54 @@ describe("Instant's @instantdb/platform SDK", () => {
     expect(second.steps.map((s) => s.type)).toEqual(['unique']);
     expect((await api.getSchema(app.id)).schema.entities.books!.attrs.title!.config.unique).toBe(true);
     expect((await api.planSchemaPush(app.id, { schema: withUnique })).steps).toEqual([]);
+  });
+
+  it('schemaPush reports its indexing jobs as progress: waiting when queued, completed on the first poll', async () => {
+    const api = new PlatformApi({ apiURI, auth: { token: per } });
+    const { app } = await api.createApp({ title: 'Progress', schema: booksSchema });
+    const next = i.schema({ entities: { books: i.entity({ title: i.string().indexed().unique(), pages: i.number().optional() }) } });
+    const events: Array<{ totalCount: number; completedCount: number; inProgressCount: number }> = [];
+    const push = api.schemaPush(app.id, { schema: next });
+    push.subscribe({ next: (s) => events.push(s) });
+    const pushed = await push;
+    expect(events.length).toBeGreaterThanOrEqual(1);
+    expect(events.at(-1)).toMatchObject({ totalCount: 2, completedCount: 2, inProgressCount: 0 });
+    expect(pushed.steps.map((s) => s.type).sort()).toEqual(['index', 'unique']);
+    for (const s of pushed.steps) expect('backgroundJob' in s && s.backgroundJob.status).toBe('completed');
+  });
+
+  it('tokenInfo of an OAuth access token', async () => {
+    const info = await new PlatformApi({ apiURI, auth: { token: pat } }).tokenInfo();
+    expect(info.tokenType).toBe('Bearer');
+    expect(info.scopes.split(' ')).toContain('apps-write');
+    expect(info.expiresAt.getTime()).toBeGreaterThan(Date.now());
+  });
+
+  it('exchangeCodeForToken and exchangeRefreshToken, server-side with a confidential client', async () => {
+    const client = await createTestClient(p, { ownerId: userId });
+    const { code } = await authorizeInBrowser(p, await sessionCookie(p, userId), { clientId: client.clientId, redirectUri: client.redirectUri, scope: 'apps-write' });
+    const tokens = await exchangeCodeForToken({ apiURI, code: code!, clientId: client.clientId, clientSecret: client.clientSecret!, redirectUri: client.redirectUri });
+    expect(tokens.accessToken).toMatch(/^pat_/);
+    expect(tokens.refreshToken).toMatch(/^prt_/);
+    expect(tokens.tokenType).toBe('Bearer');
+    expect(tokens.expiresAt.getTime()).toBeGreaterThan(Date.now());
+    const { apps } = await new PlatformApi({ apiURI, auth: { token: tokens.accessToken } }).getApps();
+    expect(Array.isArray(apps)).toBe(true);
+    const refreshed = await exchangeRefreshToken({ apiURI, clientId: client.clientId, clientSecret: client.clientSecret!, refreshToken: tokens.refreshToken });
+    expect(refreshed.accessToken).toMatch(/^pat_/);
+    expect(refreshed.accessToken).not.toBe(tokens.accessToken);
+    expect((await new PlatformApi({ apiURI, auth: { token: refreshed.accessToken } }).tokenInfo()).scopes).toContain('apps-write');
+    // PlatformApi with OAuth auth: a dead access token is refreshed (withRetry → refreshToken) and the call retried
+    const seen: string[] = [];
+    const auto = new PlatformApi({
+      apiURI,
+      auth: { accessToken: 'pat_' + '0'.repeat(64), refreshToken: tokens.refreshToken, clientId: client.clientId, clientSecret: client.clientSecret!, onRefresh: async (t) => void seen.push(t.accessToken) },
+    });
+    expect(Array.isArray((await auto.getApps()).apps)).toBe(true);
+    expect(seen).toHaveLength(1);
+    expect(seen[0]).toMatch(/^pat_/);
+    // a used code is refused, with the SDK's typed error
+    await expect(exchangeCodeForToken({ apiURI, code: code!, clientId: client.clientId, clientSecret: client.clientSecret!, redirectUri: client.redirectUri })).rejects.toMatchObject({ error: 'invalid_grant' });
   });
 
   it('schemaPush of a schema that declares $users and links to it, as Instant templates do', async () => {

@@ -15,6 +15,11 @@ export interface PlanResult {
   steps: Step[];
 }
 
+/** Attrs by id, the applied state over the one before (a job's attr may be one the steps removed). */
+function attrsById(before: readonly Attr[], after: ReadonlyMap<string, Attr>): Map<string, Attr> {
+  return new Map([...before.map((a) => [a.id, a] as const), ...after]);
+}
+
 export type IndexingJobs = { 'group-id': string; jobs: Job[] } | null;
 
 function flag(body: Record<string, unknown>, key: string): boolean {
@@ -46,7 +51,7 @@ export async function applySchemaPush(ctx: Ctx, appId: string, body: Record<stri
     const planned = planSteps(current, defs, opts, () => ctx.random.uuid());
     const { attrs, steps } = runSteps(current, planned);
     await saveAttrs(db, appId, current, attrs);
-    const jobs = await createJobsForSteps(ctx, db, appId, steps);
+    const jobs = await createJobsForSteps(ctx, db, appId, steps, attrsById(current, attrs));
     return { 'current-schema': toApiSchema(current), 'new-schema': toApiSchema(attrs.values()), 'current-attrs': current, steps, 'indexing-jobs': jobs };
   });
 }
@@ -62,7 +67,7 @@ export async function applySchemaSteps(ctx: Ctx, appId: string, input: unknown):
     const current = await loadAttrs(db, appId);
     const { attrs, steps } = runSteps(current, input);
     await saveAttrs(db, appId, current, attrs);
-    const jobs = await createJobsForSteps(ctx, db, appId, steps);
+    const jobs = await createJobsForSteps(ctx, db, appId, steps, attrsById(current, attrs));
     return { steps, 'indexing-jobs': jobs };
   });
 }
