@@ -10,6 +10,7 @@ import { htmlSecurityHeaders } from './http/security-headers.ts';
 import { createObservability } from './http/metrics.ts';
 import { operatorRoutes } from './operator/routes.tsx';
 import { createLogger, type Logger } from './log.ts';
+import { mcpRoutes } from './mcp/routes.ts';
 import { oauthRoutes } from './oauth/routes.ts';
 import { platformRoutes } from './platform/routes.ts';
 import { resolveSecret } from './secret.ts';
@@ -64,6 +65,7 @@ export async function createProvider(config: ProviderConfig, deps: ProviderDeps 
   app.route('/', oauthRoutes(ctx));
   app.route('/', accountRoutes(ctx));
   app.route('/', platformRoutes(ctx));
+  app.route('/', mcpRoutes(ctx, () => app.fetch));
   app.route('/', dashboardRoutes(ctx));
   app.get('/', (c) => c.redirect('/dash', 302));
   app.notFound((c) => c.json({ type: 'not-found', message: `No route for ${c.req.method} ${c.req.path}`, hint: {} }, 404));

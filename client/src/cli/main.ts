@@ -9,6 +9,7 @@ import { parseCommandLine, USAGE, UsageError, type ParsedArgs } from './args.ts'
 import { appsList, claim, initWithoutFiles, pull, push, whoami } from './commands.ts';
 import { processIO, type CliIO } from './io.ts';
 import { login, logout } from './login.ts';
+import { mcp } from './mcp.ts';
 
 const COMMANDS: Record<Exclude<ParsedArgs['command'], 'help'>, (args: ParsedArgs, io: CliIO) => Promise<void>> = {
   'init-without-files': initWithoutFiles,
@@ -19,6 +20,7 @@ const COMMANDS: Record<Exclude<ParsedArgs['command'], 'help'>, (args: ParsedArgs
   claim,
   'apps list': appsList,
   whoami,
+  mcp,
 };
 
 /** A one-line reason for any error. */

@@ -12,6 +12,7 @@ import { liveGrantCovering } from './grants.ts';
 import { challengeProblem } from './pkce.ts';
 import { matchRedirectUri, redirectUriProblem } from './redirect-uris.ts';
 import { parseScope } from './scopes.ts';
+import { audienceOf, mcpResource } from '../mcp/audience.ts';
 
 /** The cookie that binds a pending authorization request to the browser that started it. */
 export const BROWSER_COOKIE = 'instant_oauth_browser';
@@ -215,6 +216,10 @@ async function authorizationAnswer(
   const fail = (error: string, description: string) => redirectWith(ctx, back, { error, error_description: description, state: p.state });
   const checked = checkParams(p, repeated, client);
   if (!checked.ok) return fail(checked.error, checked.description);
+  // RFC 8707 §2: only resources this server is (docs/mcp.md §2).
+  if (p.resource !== undefined && audienceOf(ctx.config.issuer, p.resource) === null) {
+    return fail('invalid_target', `resource must be ${ctx.config.issuer} (the Platform API) or ${mcpResource(ctx.config.issuer)} (the MCP server)`);
+  }
   const prompts = checked.prompts;
   if (p.max_age !== undefined) {
     // OIDC Core §3.1.2.1: a session older than max_age must sign in again, as with prompt=login.
