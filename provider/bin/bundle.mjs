@@ -24,9 +24,14 @@ export function tuneV8() {
 }
 
 /** Bump when the build options change: bundles built before are then stale. */
-const FORMAT = 2;
+const FORMAT = 3;
 const PROVIDER_DIR = join(dirname(fileURLToPath(import.meta.url)), '..');
 const SRC_DIR = join(PROVIDER_DIR, 'src');
+/**
+ * The MCP tools are defined once in the kit (`instant-kit/mcp`, TypeScript sources, docs/mcp.md §3): bundled like
+ * our own sources rather than left to Node, which cannot load `.ts`.
+ */
+const KIT_MCP_DIR = join(PROVIDER_DIR, '..', 'client', 'src', 'mcp');
 /** The entry points, each a file in the bundle directory: the binary and the library (start-up benchmark). */
 const ENTRIES = ['cli', 'index'];
 
@@ -44,6 +49,7 @@ function fingerprint() {
     }
   };
   walk(SRC_DIR);
+  if (existsSync(KIT_MCP_DIR)) walk(KIT_MCP_DIR);
   return h.digest('hex').slice(0, 16);
 }
 
@@ -72,6 +78,7 @@ function plugin(absolute) {
         const contents = text.includes('import.meta.url') ? text.replaceAll('import.meta.url', JSON.stringify(pathToFileURL(args.path).href)) : text;
         return { contents, loader: args.path.endsWith('x') ? 'tsx' : 'ts' };
       });
+      build.onResolve({ filter: /^instant-kit\/mcp$/ }, () => ({ path: join(KIT_MCP_DIR, 'index.ts') }));
       if (absolute) {
         build.onResolve({ filter: /^[^./]/ }, (args) => ({ path: args.path.startsWith('node:') ? args.path : import.meta.resolve(args.path), external: true }));
       }

@@ -1,0 +1,155 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server as HttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { UnauthorizedError, type OAuthClientProvider } from '@modelcontextprotocol/sdk/client/auth.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { OAuthClientInformationMixed, OAuthClientMetadata, OAuthTokens } from '@modelcontextprotocol/sdk/shared/auth.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { callFails, callOk, resultText, userToolScenario } from '../client/src/testing/mcp-tools.ts';
+import { freePort, newAccount, signUpAtProvider } from './fixture.ts';
+import { launchBrowser, screenshot, startProcess, type Browser, type Server } from './harness.ts';
+
+/** An MCP client's OAuth state, kept in memory as a desktop agent would keep it on disk. */
+class MemoryOAuthProvider implements OAuthClientProvider {
+  info: OAuthClientInformationMixed | undefined;
+  saved: OAuthTokens | undefined;
+  verifier = '';
+  authorizationUrl: URL | null = null;
+  constructor(readonly redirect: string, readonly extra: { clientMetadataUrl?: string } = {}) {}
+  get clientMetadataUrl() {
+    return this.extra.clientMetadataUrl;
+  }
+  get redirectUrl() {
+    return this.redirect;
+  }
+  get clientMetadata(): OAuthClientMetadata {
+    return { client_name: 'Test Agent', redirect_uris: [this.redirect], grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'], token_endpoint_auth_method: 'none' };
+  }
+  state() {
+    return randomBytes(16).toString('base64url');
+  }
+  clientInformation() {
+    return this.info;
+  }
+  saveClientInformation(info: OAuthClientInformationMixed) {
+    this.info = info;
+  }
+  tokens() {
+    return this.saved;
+  }
+  saveTokens(t: OAuthTokens) {
+    this.saved = t;
+  }
+  redirectToAuthorization(url: URL) {
+    this.authorizationUrl = url;
+  }
+  saveCodeVerifier(v: string) {
+    this.verifier = v;
+  }
+  codeVerifier() {
+    return this.verifier;
+  }
+}
+
+/** The agent's loopback redirect (RFC 8252 §7.3): records the code it receives. */
+async function loopbackCallback(): Promise<{ url: string; server: HttpServer; code: () => Promise<string> }> {
+  let resolve!: (code: string) => void;
+  const got = new Promise<string>((r) => (resolve = r));
+  const server = createServer((req, res) => {
+    const u = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const code = u.searchParams.get('code');
+    res.writeHead(200, { 'content-type': 'text/plain' }).end(code ? 'Signed in: you can close this tab.' : `Failed: ${u.searchParams.get('error')}`);
+    if (code) resolve(code);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/callback`, server, code: () => got };
+}
+
+describe('An MCP client authorizes with Sign in with Instant and manages apps (docs/mcp.md)', () => {
+  let provider: Server;
+  let browser: Browser;
+  let issuer: string;
+  const dataDir = mkdtempSync(join(tmpdir(), 'instant-e2e-mcp-'));
+  beforeAll(async () => {
+    const port = await freePort();
+    issuer = `http://127.0.0.1:${port}`;
+    provider = await startProcess('provider', ['provider/bin/instant-provider.mjs'], {
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      PUBLIC_URL: issuer,
+      DATABASE_URL: 'memory',
+      DATA_DIR: dataDir,
+      SECRET: randomBytes(32).toString('base64url'),
+      SWEEP_INTERVAL_S: '3600',
+    }, 60_000);
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close().catch(() => {});
+    await provider?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('from nothing: 401 → metadata → registration → consent in Chromium → tokens → tools → the app is in the dashboard', async () => {
+    const ctx = await browser.newContext();
+    const page = await ctx.newPage();
+    const account = newAccount('mcp-agent-user');
+    await signUpAtProvider(page, issuer, account);
+
+    const callback = await loopbackCallback();
+    const oauth = new MemoryOAuthProvider(callback.url);
+    const seen: string[] = [];
+    const logged: typeof fetch = async (input, init) => {
+      const res = await fetch(input, init);
+      const u = new URL(input instanceof Request ? input.url : String(input));
+      seen.push(`${init?.method ?? (input instanceof Request ? input.method : 'GET')} ${u.pathname} ${res.status}`);
+      return res;
+    };
+    const mcpUrl = new URL('/mcp', issuer);
+    const first = new StreamableHTTPClientTransport(mcpUrl, { authProvider: oauth, fetch: logged });
+    await expect(new Client({ name: 'test-agent', version: '1' }).connect(first)).rejects.toBeInstanceOf(UnauthorizedError);
+    // The discovery the MCP authorization spec describes, in order.
+    expect(seen.slice(0, 4)).toEqual([
+      'POST /mcp 401',
+      'GET /.well-known/oauth-protected-resource/mcp 200',
+      'GET /.well-known/oauth-authorization-server 200',
+      'POST /platform/oauth/register 201',
+    ]);
+    const authUrl = oauth.authorizationUrl!;
+    expect(authUrl.searchParams.get('resource')).toBe(`${issuer}/mcp`);
+    expect(authUrl.searchParams.get('code_challenge_method')).toBe('S256');
+
+    // Consent in the browser: an agent, unverified (it registered itself).
+    await page.goto(authUrl.toString());
+    await expect.poll(() => page.locator('[data-agent]').innerText()).toContain('AI agent');
+    expect(await page.locator('.badge.warn').innerText()).toContain('Unverified');
+    expect(await page.locator('h1').innerText()).toContain('Test Agent');
+    await screenshot(page, 'mcp', 'consent');
+    await page.getByRole('button', { name: 'Allow' }).click();
+    const code = await callback.code();
+    await first.finishAuth(code);
+    expect(oauth.saved?.access_token).toMatch(/^pat_/);
+    expect(seen.at(-1)).toBe('POST /platform/oauth/token 200');
+
+    const client = new Client({ name: 'test-agent', version: '1' });
+    await client.connect(new StreamableHTTPClientTransport(mcpUrl, { authProvider: oauth, fetch: logged }));
+    const app = await userToolScenario(client, 'Made by an agent');
+    const bad = await client.callTool({ name: 'push_schema', arguments: { app_id: app.id } });
+    expect(bad.isError).toBe(true);
+    expect(resultText(bad)).toContain('schema');
+    expect(await callFails(client, 'rename_app', { app_id: app.id, title: '' })).toMatch(/title/);
+    expect(await callOk(client, 'token_info')).toMatchObject({ scopes: 'apps-read apps-write' });
+
+    // The user sees the app in their dashboard.
+    await page.goto(`${issuer}/dash/apps`);
+    await expect.poll(() => page.locator('main').innerText()).toContain('Made by an agent (renamed)');
+    await screenshot(page, 'mcp', 'dashboard');
+    await client.close();
+    callback.server.close();
+    await ctx.close();
+  });
+});
