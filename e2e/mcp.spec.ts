@@ -1,6 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { createServer, type Server as HttpServer } from 'node:http';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
+import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -56,7 +59,7 @@ class MemoryOAuthProvider implements OAuthClientProvider {
 }
 
 /** The agent's loopback redirect (RFC 8252 §7.3): records the code it receives. */
-async function loopbackCallback(): Promise<{ url: string; server: HttpServer; code: () => Promise<string> }> {
+async function loopbackCallback(port = 0): Promise<{ url: string; server: HttpServer; code: () => Promise<string> }> {
   let resolve!: (code: string) => void;
   const got = new Promise<string>((r) => (resolve = r));
   const server = createServer((req, res) => {
@@ -65,7 +68,7 @@ async function loopbackCallback(): Promise<{ url: string; server: HttpServer; co
     res.writeHead(200, { 'content-type': 'text/plain' }).end(code ? 'Signed in: you can close this tab.' : `Failed: ${u.searchParams.get('error')}`);
     if (code) resolve(code);
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/callback`, server, code: () => got };
 }
 
@@ -74,7 +77,29 @@ describe('An MCP client authorizes with Sign in with Instant and manages apps (d
   let browser: Browser;
   let issuer: string;
   const dataDir = mkdtempSync(join(tmpdir(), 'instant-e2e-mcp-'));
+  /** The agent's own https site on loopback, serving its Client ID Metadata Document (and bad ones). */
+  let site: HttpsServer;
+  let siteUrl: string;
+  let callbackForDocument: string;
   beforeAll(async () => {
+    // A self-signed certificate for 127.0.0.1, which the provider trusts through NODE_EXTRA_CA_CERTS.
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', join(dataDir, 'key.pem'), '-out', join(dataDir, 'cert.pem')], { stdio: 'ignore' });
+    const callbackPort = await freePort();
+    callbackForDocument = `http://127.0.0.1:${callbackPort}/callback`;
+    site = createHttpsServer({ key: readFileSync(join(dataDir, 'key.pem')), cert: readFileSync(join(dataDir, 'cert.pem')) }, (req, res) => {
+      const self = `${siteUrl}${req.url}`;
+      if (req.url === '/agent/client.json') {
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ client_id: self, client_name: 'Doc Agent', redirect_uris: [callbackForDocument], token_endpoint_auth_method: 'none', grant_types: ['authorization_code', 'refresh_token'] }));
+      } else if (req.url === '/agent/huge.json') {
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ client_id: self, client_name: 'x'.repeat(10_000), redirect_uris: [callbackForDocument] }));
+      } else if (req.url === '/agent/slow.json') {
+        setTimeout(() => res.writeHead(200).end('{}'), 8_000).unref();
+      } else if (req.url === '/agent/moved.json') {
+        res.writeHead(302, { location: '/agent/client.json' }).end();
+      } else res.writeHead(404).end();
+    });
+    await new Promise<void>((r) => site.listen(0, '127.0.0.1', r));
+    siteUrl = `https://127.0.0.1:${(site.address() as AddressInfo).port}`;
     const port = await freePort();
     issuer = `http://127.0.0.1:${port}`;
     provider = await startProcess('provider', ['provider/bin/instant-provider.mjs'], {
@@ -85,12 +110,16 @@ describe('An MCP client authorizes with Sign in with Instant and manages apps (d
       DATA_DIR: dataDir,
       SECRET: randomBytes(32).toString('base64url'),
       SWEEP_INTERVAL_S: '3600',
+      NODE_EXTRA_CA_CERTS: join(dataDir, 'cert.pem'),
+      // The document is on loopback here; in production only public addresses are fetched (docs/mcp.md §7).
+      CLIENT_METADATA_ALLOW_PRIVATE: 'true',
     }, 60_000);
     browser = await launchBrowser();
   });
   afterAll(async () => {
     await browser?.close().catch(() => {});
     await provider?.stop();
+    site?.close();
     rmSync(dataDir, { recursive: true, force: true });
   });
 
@@ -151,5 +180,59 @@ describe('An MCP client authorizes with Sign in with Instant and manages apps (d
     await client.close();
     callback.server.close();
     await ctx.close();
+  });
+
+  it('with a Client ID Metadata Document served on loopback https instead of registration', async () => {
+    const ctx = await browser.newContext();
+    const page = await ctx.newPage();
+    await signUpAtProvider(page, issuer, newAccount('mcp-cimd-user'));
+    const callback = await loopbackCallback(Number(new URL(callbackForDocument).port));
+    const documentUrl = `${siteUrl}/agent/client.json`;
+    const oauth = new MemoryOAuthProvider(callback.url, { clientMetadataUrl: documentUrl });
+    const seen: string[] = [];
+    const logged: typeof fetch = async (input, init) => {
+      const res = await fetch(input, init);
+      seen.push(`${new URL(input instanceof Request ? input.url : String(input)).pathname} ${res.status}`);
+      return res;
+    };
+    const mcpUrl = new URL('/mcp', issuer);
+    const first = new StreamableHTTPClientTransport(mcpUrl, { authProvider: oauth, fetch: logged });
+    await expect(new Client({ name: 'doc-agent', version: '1' }).connect(first)).rejects.toBeInstanceOf(UnauthorizedError);
+    expect(seen).not.toContain('/platform/oauth/register 201');
+    expect(oauth.authorizationUrl!.searchParams.get('client_id')).toBe(documentUrl);
+    await page.goto(oauth.authorizationUrl!.toString());
+    expect(await page.locator('h1').innerText()).toContain('Doc Agent');
+    await expect.poll(() => page.locator('[data-agent]').innerText()).toContain('AI agent');
+    await page.getByRole('button', { name: 'Allow' }).click();
+    await first.finishAuth(await callback.code());
+    const client = new Client({ name: 'doc-agent', version: '1' });
+    await client.connect(new StreamableHTTPClientTransport(mcpUrl, { authProvider: oauth, fetch: logged }));
+    const app = await userToolScenario(client, 'Made by a documented agent');
+    expect((await callOk<{ client_id: string }>(client, 'token_info')).client_id).toBe(documentUrl);
+    await page.goto(`${issuer}/dash/apps`);
+    await expect.poll(() => page.locator('main').innerText()).toContain('Made by a documented agent (renamed)');
+    expect(app.id).toBeTruthy();
+    await client.close();
+    callback.server.close();
+    await ctx.close();
+  });
+
+  it('refuses documents that are too large, too slow, redirected or missing, with an error page and no redirect', async () => {
+    const start = (doc: string) =>
+      fetch(`${issuer}/platform/oauth/start?client_id=${encodeURIComponent(`${siteUrl}/agent/${doc}`)}&redirect_uri=${encodeURIComponent(callbackForDocument)}&response_type=code&scope=apps-read&state=s&code_challenge=${'a'.repeat(43)}&code_challenge_method=S256`, { redirect: 'manual' });
+    for (const [doc, why] of [
+      ['huge.json', 'larger than 5120 bytes'],
+      ['moved.json', 'HTTP 302 (redirects are not followed)'],
+      ['missing.json', 'HTTP 404'],
+    ]) {
+      const res = await start(doc!);
+      expect(res.status, doc).toBe(400);
+      expect(res.headers.get('location')).toBeNull();
+      expect(await res.text()).toContain(why);
+    }
+    const t0 = Date.now();
+    const slow = await start('slow.json');
+    expect(await slow.text()).toContain('did not arrive within 5000 ms');
+    expect(Date.now() - t0).toBeLessThan(7_500);
   });
 });

@@ -6,6 +6,7 @@ import { inSeconds, nowDate } from '../context.ts';
 import { cookieOptions, liveSessionSql, sessionIdHash, type LiveSessionRow } from '../accounts/sessions.ts';
 import { generateToken, hashToken } from '../tokens.ts';
 import { CLIENT_FROM, CLIENT_ID, CLIENT_SELECT, getClient, type Client } from './clients.ts';
+import { isMetadataClientId, resolveMetadataClient } from './client-metadata.ts';
 import { CODE_COLUMNS, mintCode, redirectWith } from './codes.ts';
 import { ErrorHtml } from './consent.tsx';
 import { liveGrantCovering } from './grants.ts';
@@ -168,6 +169,10 @@ const LOOK_UP_AND_STORE = `
 export async function startEndpoint(ctx: Ctx, c: Context): Promise<Response> {
   const { params: p, repeated } = await requestParams(c);
   if (repeated === 'client_id' || repeated === 'redirect_uri') return errorPage(c, 400, 'Invalid sign-in request', `The ${repeated} parameter is repeated.`);
+  if (repeated !== 'client_id' && isMetadataClientId(p.client_id)) {
+    const problem = await resolveMetadataClient(ctx, p.client_id);
+    if (problem) return errorPage(c, 400, 'Unknown app', `This sign-in link names an app by a metadata document that could not be used: ${problem}.`);
+  }
   const id = generateToken(ctx.random, 'request');
   const binding = browserBinding(ctx, c);
   // A request that is valid whatever its client (the usual case) is looked up and stored in one statement.
