@@ -74,6 +74,18 @@ describe('MCP resource server (docs/mcp.md §1–§3)', () => {
     expect(await other.json()).toMatchObject({ error: 'invalid_target' });
   });
 
+  it('introspection reports the audience: the MCP resource, or the issuer for Platform API tokens', async () => {
+    const conf = await newClient(w);
+    const basic = 'Basic ' + Buffer.from(`${encodeURIComponent(conf.clientId)}:${encodeURIComponent(conf.clientSecret!)}`).toString('base64');
+    const aud = async (resource: string | undefined) => {
+      const { access_token } = await tokensFor(w, conf, resource);
+      const res = await w.p.fetch(new URL('/platform/oauth/introspect', w.p.issuer), { method: 'POST', headers: { authorization: basic, 'content-type': 'application/x-www-form-urlencoded' }, body: `token=${access_token}` });
+      return ((await res.json()) as { active: boolean; aud: string }).aud;
+    };
+    expect(await aud(`${w.p.issuer}/mcp`)).toBe(`${w.p.issuer}/mcp`);
+    expect(await aud(undefined)).toBe(w.p.issuer);
+  });
+
   it('refuses unknown resources at authorize and a resource at the token endpoint unlike the request', async () => {
     const { verifier, challenge } = pkcePair();
     await expect(codeExchange(w, c, { codeChallenge: challenge, verifier, extra: { resource: 'https://elsewhere.example/mcp' } })).rejects.toThrow(/no code/);
