@@ -9,6 +9,7 @@ const src = (p: string) => fileURLToPath(new URL(p, import.meta.url));
  */
 export const sourceAliases = [
   { find: /^instant-kit$/, replacement: src('./client/src/index.ts') },
+  { find: /^instant-kit\/mcp$/, replacement: src('./client/src/mcp/index.ts') },
   { find: /^instant-kit\/(.+)$/, replacement: src('./client/src/$1.ts') },
   { find: /^instant-provider$/, replacement: src('./provider/src/index.ts') },
 ];

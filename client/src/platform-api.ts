@@ -6,7 +6,8 @@
  *
  * @module
  */
-import { InstantAPIError, PlatformApiMissingAuthError, type InstantAPIErrorBody } from './errors.ts';
+import { InstantAPIError, PlatformApiMissingAuthError } from './errors.ts';
+import { apiRequest } from './api-request.ts';
 import { refreshTokenGrant, staticAuthorizationServer, type TokenSet } from './oauth-core.ts';
 import {
   apiSchemaToAttrs,
@@ -205,26 +206,8 @@ export class PlatformApi {
     return this.#refreshing;
   }
 
-  async #raw(path: string, init: RequestInit, token: string | null): Promise<unknown> {
-    const headers: Record<string, string> = { Accept: 'application/json' };
-    if (token) headers.Authorization = `Bearer ${token}`;
-    if (init.body) headers['Content-Type'] = 'application/json';
-    let res: Response;
-    try {
-      res = await this.#fetch(`${this.#apiURI}${path}`, { ...init, headers });
-    } catch (e) {
-      throw new InstantAPIError({ status: 0, body: { type: 'network-error', message: `Could not reach ${this.#apiURI}: ${e instanceof Error ? e.message : String(e)}` } });
-    }
-    const text = await res.text();
-    let json: unknown;
-    try {
-      json = text ? JSON.parse(text) : {};
-    } catch {
-      json = undefined;
-    }
-    if (res.ok && json !== undefined) return json;
-    const body: InstantAPIErrorBody = json && typeof json === 'object' ? (json as InstantAPIErrorBody) : { message: text.slice(0, 200) || `HTTP ${res.status}` };
-    throw new InstantAPIError({ status: res.status, body });
+  #raw(path: string, init: RequestInit, token: string | null): Promise<unknown> {
+    return apiRequest(this.#fetch, this.#apiURI, path, init, token);
   }
 
   /** One authenticated request; a 401 triggers one (shared) refresh and one retry. */

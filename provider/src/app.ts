@@ -10,6 +10,7 @@ import { htmlSecurityHeaders } from './http/security-headers.ts';
 import { createObservability } from './http/metrics.ts';
 import { operatorRoutes } from './operator/routes.tsx';
 import { accessLog, createLogger, type Logger } from './log.ts';
+import { mcpRoutes } from './mcp/routes.ts';
 import { oauthRoutes } from './oauth/routes.ts';
 import { notSupportedRoutes } from './platform/compat/not-supported.ts';
 import { compatRoutes } from './platform/compat/routes.tsx';
@@ -69,6 +70,7 @@ export async function createProvider(config: ProviderConfig, deps: ProviderDeps 
   app.route('/', compatRoutes(ctx));
   app.route('/', platformRoutes(ctx));
   app.route('/', notSupportedRoutes());
+  app.route('/', mcpRoutes(ctx, () => app.fetch));
   app.route('/', dashboardRoutes(ctx));
   app.get('/', (c) => c.redirect('/dash', 302));
   app.notFound((c) => c.json({ type: 'not-found', message: `No route for ${c.req.method} ${c.req.path}`, hint: {} }, 404));

@@ -30,6 +30,11 @@ export interface ProviderConfig {
   trustProxy: boolean;
   /** `METRICS`: serve `/metrics` when true. */
   metrics: boolean;
+  /**
+   * `CLIENT_METADATA_ALLOW_PRIVATE`: fetch Client ID Metadata Documents from loopback and private addresses too
+   * (tests, private deployments); off, they come only from public addresses (docs/mcp.md §7, SSRF).
+   */
+  clientMetadataAllowPrivate?: boolean;
   /** `OPERATOR_EMAILS`: accounts with the operator role. */
   operatorEmails: string[];
   /** `AUDIT_RETENTION_DAYS`: how long audit events are kept. */
@@ -77,6 +82,7 @@ const envSchema = z.object({
   SWEEP_INTERVAL_S: intFrom(1, 86_400).default(300),
   TRUST_PROXY: bool.default(false),
   METRICS: bool.default(false),
+  CLIENT_METADATA_ALLOW_PRIVATE: bool.default(false),
   OPERATOR_EMAILS: z
     .string()
     .default('')
@@ -122,6 +128,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     sweepIntervalS: e.SWEEP_INTERVAL_S,
     trustProxy: e.TRUST_PROXY,
     metrics: e.METRICS,
+    clientMetadataAllowPrivate: e.CLIENT_METADATA_ALLOW_PRIVATE,
     operatorEmails: e.OPERATOR_EMAILS,
     auditRetentionDays: e.AUDIT_RETENTION_DAYS,
     logLevel: e.LOG_LEVEL,

@@ -6,7 +6,7 @@
 import { parseArgs } from 'node:util';
 
 /** Commands the CLI knows. */
-export type CommandName = 'init-without-files' | 'push' | 'pull' | 'login' | 'logout' | 'claim' | 'apps list' | 'whoami' | 'help' | 'version';
+export type CommandName = 'init-without-files' | 'push' | 'pull' | 'login' | 'logout' | 'claim' | 'apps list' | 'whoami' | 'mcp' | 'help' | 'version';
 
 /** Parsed command line. */
 export interface ParsedArgs {
@@ -52,6 +52,7 @@ Commands:
   push [schema|perms]        Push instant.schema.ts and/or instant.perms.ts (shows the plan first)
   pull                       Write instant.schema.ts and instant.perms.ts from the app
   claim                      Move a temporary app (--app, --admin-token) to your account
+  mcp --token TOKEN          Serve the Instant Platform MCP tools on stdio (per_ or app admin token)
 
 Options:
   --api-uri URL              Provider URL (env INSTANT_CLI_API_URI, default ${DEFAULT_API_URI})
@@ -104,7 +105,7 @@ export function parseCommandLine(argv: string[], env: Record<string, string | un
   else if (first === 'apps') {
     if (second !== 'list' && second !== 'ls') throw new UsageError(`Unknown command: apps ${second ?? ''}`.trim() + ' (did you mean "apps list"?)');
     command = 'apps list';
-  } else if (first && ['init-without-files', 'push', 'pull', 'login', 'logout', 'claim', 'whoami'].includes(first)) command = first as CommandName;
+  } else if (first && ['init-without-files', 'push', 'pull', 'login', 'logout', 'claim', 'whoami', 'mcp'].includes(first)) command = first as CommandName;
   else throw new UsageError(`Unknown command: ${first}`);
   if (command === 'push' && second) {
     if (second !== 'schema' && second !== 'perms') throw new UsageError(`push takes "schema" or "perms", not "${second}"`);

@@ -10,6 +10,7 @@ import { parseCommandLine, USAGE, UsageError, type ParsedArgs } from './args.ts'
 import { appsList, claim, initWithoutFiles, pull, push, whoami } from './commands.ts';
 import { processIO, type CliIO } from './io.ts';
 import { login, logout } from './login.ts';
+import { mcp } from './mcp.ts';
 
 /** The installed package's version (package.json is two levels up from src/cli/ and from dist/cli/ alike). */
 export const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
@@ -23,6 +24,7 @@ const COMMANDS: Record<Exclude<ParsedArgs['command'], 'help' | 'version'>, (args
   claim,
   'apps list': appsList,
   whoami,
+  mcp,
 };
 
 /** A one-line reason for any error. */

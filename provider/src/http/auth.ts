@@ -6,6 +6,7 @@ import type { User } from '../accounts/users.ts';
 import { findAdminToken } from '../platform/admin-tokens.ts';
 import { hashToken, recogniseBearer } from '../tokens.ts';
 import { ApiError } from './errors.ts';
+import { audienceOf, calledFromMcp, type Audience } from '../mcp/audience.ts';
 
 /** Who is calling, after authentication (API.md §1 token kinds). */
 export type Principal =
@@ -19,6 +20,11 @@ export interface AuthOptions {
   session?: boolean;
   /** Accept app admin tokens (default false). */
   admin?: boolean;
+  /**
+   * The audience OAuth access tokens must have been issued for (docs/mcp.md §2): default the Platform API,
+   * or the MCP server's when the request comes from its tools in-process.
+   */
+  audience?: Audience;
 }
 
 /** The bearer token of a request, if any (RFC 6750 §2.1). */
@@ -51,9 +57,9 @@ export async function authenticate(ctx: Ctx, c: Context, opts: AuthOptions = {})
   const now = nowDate(ctx);
   switch (recogniseBearer(token)) {
     case 'access': {
-      const row = await ctx.db.one<UserRow & { client_id: string; grant_id: string; scopes: string[]; app_status: string }>(
+      const row = await ctx.db.one<UserRow & { client_id: string; grant_id: string; scopes: string[]; app_status: string; resource: string | null }>(
         `select u.id, u.email, u.is_operator, u.locked_at, u.created_at, t.id as token_id, t.expires_at,
-                t.client_id, t.grant_id, t.scopes, a.status as app_status
+                t.client_id, t.grant_id, t.scopes, a.status as app_status, t.resource
            from access_tokens t
            join users u on u.id = t.user_id
            join grants g on g.id = t.grant_id
@@ -63,6 +69,10 @@ export async function authenticate(ctx: Ctx, c: Context, opts: AuthOptions = {})
       );
       if (!row || row.locked_at || row.app_status === 'suspended') throw ApiError.unauthenticated('access-token', 'The access token is unknown or revoked');
       if (row.expires_at && row.expires_at <= now) throw ApiError.expired('access-token', 'The access token has expired; refresh it');
+      const audience = opts.audience ?? (calledFromMcp(c) ? 'mcp' : 'platform');
+      if (audienceOf(ctx.config.issuer, row.resource) !== audience) {
+        throw ApiError.unauthenticated('access-token', `The access token was issued for another resource (${row.resource ?? ctx.config.issuer}), not this one`);
+      }
       return { kind: 'access', user: pickUser(row), tokenId: row.token_id, clientId: row.client_id, grantId: row.grant_id, scopes: row.scopes };
     }
     case 'personal': {

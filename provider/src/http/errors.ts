@@ -81,6 +81,7 @@ export type OAuthErrorCode =
   | 'invalid_client_metadata'
   | 'invalid_token'
   | 'insufficient_scope'
+  | 'invalid_target'
   | 'slow_down';
 
 /** An OAuth endpoint error: `{"error","error_description"}` (RFC 6749 §5.2). */

@@ -6,12 +6,14 @@ import { inSeconds, nowDate } from '../context.ts';
 import { cookieOptions, liveSessionSql, sessionIdHash, type LiveSessionRow } from '../accounts/sessions.ts';
 import { generateToken, hashToken } from '../tokens.ts';
 import { CLIENT_FROM, CLIENT_ID, CLIENT_SELECT, getClient, type Client } from './clients.ts';
+import { isMetadataClientId, resolveMetadataClient } from './client-metadata.ts';
 import { CODE_COLUMNS, mintCode, redirectWith } from './codes.ts';
 import { ErrorHtml } from './consent.tsx';
 import { liveGrantCovering } from './grants.ts';
 import { challengeProblem } from './pkce.ts';
 import { matchRedirectUri, redirectUriProblem } from './redirect-uris.ts';
 import { parseScope } from './scopes.ts';
+import { audienceOf, mcpResource } from '../mcp/audience.ts';
 
 /** The cookie that binds a pending authorization request to the browser that started it. */
 export const BROWSER_COOKIE = 'instant_oauth_browser';
@@ -167,6 +169,10 @@ const LOOK_UP_AND_STORE = `
 export async function startEndpoint(ctx: Ctx, c: Context): Promise<Response> {
   const { params: p, repeated } = await requestParams(c);
   if (repeated === 'client_id' || repeated === 'redirect_uri') return errorPage(c, 400, 'Invalid sign-in request', `The ${repeated} parameter is repeated.`);
+  if (repeated !== 'client_id' && isMetadataClientId(p.client_id)) {
+    const problem = await resolveMetadataClient(ctx, p.client_id);
+    if (problem) return errorPage(c, 400, 'Unknown app', `This sign-in link names an app by a metadata document that could not be used: ${problem}.`);
+  }
   const id = generateToken(ctx.random, 'request');
   const binding = browserBinding(ctx, c);
   // A request that is valid whatever its client (the usual case) is looked up and stored in one statement.
@@ -215,6 +221,10 @@ async function authorizationAnswer(
   const fail = (error: string, description: string) => redirectWith(ctx, back, { error, error_description: description, state: p.state });
   const checked = checkParams(p, repeated, client);
   if (!checked.ok) return fail(checked.error, checked.description);
+  // RFC 8707 §2: only resources this server is (docs/mcp.md §2).
+  if (p.resource !== undefined && audienceOf(ctx.config.issuer, p.resource) === null) {
+    return fail('invalid_target', `resource must be ${ctx.config.issuer} (the Platform API) or ${mcpResource(ctx.config.issuer)} (the MCP server)`);
+  }
   const prompts = checked.prompts;
   if (p.max_age !== undefined) {
     // OIDC Core §3.1.2.1: a session older than max_age must sign in again, as with prompt=login.

@@ -43,6 +43,8 @@ export interface ConsentProps {
   /** Registered through RFC 7591: nobody has reviewed it (SECURITY.md 12). */
   unverified: boolean;
   testMode: boolean;
+  /** The request is for the MCP server (`resource`, docs/mcp.md §4): an AI agent is asking. */
+  agent?: boolean;
   /** Set when this account may not authorize the app: shown instead of Allow. */
   blocked?: string;
   /** Set when `prompt=login` asks the user to sign in again first. */
@@ -72,6 +74,12 @@ export function ConsentPage(p: ConsentProps) {
         <h1 id="consent-title">
           <span class="app-name">{p.appName}</span> wants to access your Instant account
         </h1>
+        {p.agent ? (
+          <p class="notice" role="note" data-agent>
+            <span class="badge">AI agent</span> This is an agent (an MCP client) asking to act for you through Instant's MCP server
+            {p.unverified ? ', and it named itself: the name above is not checked' : ''}. It can do what is listed below without asking you each time.
+          </p>
+        ) : null}
         {p.unverified ? (
           <p class="notice" role="note">
             <span class="badge warn">Unverified</span> This app registered itself and has not been reviewed. Only continue if you trust it.

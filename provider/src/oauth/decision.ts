@@ -10,12 +10,14 @@ import { BROWSER_COOKIE, auditParams, consentPath, errorPage } from './authorize
 import { CLIENT_FROM, CLIENT_SELECT, type Client } from './clients.ts';
 import { CODE_COLUMNS, mintCode, redirectWith } from './codes.ts';
 import { ConsentPage } from './consent.tsx';
+import { audienceOf } from '../mcp/audience.ts';
 
 interface RequestRow {
   redirect_uri: string;
   scopes: string[];
   state: string;
   prompt: string | null;
+  resource: string | null;
   created_at: Date;
 }
 
@@ -54,7 +56,7 @@ const PENDING = `
   select rc.*, su.*
     from (select 1) one
     left join lateral (
-      select ${CLIENT_SELECT}, r.redirect_uri, r.scopes, r.state, r.prompt, r.created_at
+      select ${CLIENT_SELECT}, r.redirect_uri, r.scopes, r.state, r.prompt, r.resource, r.created_at
         from authorization_requests r join ${CLIENT_FROM} on c.client_id = r.client_id
        where r.id_hash = $1 and r.browser_hash = $2 and r.used_at is null and r.expires_at > $3
     ) rc on true
@@ -62,9 +64,9 @@ const PENDING = `
 
 async function pending(ctx: Ctx, id: string, browser: string, sessionHash: string | null): Promise<Pending> {
   const row = await ctx.db.one<Nullable<Client & RequestRow & LiveSessionRow>>(PENDING, [hashToken(id), browser, nowDate(ctx), sessionHash]);
-  const { redirect_uri, scopes, state, prompt, created_at, user_id, email, is_operator, user_created_at, auth_time, ...client } = row!;
+  const { redirect_uri, scopes, state, prompt, resource, created_at, user_id, email, is_operator, user_created_at, auth_time, ...client } = row!;
   return {
-    request: client.client_id === null ? null : { redirect_uri: redirect_uri!, scopes: scopes!, state: state!, prompt, created_at: created_at!, client: client as Client },
+    request: client.client_id === null ? null : { redirect_uri: redirect_uri!, scopes: scopes!, state: state!, prompt, resource, created_at: created_at!, client: client as Client },
     session: user_id === null ? null : { user_id, email: email!, is_operator: is_operator!, user_created_at: user_created_at!, auth_time: auth_time! },
   };
 }
@@ -94,6 +96,7 @@ export async function consentPage(ctx: Ctx, c: Context): Promise<Response> {
     scopes: row.scopes,
     unverified: client.app_dynamic,
     testMode: client.app_status === 'test',
+    agent: audienceOf(ctx.config.issuer, row.resource) === 'mcp',
     blocked,
     reauthenticate: !blocked && needsReauthentication(row, session.auth_time),
     returnTo: consentPath(id),

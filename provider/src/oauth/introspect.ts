@@ -14,13 +14,15 @@ interface LiveToken {
   scopes: string[];
   created_at: Date;
   expires_at: Date;
+  /** RFC 8707 resource the token was issued for; null: the Platform API (docs/mcp.md §2). */
+  resource: string | null;
 }
 
 /** An access token that is usable now: not revoked, not expired, its grant live, its app not suspended, its user not locked. */
 export async function findLiveAccessToken(ctx: Ctx, token: string): Promise<LiveToken | null> {
   if (recogniseBearer(token) !== 'access') return null;
   const row = await ctx.db.one<LiveToken>(
-    `select t.user_id, t.client_id, g.oauth_app_id, t.scopes, t.created_at, t.expires_at
+    `select t.user_id, t.client_id, g.oauth_app_id, t.scopes, t.created_at, t.expires_at, t.resource
        from access_tokens t join grants g on g.id = t.grant_id join oauth_apps a on a.id = g.oauth_app_id join users u on u.id = t.user_id
       where t.token_hash = $1 and t.revoked_at is null and g.revoked_at is null and a.status <> 'suspended' and u.locked_at is null and t.expires_at > $2`,
     [hashToken(token), nowDate(ctx)],
@@ -31,7 +33,7 @@ export async function findLiveAccessToken(ctx: Ctx, token: string): Promise<Live
 async function findLiveRefreshToken(ctx: Ctx, token: string): Promise<LiveToken | null> {
   if (recogniseBearer(token) !== 'refresh') return null;
   const row = await ctx.db.one<LiveToken>(
-    `select r.user_id, r.client_id, g.oauth_app_id, r.scopes, r.created_at, r.idle_expires_at as expires_at
+    `select r.user_id, r.client_id, g.oauth_app_id, r.scopes, r.created_at, r.idle_expires_at as expires_at, r.resource
        from refresh_tokens r join grants g on g.id = r.grant_id join oauth_apps a on a.id = g.oauth_app_id join users u on u.id = r.user_id
       where r.token_hash = $1 and r.revoked_at is null and r.rotated_at is null and g.revoked_at is null
         and a.status <> 'suspended' and u.locked_at is null and r.idle_expires_at > $2`,
@@ -67,6 +69,8 @@ export async function introspectEndpoint(ctx: Ctx, c: Context): Promise<Response
       exp: seconds(found.expires_at),
       iat: seconds(found.created_at),
       iss: ctx.config.issuer,
+      // RFC 7662 §2.2: the audience; the issuer itself stands for the Platform API.
+      aud: found.resource ?? ctx.config.issuer,
       token_type: recogniseBearer(params.token) === 'refresh' ? 'refresh_token' : 'Bearer',
     },
     200,

@@ -14,14 +14,16 @@ export interface TokenBinding {
   userId: string;
   familyId: string;
   codeHash: string | null;
+  /** RFC 8707 resource the family was issued for; null: the Platform API (docs/mcp.md §2). */
+  resource: string | null;
 }
 
 export async function insertAccessToken(db: Db, ctx: Ctx, b: TokenBinding, scopes: readonly string[], refreshTokenId: string | null): Promise<string> {
   const token = generateToken(ctx.random, 'access');
   await db.query(
-    `insert into access_tokens (id, token_hash, family_id, grant_id, client_id, user_id, scopes, refresh_token_id, code_hash, created_at, expires_at)
-     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-    [ctx.random.uuid(), hashToken(token), b.familyId, b.grantId, b.clientId, b.userId, [...scopes], refreshTokenId, b.codeHash, nowDate(ctx), inSeconds(ctx, ctx.config.accessTokenTtlS)],
+    `insert into access_tokens (id, token_hash, family_id, grant_id, client_id, user_id, scopes, refresh_token_id, code_hash, created_at, expires_at, resource)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+    [ctx.random.uuid(), hashToken(token), b.familyId, b.grantId, b.clientId, b.userId, [...scopes], refreshTokenId, b.codeHash, nowDate(ctx), inSeconds(ctx, ctx.config.accessTokenTtlS), b.resource],
   );
   return token;
 }
@@ -30,9 +32,9 @@ export async function insertRefreshToken(db: Db, ctx: Ctx, b: TokenBinding, scop
   const token = generateToken(ctx.random, 'refresh');
   const id = ctx.random.uuid();
   await db.query(
-    `insert into refresh_tokens (id, token_hash, family_id, grant_id, client_id, user_id, scopes, code_hash, parent_id, created_at, idle_expires_at)
-     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-    [id, hashToken(token), b.familyId, b.grantId, b.clientId, b.userId, [...scopes], b.codeHash, parentId, nowDate(ctx), inSeconds(ctx, ctx.config.refreshTokenIdleTtlS)],
+    `insert into refresh_tokens (id, token_hash, family_id, grant_id, client_id, user_id, scopes, code_hash, parent_id, created_at, idle_expires_at, resource)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+    [id, hashToken(token), b.familyId, b.grantId, b.clientId, b.userId, [...scopes], b.codeHash, parentId, nowDate(ctx), inSeconds(ctx, ctx.config.refreshTokenIdleTtlS), b.resource],
   );
   return { id, token };
 }

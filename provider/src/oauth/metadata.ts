@@ -33,5 +33,7 @@ export function serverMetadata(issuer: string) {
     claims_parameter_supported: false,
     request_parameter_supported: false,
     request_uri_parameter_supported: false,
+    // draft-ietf-oauth-client-id-metadata-document: an https client_id names its metadata (docs/mcp.md §7).
+    client_id_metadata_document_supported: true,
   };
 }

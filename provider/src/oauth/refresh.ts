@@ -15,6 +15,7 @@ interface RefreshRow {
   user_id: string;
   scopes: string[];
   code_hash: string | null;
+  resource: string | null;
   idle_expires_at: Date;
   rotated_at: Date | null;
   revoked_at: Date | null;
@@ -33,12 +34,12 @@ export async function refreshTokenGrant(ctx: Ctx, client: Client, params: Record
   // The usual request (no narrower scope asked for) is answered by one statement; anything else, or any
   // failure of it, takes the general path below, which re-reads the token and says what is wrong.
   if (params.scope === undefined) {
-    const fast = await refreshInOneStatement(ctx, client, tokenHash, address);
+    const fast = await refreshInOneStatement(ctx, client, tokenHash, address, params.resource ?? null);
     if (fast) return fast;
   }
   const now = nowDate(ctx);
   const row = await ctx.db.one<RefreshRow>(
-    `select r.id, r.family_id, r.grant_id, r.client_id, r.user_id, r.scopes, r.code_hash, r.idle_expires_at, r.rotated_at, r.revoked_at,
+    `select r.id, r.family_id, r.grant_id, r.client_id, r.user_id, r.scopes, r.code_hash, r.resource, r.idle_expires_at, r.rotated_at, r.revoked_at,
             (g.revoked_at is null and u.locked_at is null) as usable
        from refresh_tokens r join grants g on g.id = r.grant_id join users u on u.id = r.user_id
       where r.token_hash = $1`,
@@ -48,6 +49,8 @@ export async function refreshTokenGrant(ctx: Ctx, client: Client, params: Record
   if (!row || row.client_id !== client.client_id) throw invalidGrant('the refresh token is invalid');
   if (row.revoked_at || !row.usable) throw invalidGrant('the refresh token was revoked');
   if (row.idle_expires_at <= now) throw invalidGrant('the refresh token has expired');
+  // RFC 8707 §2.2: a refresh keeps the resource the family was issued for (docs/mcp.md §2).
+  if (params.resource !== undefined && params.resource !== row.resource) throw new OAuthError('invalid_target', 'resource must be the one the refresh token was issued for');
 
   // RFC 6749 §6: a narrower scope may be requested, never a wider one.
   let scopes = row.scopes;
@@ -59,7 +62,7 @@ export async function refreshTokenGrant(ctx: Ctx, client: Client, params: Record
     }
     scopes = parsed.scopes;
   }
-  const binding: TokenBinding = { grantId: row.grant_id, clientId: client.client_id, userId: row.user_id, familyId: row.family_id, codeHash: row.code_hash };
+  const binding: TokenBinding = { grantId: row.grant_id, clientId: client.client_id, userId: row.user_id, familyId: row.family_id, codeHash: row.code_hash, resource: row.resource };
   const who = { actor: `client:${client.client_id}`, userId: row.user_id, clientId: client.client_id, oauthAppId: client.oauth_app_id, address };
 
   if (!rotatesRefreshTokens(client)) {
@@ -114,7 +117,7 @@ export async function refreshTokenGrant(ctx: Ctx, client: Client, params: Record
  * Returns null when any condition fails (the caller's general path then tells which), else the response.
  * Two concurrent rotations of one token: the second waits on the row and then finds it rotated (null).
  */
-async function refreshInOneStatement(ctx: Ctx, client: Client, tokenHash: string, address: string | null): Promise<TokenResponse | null> {
+async function refreshInOneStatement(ctx: Ctx, client: Client, tokenHash: string, address: string | null, resource: string | null): Promise<TokenResponse | null> {
   const now = nowDate(ctx);
   const rotate = rotatesRefreshTokens(client);
   const access = generateToken(ctx.random, 'access');
@@ -141,20 +144,22 @@ async function refreshInOneStatement(ctx: Ctx, client: Client, tokenHash: string
     successor ? hashToken(successor.token) : null,
     ...event.slice(1, 4), // event, outcome, actor
     ...event.slice(5, 8), // client_id, oauth_app_id, address
+    resource, // $17: the resource asked for, if any
   ];
   const row = await ctx.db.one<{ scopes: string[] }>(
     `with r as (
        update refresh_tokens r set ${rotate ? 'rotated_at = $3, last_used_at = $3' : 'last_used_at = $3, idle_expires_at = $4'}
         where r.token_hash = $1 and r.client_id = $2 and r.revoked_at is null and r.rotated_at is null and r.idle_expires_at > $3
+          and ($17::text is null or r.resource = $17::text)
           and exists (select 1 from grants g join users u on u.id = g.user_id
                        where g.id = r.grant_id and g.revoked_at is null and u.locked_at is null)
-       returning r.id, r.family_id, r.grant_id, r.user_id, r.scopes, r.code_hash
+       returning r.id, r.family_id, r.grant_id, r.user_id, r.scopes, r.code_hash, r.resource
      ), successor as (
-       insert into refresh_tokens (id, token_hash, family_id, grant_id, client_id, user_id, scopes, code_hash, parent_id, created_at, idle_expires_at)
-       select $9, $10, family_id, grant_id, $2, user_id, scopes, code_hash, id, $3, $4 from r where $9::uuid is not null
+       insert into refresh_tokens (id, token_hash, family_id, grant_id, client_id, user_id, scopes, code_hash, parent_id, created_at, idle_expires_at, resource)
+       select $9, $10, family_id, grant_id, $2, user_id, scopes, code_hash, id, $3, $4, resource from r where $9::uuid is not null
      ), access as (
-       insert into access_tokens (id, token_hash, family_id, grant_id, client_id, user_id, scopes, refresh_token_id, code_hash, created_at, expires_at)
-       select $5, $6, family_id, grant_id, $2, user_id, scopes, coalesce($9::uuid, id), code_hash, $3, $7 from r
+       insert into access_tokens (id, token_hash, family_id, grant_id, client_id, user_id, scopes, refresh_token_id, code_hash, created_at, expires_at, resource)
+       select $5, $6, family_id, grant_id, $2, user_id, scopes, coalesce($9::uuid, id), code_hash, $3, $7, resource from r
      ), touched as (
        update grants set last_used_at = $3 where id = (select grant_id from r) and (last_used_at is null or last_used_at < $8)
      ), audit as (

@@ -9,7 +9,8 @@ import { RATE_LIMITS } from '../http/rate-limit.ts';
 import { redirectUriProblem } from './redirect-uris.ts';
 import { rateLimit } from './token.ts';
 
-const metadata = z.object({
+/** RFC 7591 §2 client metadata we act on; also the fields read from a Client ID Metadata Document (client-metadata.ts). */
+export const clientMetadata = z.object({
   redirect_uris: z.array(z.string()).min(1).max(10),
   token_endpoint_auth_method: z.string().optional(),
   grant_types: z.array(z.string()).optional(),
@@ -36,7 +37,7 @@ export async function registerEndpoint(ctx: Ctx, c: Context): Promise<Response> 
     if (err instanceof ApiError) throw badMetadata(err.message);
     throw err;
   }
-  const parsed = metadata.safeParse(raw);
+  const parsed = clientMetadata.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     if (issue?.path[0] === 'redirect_uris') throw new OAuthError('invalid_redirect_uri', 'redirect_uris must be a list of 1 to 10 URIs');

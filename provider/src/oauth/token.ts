@@ -32,6 +32,7 @@ interface CodeRow {
   scopes: string[];
   code_challenge: string | null;
   nonce: string | null;
+  resource: string | null;
   auth_time: Date;
   expires_at: Date;
   used_at: Date | null;
@@ -79,7 +80,7 @@ async function authorizationCodeGrant(ctx: Ctx, client: Client, params: Record<s
   const codeHash = hashToken(code);
   // The usual exchange is one statement; when it does not succeed, the general path below says why.
   if (verifier === undefined || isValidVerifier(verifier)) {
-    const fast = await exchangeInOneStatement(ctx, client, codeHash, redirectUri, verifier === undefined ? null : s256(verifier), address);
+    const fast = await exchangeInOneStatement(ctx, client, codeHash, redirectUri, verifier === undefined ? null : s256(verifier), address, params.resource ?? null);
     if (fast) return fast;
   }
   const row = await ctx.db.one<CodeRow>(`select * from authorization_codes where code_hash = $1`, [codeHash]);
@@ -93,6 +94,8 @@ async function authorizationCodeGrant(ctx: Ctx, client: Client, params: Record<s
   if (row.used_at !== null) return replayed(ctx, codeHash, client, row, address);
   // RFC 6749 §4.1.3: redirect_uri must be identical to the one of the authorization request.
   if (row.redirect_uri !== redirectUri) throw invalidGrant('redirect_uri does not match the authorization request');
+  // RFC 8707 §2.2: the token is for the resource of the authorization request (docs/mcp.md §2).
+  if (params.resource !== undefined && params.resource !== row.resource) throw new OAuthError('invalid_target', 'resource must be the one of the authorization request');
   if (row.scopes.includes('openid')) await signingKey(ctx);
 
   const now = nowDate(ctx);
@@ -108,7 +111,7 @@ async function authorizationCodeGrant(ctx: Ctx, client: Client, params: Record<s
       [won.grant_id],
     );
     if (!grant?.ok) return 'revoked' as const;
-    const binding = { grantId: won.grant_id, clientId: client.client_id, userId: won.user_id, familyId: ctx.random.uuid(), codeHash };
+    const binding = { grantId: won.grant_id, clientId: client.client_id, userId: won.user_id, familyId: ctx.random.uuid(), codeHash, resource: won.resource };
     const refresh = await insertRefreshToken(db, ctx, binding, won.scopes, null);
     const access = await insertAccessToken(db, ctx, binding, won.scopes, refresh.id);
     await enforceRefreshLimit(db, ctx, won.user_id, client.client_id);
@@ -142,6 +145,7 @@ async function exchangeInOneStatement(
   redirectUri: string,
   challenge: string | null,
   address: string,
+  resource: string | null,
 ): Promise<TokenResponse | null> {
   await signingKey(ctx); // loaded (and cached) before the code is spent, so signing an id_token cannot fail after
   const now = nowDate(ctx);
@@ -156,15 +160,16 @@ async function exchangeInOneStatement(
        update authorization_codes c set used_at = $3
         where c.code_hash = $1 and c.client_id = $2 and c.used_at is null and c.expires_at > $3 and c.redirect_uri = $4
           and (case when $5::text is null then c.code_challenge is null else c.code_challenge = $5::text end)
+          and ($23::text is null or c.resource = $23::text)
           and exists (select 1 from grants g join users u on u.id = g.user_id
                        where g.id = c.grant_id and g.revoked_at is null and u.locked_at is null)
-       returning c.grant_id, c.user_id, c.scopes, c.nonce, c.auth_time
+       returning c.grant_id, c.user_id, c.scopes, c.nonce, c.auth_time, c.resource
      ), refresh as (
-       insert into refresh_tokens (id, token_hash, family_id, grant_id, client_id, user_id, scopes, code_hash, parent_id, created_at, idle_expires_at)
-       select $6, $7, $8, grant_id, $2, user_id, scopes, $1, null, $3, $9 from c
+       insert into refresh_tokens (id, token_hash, family_id, grant_id, client_id, user_id, scopes, code_hash, parent_id, created_at, idle_expires_at, resource)
+       select $6, $7, $8, grant_id, $2, user_id, scopes, $1, null, $3, $9, resource from c
      ), access as (
-       insert into access_tokens (id, token_hash, family_id, grant_id, client_id, user_id, scopes, refresh_token_id, code_hash, created_at, expires_at)
-       select $10, $11, $8, grant_id, $2, user_id, scopes, $6, $1, $3, $12 from c
+       insert into access_tokens (id, token_hash, family_id, grant_id, client_id, user_id, scopes, refresh_token_id, code_hash, created_at, expires_at, resource)
+       select $10, $11, $8, grant_id, $2, user_id, scopes, $6, $1, $3, $12, resource from c
      ), evicted as (
        -- the new family is not visible to this statement's snapshot: keep the newest MAX - 1 others
        update refresh_tokens set revoked_at = $3
@@ -206,6 +211,7 @@ async function exchangeInOneStatement(
       redeemed[7], // address
       issued[1],
       issued[2],
+      resource,
     ],
   );
   if (!row) return null;
