@@ -21,6 +21,8 @@ export interface ScenarioRow {
   p50_ms: number;
   p99_ms: number;
   errors: number;
+  /** Answers (or flows) counted as success in the measured part. */
+  ok?: number;
   baseline: { name: string; rps: number } | null;
   /** Not in the brief's schema, but useful: error samples and notes. */
   notes?: string[];
@@ -62,7 +64,7 @@ function log(msg: string) {
 
 function row(name: string, store: string, r: LoadResult, extraNotes: string[] = []): ScenarioRow {
   const notes = [...extraNotes, ...r.samples.map((s) => `error: ${s}`)];
-  return { name, store, rps: Math.round(r.rps * 10) / 10, p50_ms: r.p50_ms, p99_ms: r.p99_ms, errors: r.errors, baseline: null, ...(notes.length ? { notes } : {}) };
+  return { name, store, rps: Math.round(r.rps * 10) / 10, p50_ms: r.p50_ms, p99_ms: r.p99_ms, errors: r.errors, ok: r.ok, baseline: null, ...(notes.length ? { notes } : {}) };
 }
 
 function wanted(args: BenchArgs, name: string): boolean {
@@ -229,7 +231,7 @@ export function checkTargets(rows: ScenarioRow[], startup: StartupResult[]): Tar
     out.push({ target: `sign-in-flow (${r.store}) ≥ 1.5 × oidc-provider`, measured: `${ratio(r).toFixed(2)}× (${r.rps.toFixed(1)} vs ${r.baseline!.rps.toFixed(1)} flows/s)`, met: ratio(r) >= 1.5 });
   }
   for (const r of rows.filter((x) => x.name === 'steady-refresh')) {
-    out.push({ target: `steady-refresh (${r.store}): 100 refreshes/s for 30 s from one client, all 200`, measured: `${r.notes?.[0]?.split(': ')[1] ?? ''}`, met: r.errors === 0 && r.rps >= 97 });
+    out.push({ target: `steady-refresh (${r.store}): 100 refreshes/s for 30 s from one client, all 200`, measured: `${r.notes?.[0]?.split(': ')[1] ?? ''}`, met: r.errors === 0 && (r.ok ?? 0) >= 2900 });
   }
   const errors = rows.reduce((a, r) => a + r.errors, 0);
   if (rows.length) out.push({ target: 'zero errors anywhere', measured: `${errors} errors`, met: errors === 0 });
