@@ -1,14 +1,18 @@
 // `npm run bench [-- --quick]`: our provider on PGlite and on Postgres, side by side with a bare Hono hello-world and
 // oidc-provider, in one run on one machine. Prints a table and writes bench/results.json. See bench/RESULTS.md.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { seedBackend } from './lib/backend.ts';
+import { refreshCeiling } from './lib/ceiling.ts';
+import { ensurePeers, NODE_24, PEERS, startRedis } from './lib/peers.ts';
 import { parseArgs, USAGE, type BenchArgs } from './lib/args.ts';
 import type { LoadOptions, LoadResult } from './lib/load.ts';
 import { machineInfo } from './lib/machine.ts';
-import { postgresAvailable, postgresUrl, ROOT, rssMb, spawnProvider, spawnServer, type Server, type StoreKind } from './lib/servers.ts';
+import { createDatabase, postgresAvailable, postgresUrl, ROOT, rssMb, spawnProvider, spawnServer, type Server, type StoreKind } from './lib/servers.ts';
 import { measureStartup, type StartupResult } from './lib/startup.ts';
 import { helloWorld, oidcRefreshGrant, oidcSignInFlows, setUpOidc } from './scenarios/baselines.ts';
-import { apiListApps, codeExchange, PROVIDER_ENV, refreshGrant, setUpProvider, signInFlows, temporaryApps } from './scenarios/provider.ts';
+import { apiListApps, backendRefresh, codeExchange, FORWARDED_ENV, PROVIDER_ENV, refreshGrant, setUpProvider, signInFlows, temporaryApps } from './scenarios/provider.ts';
 
 export interface ScenarioRow {
   name: string;
@@ -17,6 +21,8 @@ export interface ScenarioRow {
   p50_ms: number;
   p99_ms: number;
   errors: number;
+  /** Answers (or flows) counted as success in the measured part. */
+  ok?: number;
   baseline: { name: string; rps: number } | null;
   /** Not in the brief's schema, but useful: error samples and notes. */
   notes?: string[];
@@ -28,16 +34,29 @@ const observations: string[] = [];
 const failures: string[] = [];
 
 const HELLO = 'hono-hello';
-const OIDC_REFRESH = 'oidc-provider refresh-grant';
-const OIDC_FLOW = 'oidc-provider sign-in-flow';
-/** Which baseline each of our scenarios is compared with. */
-const BASELINE_OF: Record<string, string> = {
-  'refresh-grant': OIDC_REFRESH,
-  'sign-in-flow': OIDC_FLOW,
-  'code-exchange': HELLO,
-  'api-list-apps': HELLO,
-  'temporary-app': HELLO,
+/** The oidc-provider peers, each run in the same run: 8.x on Node 20 and 9.x on Node 24 (memory), 9.x on Redis. */
+const PEER_ROWS = {
+  oidc8: 'oidc-provider 8 (Node 20)',
+  oidc9: 'oidc-provider 9 (Node 24)',
+  oidc9redis: 'oidc-provider 9 (Node 24) + Redis',
 };
+const MEMORY_PEERS = [PEER_ROWS.oidc8, PEER_ROWS.oidc9];
+/** Which rows each of our scenarios is compared with: the faster of them (same run). */
+const BASELINE_OF: Record<string, string[]> = {
+  'refresh-grant': MEMORY_PEERS.map((p) => `${p} refresh-grant`),
+  'refresh-grant-many-clients': MEMORY_PEERS.map((p) => `${p} refresh-grant`),
+  'sign-in-flow': MEMORY_PEERS.map((p) => `${p} sign-in-flow`),
+  'code-exchange': [HELLO],
+  'api-list-apps': [HELLO],
+  'temporary-app': [HELLO],
+};
+/** Users whose refresh tokens the headline backend uses in turn. */
+const USERS = 1000;
+/**
+ * Refresh tokens each peer uses in turn. Its set-up signs in one flow at a time (concurrent first flows of one
+ * session race on its grant), so fewer than USERS; a memory Map or Redis GET costs the same for 100 keys as for 1,000.
+ */
+const PEER_TOKENS = 100;
 
 function log(msg: string) {
   process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
@@ -45,7 +64,7 @@ function log(msg: string) {
 
 function row(name: string, store: string, r: LoadResult, extraNotes: string[] = []): ScenarioRow {
   const notes = [...extraNotes, ...r.samples.map((s) => `error: ${s}`)];
-  return { name, store, rps: Math.round(r.rps * 10) / 10, p50_ms: r.p50_ms, p99_ms: r.p99_ms, errors: r.errors, baseline: null, ...(notes.length ? { notes } : {}) };
+  return { name, store, rps: Math.round(r.rps * 10) / 10, p50_ms: r.p50_ms, p99_ms: r.p99_ms, errors: r.errors, ok: r.ok, baseline: null, ...(notes.length ? { notes } : {}) };
 }
 
 function wanted(args: BenchArgs, name: string): boolean {
@@ -71,65 +90,122 @@ async function runBaselines(args: BenchArgs, opts: Omit<LoadOptions, 'url'>, row
     );
   }
   if (!needOidc) return;
-  await withServer(
-    () => spawnServer({ name: 'oidc-provider', args: ['--import', 'tsx', join(ROOT, 'bench/baselines/oidc-provider.ts')] }),
-    async (s) => {
-      const f = await setUpOidc(s.url);
-      if (wanted(args, 'refresh-grant') || wanted(args, 'oidc')) {
-        log('oidc-provider refresh-grant …');
-        rows.push(row(OIDC_REFRESH, 'memory', await oidcRefreshGrant({ ...opts, url: s.url }, f)));
-      }
-      if (wanted(args, 'sign-in-flow') || wanted(args, 'oidc')) {
-        log('oidc-provider sign-in-flow …');
-        rows.push(row(OIDC_FLOW, 'memory', await oidcSignInFlows({ ...opts, url: s.url }, f), ['rate = complete flows per second; latency = one whole flow']));
-      }
-    },
-  );
+  const peers: Array<{ label: string; store: string; start: () => Promise<Server>; stop?: () => Promise<void> }> = [
+    { label: PEER_ROWS.oidc8, store: 'memory', start: () => spawnServer({ name: 'oidc-provider 8', args: ['--import', 'tsx', join(ROOT, 'bench/baselines/oidc-provider.ts')] }) },
+  ];
+  const why = ensurePeers(log);
+  if (why) failures.push(`oidc-provider 9 peers: ${why}`);
+  else {
+    const nine = (env: Record<string, string> = {}) => spawnServer({ name: 'oidc-provider 9', node: NODE_24, args: [join(PEERS, 'oidc-provider-9.ts')], env });
+    peers.push({ label: PEER_ROWS.oidc9, store: 'memory', start: () => nine() });
+    let redis: Awaited<ReturnType<typeof startRedis>> | undefined;
+    peers.push({
+      label: PEER_ROWS.oidc9redis,
+      store: 'redis',
+      start: async () => {
+        redis = await startRedis();
+        return nine({ REDIS_PORT: String(redis.port) });
+      },
+      stop: async () => redis?.stop(),
+    });
+  }
+  for (const peer of peers) {
+    try {
+      await withServer(peer.start, async (s) => {
+        log(`${peer.label}: sign-ins for refresh tokens …`);
+        const f = await setUpOidc(s.url, wanted(args, 'refresh-grant') || wanted(args, 'oidc') ? PEER_TOKENS : 1);
+        if (wanted(args, 'refresh-grant') || wanted(args, 'oidc')) {
+          log(`${peer.label} refresh-grant …`);
+          rows.push(row(`${peer.label} refresh-grant`, peer.store, await oidcRefreshGrant({ ...opts, url: s.url }, f), [`${f.refreshTokens.length} refresh tokens in turn`]));
+        }
+        if (wanted(args, 'sign-in-flow') || wanted(args, 'oidc')) {
+          log(`${peer.label} sign-in-flow …`);
+          rows.push(row(`${peer.label} sign-in-flow`, peer.store, await oidcSignInFlows({ ...opts, url: s.url }, f), ['rate = complete flows per second; latency = one whole flow']));
+        }
+      });
+    } catch (err) {
+      failures.push(`${peer.label}: FAILED: ${err instanceof Error ? err.message.slice(0, 1000) : String(err)}`);
+    } finally {
+      await peer.stop?.();
+    }
+  }
 }
 
 async function runProvider(args: BenchArgs, store: StoreKind, opts: Omit<LoadOptions, 'url'>, rows: ScenarioRow[]) {
-  const names = ['refresh-grant', 'code-exchange', 'api-list-apps', 'sign-in-flow', 'temporary-app'].filter((n) => wanted(args, n));
-  if (!names.length) return;
-  // One profile per thread (main and the tsx loader thread), named by pid and thread.
-  const nodeFlags = args.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${resolve(args.cpuProf, store)}`] : [];
-  if (args.cpuProf) mkdirSync(args.cpuProf, { recursive: true });
-  await withServer(
-    () => spawnProvider({ store, env: PROVIDER_ENV, nodeFlags }),
-    async (s) => {
-      log(`provider (${store}) started in ${Math.round(s.startMs)} ms; setting up clients and tokens …`);
-      const f = await setUpProvider(s.url);
-      const o = { ...opts, url: s.url };
-      for (const name of names) {
-        log(`provider (${store}) ${name} …`);
-        try {
-          if (name === 'refresh-grant') rows.push(row(name, store, await refreshGrant(o, f)));
-          if (name === 'code-exchange') {
-            const r = await codeExchange(o, f, Math.max(opts.durationS, 5));
-            rows.push(row(name, store, r, [`${r.minted} codes minted beforehand; ${r.ok} exchanged in the measured part`]));
+  const names = ['refresh-grant', 'steady-refresh', 'refresh-grant-many-clients', 'code-exchange', 'api-list-apps', 'sign-in-flow'].filter((n) => wanted(args, n));
+  if (names.length) await runHeadline(args, store, opts, rows, names);
+  if (wanted(args, 'temporary-app')) {
+    // Limited per address by design (30 an hour): many forwarded addresses behind TRUST_PROXY=1.
+    await withServer(
+      () => spawnProvider({ store, env: FORWARDED_ENV }),
+      async (s) => {
+        log(`provider (${store}) temporary-app (TRUST_PROXY=1, forwarded addresses) …`);
+        rows.push(row('temporary-app', store, await temporaryApps({ ...opts, url: s.url }), ['TRUST_PROXY=1; each request forwarded for a random address']));
+      },
+    );
+  }
+}
+
+/** The headline provider: TRUST_PROXY off, one address, on a store seeded with the backends (bench/lib/backend.ts). */
+async function runHeadline(args: BenchArgs, store: StoreKind, opts: Omit<LoadOptions, 'url'>, rows: ScenarioRow[], names: string[]) {
+  const dataDir = store === 'pglite' ? mkdtempSync(join(tmpdir(), 'bench-pglite-')) : '';
+  const db = store === 'postgres' ? await createDatabase() : undefined;
+  try {
+    log(`seeding ${store}: a backend with ${USERS} users (its app's quota set as an operator would), and one at the default quota …`);
+    const backend = await seedBackend(db?.url, dataDir, USERS, 1_000_000);
+    const steady = await seedBackend(db?.url, dataDir, USERS, null, 'steady');
+    // One profile per thread (main and the tsx loader thread), named by pid and thread.
+    const nodeFlags = args.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${resolve(args.cpuProf, store)}`] : [];
+    if (args.cpuProf) mkdirSync(args.cpuProf, { recursive: true });
+    await withServer(
+      () => spawnProvider({ store, dataDir: dataDir || undefined, databaseUrl: db?.url, env: PROVIDER_ENV, nodeFlags }),
+      async (s) => {
+        log(`provider (${store}) started in ${Math.round(s.startMs)} ms; setting up accounts and client pools …`);
+        const f = await setUpProvider(s.url);
+        const o = { ...opts, url: s.url };
+        for (const name of names) {
+          log(`provider (${store}) ${name} …`);
+          try {
+            if (name === 'refresh-grant') rows.push(row(name, store, await backendRefresh(o, backend), [`one client, one address, ${USERS} users' refresh tokens in turn`]));
+            if (name === 'steady-refresh') {
+              const r = await backendRefresh({ ...o, overallRate: 100, warmupS: 0, durationS: 30 }, steady);
+              rows.push(row(name, store, r, [`100 refreshes/s offered for 30 s by one client at the default quota (CLIENT_RATE_LIMIT): ${r.ok} answered 200, ${r.errors} not`]));
+            }
+            if (name === 'refresh-grant-many-clients') rows.push(row(name, store, await refreshGrant(o, f), ['128 clients (one per app), one address']));
+            if (name === 'code-exchange') {
+              const r = await codeExchange(o, f, Math.max(opts.durationS, 5));
+              rows.push(row(name, store, r, [`${r.minted} codes minted beforehand; ${r.ok} exchanged in the measured part`]));
+            }
+            if (name === 'api-list-apps') rows.push(row(name, store, await apiListApps(o, f)));
+            if (name === 'sign-in-flow') rows.push(row(name, store, await signInFlows(o, f), ['rate = complete flows per second; latency = one whole flow']));
+          } catch (err) {
+            // One broken scenario must not hide the others of this store.
+            const msg = err instanceof Error ? err.message : String(err);
+            failures.push(`${name} (${store}): FAILED: ${msg.slice(0, 2000)}`);
+            log(`${name} (${store}) FAILED: ${msg}`);
           }
-          if (name === 'api-list-apps') rows.push(row(name, store, await apiListApps(o, f)));
-          if (name === 'sign-in-flow') rows.push(row(name, store, await signInFlows(o, f), ['rate = complete flows per second; latency = one whole flow']));
-          if (name === 'temporary-app') rows.push(row(name, store, await temporaryApps(o)));
-        } catch (err) {
-          // One broken scenario must not hide the others of this store.
-          const msg = err instanceof Error ? err.message : String(err);
-          failures.push(`${name} (${store}): FAILED: ${msg.slice(0, 2000)}`);
-          log(`${name} (${store}) FAILED: ${msg}`);
         }
-      }
-      const rss = rssMb(s.pid);
-      if (rss !== undefined) {
-        log(`provider (${store}) RSS after load: ${rss.toFixed(0)} MB`);
-        observations.push(`provider (${store}): RSS ${rss.toFixed(0)} MB after its scenarios`);
-      }
-    },
-  );
+        const rss = rssMb(s.pid);
+        if (rss !== undefined) {
+          log(`provider (${store}) RSS after load: ${rss.toFixed(0)} MB`);
+          observations.push(`provider (${store}): RSS ${rss.toFixed(0)} MB after its scenarios`);
+        }
+      },
+    );
+    if (names.includes('refresh-grant')) {
+      log(`ceiling (${store}): the refresh's statements in process, no HTTP …`);
+      rows.push(row(`ceiling: refresh statements`, store, await refreshCeiling(db?.url, dataDir, backend, opts.warmupS, opts.durationS), ['client lookup + refreshTokenGrant in process, 32 at a time, no HTTP']));
+    }
+  } finally {
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    await db?.drop();
+  }
 }
 
 function linkBaselines(rows: ScenarioRow[]) {
   for (const r of rows) {
-    const b = BASELINE_OF[r.name];
-    const base = b ? rows.find((x) => x.name === b) : undefined;
+    const candidates = (BASELINE_OF[r.name] ?? []).map((b) => rows.find((x) => x.name === b)).filter((x): x is ScenarioRow => x !== undefined);
+    const base = candidates.sort((a, b) => b.rps - a.rps)[0];
     r.baseline = base ? { name: base.name, rps: base.rps } : null;
   }
 }
@@ -153,6 +229,9 @@ export function checkTargets(rows: ScenarioRow[], startup: StartupResult[]): Tar
   }
   for (const r of rows.filter((x) => x.name === 'sign-in-flow' && x.baseline)) {
     out.push({ target: `sign-in-flow (${r.store}) ≥ 1.5 × oidc-provider`, measured: `${ratio(r).toFixed(2)}× (${r.rps.toFixed(1)} vs ${r.baseline!.rps.toFixed(1)} flows/s)`, met: ratio(r) >= 1.5 });
+  }
+  for (const r of rows.filter((x) => x.name === 'steady-refresh')) {
+    out.push({ target: `steady-refresh (${r.store}): 100 refreshes/s for 30 s from one client, all 200`, measured: `${r.notes?.[0]?.split(': ')[1] ?? ''}`, met: r.errors === 0 && (r.ok ?? 0) >= 2900 });
   }
   const errors = rows.reduce((a, r) => a + r.errors, 0);
   if (rows.length) out.push({ target: 'zero errors anywhere', measured: `${errors} errors`, met: errors === 0 });

@@ -1,4 +1,4 @@
-// The few parts of oidc-provider 8.x the baseline uses (the package ships no types and @types/oidc-provider is not installed).
+// The few parts of oidc-provider 8.x and 9.x the baselines use (the package ships no types and @types/oidc-provider is not installed).
 declare module 'oidc-provider' {
   import type { IncomingMessage, ServerResponse } from 'node:http';
 
@@ -33,6 +33,8 @@ declare module 'oidc-provider' {
     cookies?: { keys: string[] };
     jwks?: { keys: unknown[] };
     ttl?: Record<string, number>;
+    /** A class constructed with a model name (Session, AccessToken, …); see redis-adapter.ts. */
+    adapter?: unknown;
   }
   export default class Provider {
     constructor(issuer: string, configuration?: Configuration);

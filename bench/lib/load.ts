@@ -13,6 +13,8 @@ export interface LoadOptions {
   /** Stop after this many requests (flows: steps) instead of after durationS (pre-minted inputs). */
   amount?: number;
   warmupAmount?: number;
+  /** Hold the offered load at this many requests a second in all (autocannon's overallRate) instead of as fast as answered. */
+  overallRate?: number;
 }
 
 export interface LoadResult {
@@ -81,6 +83,7 @@ async function cannon(opts: LoadOptions, requests: AutocannonRequest[], measured
     // autocannon refuses fewer requests than connections.
     connections: amount ? Math.min(opts.connections, amount) : opts.connections,
     ...(amount ? { amount } : { duration: durationS }),
+    ...(opts.overallRate ? { overallRate: opts.overallRate } : {}),
     requests,
     timeout: 10,
   });

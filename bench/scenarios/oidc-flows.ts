@@ -10,7 +10,7 @@ import {
   pkcePair,
   type Flow,
 } from '../../provider/src/reliability/flow.ts';
-import { OIDC_CLIENT, OIDC_SCOPES } from '../baselines/oidc-provider.ts';
+import { OIDC_CLIENT, OIDC_SCOPES } from '../baselines/oidc-config.ts';
 
 const CLIENT_AUTH = basicAuth(OIDC_CLIENT.client_id, OIDC_CLIENT.client_secret);
 

@@ -5,6 +5,7 @@ import type { Ctx } from './context.ts';
 import { accountRoutes } from './accounts/routes.ts';
 import { dashboardRoutes } from './dashboard/routes.tsx';
 import { STYLESHEET } from './dashboard/layout.tsx';
+import { clientAddressMiddleware, type PeerAddress } from './http/client-address.ts';
 import { errorResponse } from './http/errors.ts';
 import { htmlSecurityHeaders } from './http/security-headers.ts';
 import { createObservability } from './http/metrics.ts';
@@ -27,6 +28,8 @@ export interface ProviderDeps {
   log?: Logger;
   /** Run the sweeper on an interval (default true; tests call `sweepOnce` themselves). */
   sweeper?: boolean;
+  /** Who is on the other end of a request's connection (default: the socket's peer); tests without sockets pass one. */
+  peerAddress?: PeerAddress;
 }
 
 export interface Provider {
@@ -58,6 +61,7 @@ export async function createProvider(config: ProviderConfig, deps: ProviderDeps 
   app.onError((err, c) => errorResponse(c, err, log));
   const observability = createObservability(ctx);
   app.use('*', accessLog(log));
+  app.use('*', clientAddressMiddleware(config.trustProxy, deps.peerAddress));
   app.use('*', observability.middleware);
   app.use('*', htmlSecurityHeaders);
   app.get('/assets/provider.css', (c) =>

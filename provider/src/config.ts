@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseTrustProxy, type TrustProxy } from './http/client-address.ts';
 
 /** Every setting of the provider: its environment variable, default and meaning. */
 export interface ProviderConfig {
@@ -26,8 +27,12 @@ export interface ProviderConfig {
   sessionTtlS: number;
   /** `SWEEP_INTERVAL_S`: how often expired temporary apps, codes and audit rows are swept. */
   sweepIntervalS: number;
-  /** `TRUST_PROXY`: take the client address from `X-Forwarded-For` (only for rate limiting; never the issuer). */
-  trustProxy: boolean;
+  /**
+   * `TRUST_PROXY`: the proxies in front of the provider, as a hop count (`1`, or `true`) or a comma list of their
+   * addresses/CIDRs; the client address is the right-most untrusted `X-Forwarded-For` entry (docs/rate-limits.md §1).
+   * Only for rate limits and the audit trail; never the issuer.
+   */
+  trustProxy: TrustProxy;
   /** `METRICS`: serve `/metrics` when true. */
   metrics: boolean;
   /**
@@ -41,6 +46,13 @@ export interface ProviderConfig {
   auditRetentionDays: number;
   /** `LOG_LEVEL`: `silent`, `error`, `warn`, `info` or `debug`. */
   logLevel: 'silent' | 'error' | 'warn' | 'info' | 'debug';
+  /**
+   * `CLIENT_RATE_LIMIT`: successful requests a second each client of an OAuth app may make, unless the operator set
+   * the app's own (docs/rate-limits.md §3); bursts of `CLIENT_RATE_BURST_S` seconds' worth are allowed.
+   */
+  clientRateLimitPerS: number;
+  /** `CLIENT_RATE_BURST_S`: the size of a client's burst, in seconds of its rate. */
+  clientRateBurstS: number;
 }
 
 const intFrom = (min: number, max: number) =>
@@ -80,7 +92,14 @@ const envSchema = z.object({
   REFRESH_TOKEN_REUSE_GRACE_S: intFrom(0, 300).default(10),
   SESSION_TTL_S: intFrom(60, 86_400 * 90).default(86_400 * 14),
   SWEEP_INTERVAL_S: intFrom(1, 86_400).default(300),
-  TRUST_PROXY: bool.default(false),
+  TRUST_PROXY: z
+    .string()
+    .default('')
+    .transform((v, ctx) => {
+      const r = parseTrustProxy(v);
+      if (typeof r === 'string') ctx.addIssue({ code: 'custom', message: `${r}; use a hop count (1) or a comma list of proxy addresses/CIDRs` });
+      return typeof r === 'string' ? { hops: 0 } : r;
+    }),
   METRICS: bool.default(false),
   CLIENT_METADATA_ALLOW_PRIVATE: bool.default(false),
   OPERATOR_EMAILS: z
@@ -89,6 +108,8 @@ const envSchema = z.object({
     .transform((v) => v.split(',').map((e) => e.trim().toLowerCase()).filter(Boolean)),
   AUDIT_RETENTION_DAYS: intFrom(1, 3650).default(90),
   LOG_LEVEL: z.enum(['silent', 'error', 'warn', 'info', 'debug']).default('info'),
+  CLIENT_RATE_LIMIT: intFrom(1, 1_000_000).default(200),
+  CLIENT_RATE_BURST_S: intFrom(1, 3600).default(10),
 });
 
 function isHttpOrigin(v: string): boolean {
@@ -132,6 +153,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     operatorEmails: e.OPERATOR_EMAILS,
     auditRetentionDays: e.AUDIT_RETENTION_DAYS,
     logLevel: e.LOG_LEVEL,
+    clientRateLimitPerS: e.CLIENT_RATE_LIMIT,
+    clientRateBurstS: e.CLIENT_RATE_BURST_S,
   };
 }
 

@@ -54,7 +54,7 @@ export function mediaType(c: Context): string {
  */
 export function accountRoutes(ctx: Ctx): Hono<Env> {
   const app = new Hono<Env>();
-  const address = (c: Context) => clientAddress(c, ctx.config.trustProxy);
+  const address = (c: Context) => clientAddress(c);
 
   app.post('/dash/signup', async (c, next) => {
     if (mediaType(c) !== 'application/json') return next();

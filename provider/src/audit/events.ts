@@ -33,6 +33,7 @@ export const AUDIT_EVENTS = [
   'operator.app_published',
   'operator.app_test_mode',
   'operator.app_scopes_limited',
+  'operator.app_rate_limit_set',
   'operator.app_suspended',
   'operator.user_locked',
   'operator.user_unlocked',
@@ -90,7 +91,7 @@ export interface AuditRow {
 
 /** The caller's address for an audit row (X-Forwarded-For only with TRUST_PROXY). */
 export function auditAddress(ctx: Pick<Ctx, 'config'>, c: Context): string {
-  return clientAddress(c, ctx.config.trustProxy);
+  return clientAddress(c);
 }
 
 /** What recording needs: `db` may be a transaction (`Db`), so the event commits with its action. */

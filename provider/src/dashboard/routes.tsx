@@ -111,7 +111,7 @@ export function dashboardRoutes(ctx: Ctx): Hono {
     const next = safeNext(ctx.config.issuer, form.next ?? c.req.query('next'));
     const email = form.email ?? '';
     try {
-      const user = await attempt(ctx, clientAddress(c, ctx.config.trustProxy), email, form.password ?? '');
+      const user = await attempt(ctx, clientAddress(c), email, form.password ?? '');
       await startSession(ctx, c, user.id);
       return seeOther(c, next ?? '/dash');
     } catch (err) {

@@ -1,16 +1,97 @@
-import type { Context } from 'hono';
+import { BlockList, isIP } from 'node:net';
+import type { Context, MiddlewareHandler } from 'hono';
 import { getConnInfo } from '@hono/node-server/conninfo';
 
-/** The caller's address, for rate limits and the audit trail. X-Forwarded-For only when TRUST_PROXY is set. */
-export function clientAddress(c: Context, trustProxy: boolean): string {
-  if (trustProxy) {
-    const fwd = c.req.header('x-forwarded-for')?.split(',')[0]?.trim();
-    if (fwd) return fwd.slice(0, 64);
+declare module 'hono' {
+  interface ContextVariableMap {
+    clientAddress: string;
   }
+}
+
+/**
+ * `TRUST_PROXY` (docs/rate-limits.md §1): how many proxies in front of the provider append to `X-Forwarded-For`
+ * (`hops`), or which addresses are trusted proxies (`proxies`, addresses or CIDR ranges). Neither → the header is
+ * ignored and the socket's peer is the client.
+ */
+export type TrustProxy = { hops: number } | { proxies: string[] };
+
+/** The peer of the connection (the socket); injectable so in-process tests (no socket) can say who is calling. */
+export type PeerAddress = (c: Context) => string | undefined;
+
+export const socketPeer: PeerAddress = (c) => {
   try {
-    return getConnInfo(c).remote.address ?? 'unknown';
+    return getConnInfo(c).remote.address;
   } catch {
-    // In-process requests (app.request) carry no socket.
-    return c.req.header('x-test-client-address') ?? 'local';
+    return undefined; // in-process requests (app.request) carry no socket
   }
+};
+
+/** Parses `TRUST_PROXY`: off (`false`/`0`/unset), `true` (one hop), a hop count, or a comma list of addresses/CIDRs. */
+export function parseTrustProxy(v: string): TrustProxy | string {
+  const s = v.trim().toLowerCase();
+  if (['', 'false', 'no', '0'].includes(s)) return { hops: 0 };
+  if (['true', 'yes'].includes(s)) return { hops: 1 };
+  if (/^\d+$/.test(s)) return Number(s) <= 10 ? { hops: Number(s) } : 'a hop count must be at most 10';
+  const proxies = s.split(',').map((p) => p.trim()).filter(Boolean);
+  for (const p of proxies) if (!cidr(p)) return `"${p.slice(0, 60)}" is neither an IP address nor a CIDR range`;
+  return { proxies };
+}
+
+function cidr(p: string): { address: string; prefix: number; type: 'ipv4' | 'ipv6' } | null {
+  const [address = '', bits, extra] = p.split('/');
+  const v = isIP(address);
+  if (!v || extra !== undefined) return null;
+  const max = v === 4 ? 32 : 128;
+  const prefix = bits === undefined ? max : /^\d+$/.test(bits) ? Number(bits) : NaN;
+  if (!(prefix >= 0 && prefix <= max)) return null;
+  return { address, prefix, type: v === 4 ? 'ipv4' : 'ipv6' };
+}
+
+function blockList(proxies: string[]): BlockList {
+  const list = new BlockList();
+  for (const p of proxies) {
+    const r = cidr(p)!;
+    list.addSubnet(r.address, r.prefix, r.type);
+  }
+  return list;
+}
+
+/** `::ffff:10.0.0.1` (an IPv4 peer on a dual-stack socket) compares as `10.0.0.1`. */
+function normal(address: string): string {
+  return address.startsWith('::ffff:') && isIP(address.slice(7)) === 4 ? address.slice(7) : address;
+}
+
+/**
+ * The client's address: walking from the socket's peer towards the left of `X-Forwarded-For`, the first hop that is
+ * not a trusted proxy. Entries left of it were written by the client and are never used. An entry that is not an
+ * IP address stops the walk at the last trusted hop, so garbage never becomes an address (docs/rate-limits.md §1).
+ */
+export function resolveClientAddress(peer: string | undefined, forwardedFor: string | undefined, trust: TrustProxy, isTrusted?: (a: string) => boolean): string {
+  let address = normal(peer ?? 'local');
+  if (!forwardedFor) return address;
+  const chain = forwardedFor.split(',').map((e) => normal(e.trim()));
+  const trusted = 'hops' in trust ? (_: string, hop: number) => hop < trust.hops : (a: string) => isTrusted!(a);
+  for (let hop = 0; hop < chain.length + 1 && trusted(address, hop); hop++) {
+    const next = chain[chain.length - 1 - hop];
+    if (next === undefined || !isIP(next)) break;
+    address = next;
+  }
+  return address;
+}
+
+/** Resolves the client address once per request (`clientAddress(c)` reads it). */
+export function clientAddressMiddleware(trust: TrustProxy, peer: PeerAddress = socketPeer): MiddlewareHandler {
+  const list = 'proxies' in trust ? blockList(trust.proxies) : null;
+  const isTrusted = list ? (a: string) => isIP(a) !== 0 && list.check(a, isIP(a) === 4 ? 'ipv4' : 'ipv6') : undefined;
+  const off = 'hops' in trust && trust.hops === 0;
+  return async (c, next) => {
+    const from = peer(c);
+    c.set('clientAddress', off ? normal(from ?? 'local') : resolveClientAddress(from, c.req.header('x-forwarded-for'), trust, isTrusted));
+    await next();
+  };
+}
+
+/** The caller's address, for rate limits and the audit trail (resolved by `clientAddressMiddleware`). */
+export function clientAddress(c: Context): string {
+  return c.get('clientAddress') ?? normal(socketPeer(c) ?? 'local');
 }

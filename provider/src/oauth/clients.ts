@@ -20,6 +20,8 @@ export interface Client {
   app_owner_id: string | null;
   app_allowed_scopes: string[] | null;
   app_dynamic: boolean;
+  /** The operator's quota for this app's clients, requests a second; null → CLIENT_RATE_LIMIT (http/quota.ts). */
+  app_rate_limit_per_s: number | null;
 }
 
 /** A client_id we could possibly have issued: printable, bounded. Anything else is unknown without a query. */
@@ -28,7 +30,8 @@ export const CLIENT_ID = /^[\x21-\x7e]{1,128}$/;
 /** A client's columns (`Client`), for statements that join a client in: `select ${CLIENT_SELECT} from ${CLIENT_FROM} …`. */
 export const CLIENT_SELECT = `c.client_id, c.oauth_app_id, c.name, c.is_public, c.redirect_uris, c.rotate_refresh_tokens,
             a.name as app_name, a.home_page as app_home_page, a.logo as app_logo, a.status as app_status,
-            a.owner_id as app_owner_id, a.allowed_scopes as app_allowed_scopes, a.dynamic as app_dynamic`;
+            a.owner_id as app_owner_id, a.allowed_scopes as app_allowed_scopes, a.dynamic as app_dynamic,
+            a.rate_limit_per_s as app_rate_limit_per_s`;
 export const CLIENT_FROM = `oauth_clients c join oauth_apps a on a.id = c.oauth_app_id`;
 
 export async function getClient(ctx: Ctx, clientId: string | undefined): Promise<Client | null> {
@@ -90,6 +93,15 @@ function presentedCredentials(c: Context, params: Record<string, string>): Prese
   }
   if (params.client_secret !== undefined) return { method: 'client_secret_post', clientId: params.client_id, secret: params.client_secret };
   return { method: 'none', clientId: params.client_id };
+}
+
+/** The client a request claims to be, before it is authenticated (for failure limits): undefined when unclear. */
+export function presentedClientId(c: Context, params: Record<string, string>): string | undefined {
+  try {
+    return presentedCredentials(c, params).clientId;
+  } catch {
+    return undefined;
+  }
 }
 
 /** RFC 6749 §5.2: 401 invalid_client, with a `WWW-Authenticate: Basic` challenge when Basic was attempted. */

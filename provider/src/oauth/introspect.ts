@@ -5,7 +5,9 @@ import { bearerToken } from '../http/auth.ts';
 import { readOAuthParams } from '../http/body.ts';
 import { OAuthError } from '../http/errors.ts';
 import { hashToken, recogniseBearer } from '../tokens.ts';
-import { authenticateClient } from './clients.ts';
+import { authenticateClient, presentedClientId } from './clients.ts';
+import { clientAddress } from '../http/client-address.ts';
+import { limitingFailures } from '../http/failure-limit.ts';
 
 interface LiveToken {
   user_id: string;
@@ -50,7 +52,7 @@ const seconds = (d: Date) => Math.floor(d.getTime() / 1000);
  */
 export async function introspectEndpoint(ctx: Ctx, c: Context): Promise<Response> {
   const params = await readOAuthParams(c);
-  const client = await authenticateClient(ctx, c, params);
+  const client = await limitingFailures(ctx, clientAddress(c), presentedClientId(c, params), () => authenticateClient(ctx, c, params));
   if (client.is_public) throw new OAuthError('invalid_client', 'token introspection requires a confidential client', 401);
   if (!params.token) throw new OAuthError('invalid_request', 'token is required');
   const headers = { 'Cache-Control': 'no-store', Pragma: 'no-cache' };

@@ -2,7 +2,6 @@ import type { Ctx } from '../context.ts';
 import { inSeconds, nowDate } from '../context.ts';
 import type { Db } from '../store/index.ts';
 import { generateToken, hashToken } from '../tokens.ts';
-import { signIdToken } from './jwks.ts';
 import { scopeString } from './scopes.ts';
 
 /** At most this many live refresh token families (sign-ins) per user and client; the oldest go first. */
@@ -39,19 +38,6 @@ export async function insertRefreshToken(db: Db, ctx: Ctx, b: TokenBinding, scop
   return { id, token };
 }
 
-/** Keeps at most MAX_REFRESH_FAMILIES live refresh token families per (user, client), revoking the oldest. */
-export async function enforceRefreshLimit(db: Db, ctx: Ctx, userId: string, clientId: string): Promise<void> {
-  const now = nowDate(ctx);
-  await db.query(
-    `update refresh_tokens set revoked_at = $3
-      where client_id = $1 and user_id = $2 and revoked_at is null and family_id in (
-        select family_id from refresh_tokens
-         where client_id = $1 and user_id = $2 and revoked_at is null and rotated_at is null and idle_expires_at > $3
-         group by family_id order by max(created_at) desc, family_id offset $4)`,
-    [clientId, userId, now, MAX_REFRESH_FAMILIES],
-  );
-}
-
 /** A grant's "last used" is kept to the minute: a write per minute per grant, not one per token request. */
 export const GRANT_TOUCH_RESOLUTION_MS = 60_000;
 
@@ -81,19 +67,4 @@ export function tokenResponse(ctx: Ctx, access: string, scopes: readonly string[
   if (refresh !== undefined) body.refresh_token = refresh;
   if (idToken !== undefined) body.id_token = idToken;
   return body;
-}
-
-/** An id_token for the user when `openid` was granted (OIDC Core §3.1.3.3); email claims with `email`. */
-export async function idTokenFor(
-  ctx: Ctx,
-  db: Db,
-  a: { userId: string; clientId: string; scopes: readonly string[]; authTime: Date; nonce: string | null },
-): Promise<string | undefined> {
-  if (!a.scopes.includes('openid')) return undefined;
-  let email: string | undefined;
-  if (a.scopes.includes('email')) {
-    const u = await db.one<{ email: string }>(`select email from users where id = $1`, [a.userId]);
-    email = u?.email;
-  }
-  return signIdToken(ctx, { sub: a.userId, aud: a.clientId, authTime: a.authTime, nonce: a.nonce, email, emailVerified: false, lifetimeS: ctx.config.accessTokenTtlS });
 }

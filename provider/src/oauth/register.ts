@@ -29,7 +29,7 @@ function badMetadata(description: string): OAuthError {
  * published, since it has no owner who could authorize it in test mode.
  */
 export async function registerEndpoint(ctx: Ctx, c: Context): Promise<Response> {
-  await rateLimit(ctx, `register:addr:${clientAddress(c, ctx.config.trustProxy)}`, RATE_LIMITS.registerPerAddress);
+  await rateLimit(ctx, `register:addr:${clientAddress(c)}`, RATE_LIMITS.registerPerAddress);
   let raw: Record<string, unknown>;
   try {
     raw = await readJsonObject(c, 16 * 1024);

@@ -5,7 +5,9 @@ import { nowDate } from '../context.ts';
 import { readOAuthParams } from '../http/body.ts';
 import { OAuthError } from '../http/errors.ts';
 import { hashToken, recogniseBearer } from '../tokens.ts';
-import { authenticateClient, presentsClientCredentials } from './clients.ts';
+import { authenticateClient, presentedClientId, presentsClientCredentials } from './clients.ts';
+import { clientAddress } from '../http/client-address.ts';
+import { limitingFailures } from '../http/failure-limit.ts';
 import { endGrantIfIdle } from './grants.ts';
 import { revokeFamily } from './refresh.ts';
 
@@ -23,7 +25,9 @@ export async function revokeEndpoint(ctx: Ctx, c: Context): Promise<Response> {
   if (params.token !== undefined && q !== undefined && params.token !== q) throw new OAuthError('invalid_request', 'token given twice with different values');
   const token = params.token ?? q;
   if (!token) throw new OAuthError('invalid_request', 'token is required');
-  const client = presentsClientCredentials(c, params) ? await authenticateClient(ctx, c, params) : null;
+  const client = presentsClientCredentials(c, params)
+    ? await limitingFailures(ctx, clientAddress(c), presentedClientId(c, params), () => authenticateClient(ctx, c, params))
+    : null;
   const now = nowDate(ctx);
   const hash = hashToken(token);
   switch (recogniseBearer(token)) {

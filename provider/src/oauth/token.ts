@@ -5,20 +5,12 @@ import { inSeconds, nowDate } from '../context.ts';
 import { clientAddress } from '../http/client-address.ts';
 import { OAuthError } from '../http/errors.ts';
 import { readOAuthParams } from '../http/body.ts';
-import { RATE_LIMITS, hit, type RateLimitRule } from '../http/rate-limit.ts';
+import { limitingFailures } from '../http/failure-limit.ts';
+import { takeQuota } from '../http/quota.ts';
+import { hit, type RateLimitRule } from '../http/rate-limit.ts';
 import { generateToken, hashToken } from '../tokens.ts';
-import { authenticateClient, type Client } from './clients.ts';
-import {
-  enforceRefreshLimit,
-  GRANT_TOUCH_RESOLUTION_MS,
-  idTokenFor,
-  insertAccessToken,
-  insertRefreshToken,
-  MAX_REFRESH_FAMILIES,
-  tokenResponse,
-  touchGrant,
-  type TokenResponse,
-} from './issue.ts';
+import { authenticateClient, presentedClientId, type Client } from './clients.ts';
+import { GRANT_TOUCH_RESOLUTION_MS, MAX_REFRESH_FAMILIES, tokenResponse, type TokenResponse } from './issue.ts';
 import { signIdToken, signingKey } from './jwks.ts';
 import { isValidVerifier, pkceProblem, s256 } from './pkce.ts';
 import { refreshTokenGrant } from './refresh.ts';
@@ -43,29 +35,30 @@ export async function rateLimit(ctx: Ctx, bucket: string, rule: RateLimitRule): 
   if (!r.ok) throw new OAuthError('slow_down', `too many requests; retry in ${r.retryAfterS}s`, 429, { 'Retry-After': String(r.retryAfterS) });
 }
 
-/** `POST /platform/oauth/token` (RFC 6749 §3.2). */
+/**
+ * `POST /platform/oauth/token` (RFC 6749 §3.2). Failures are limited per address and per client; an authenticated
+ * client's successful traffic only by its app's quota (docs/rate-limits.md).
+ */
 export async function tokenEndpoint(ctx: Ctx, c: Context): Promise<Response> {
-  const address = clientAddress(c, ctx.config.trustProxy);
-  await rateLimit(ctx, `token:addr:${address}`, RATE_LIMITS.tokenPerAddress);
+  const address = clientAddress(c);
   const params = await readOAuthParams(c);
-  const client = await authenticateClient(ctx, c, params);
-  await rateLimit(ctx, `token:client:${client.client_id}`, RATE_LIMITS.tokenPerClient);
-  // A suspended app's clients get no tokens (http/auth.ts also refuses the ones it holds).
-  if (client.app_status === 'suspended') throw new OAuthError('unauthorized_client', 'this OAuth app is suspended');
-  let body: TokenResponse;
-  switch (params.grant_type) {
-    case 'authorization_code':
-      body = await authorizationCodeGrant(ctx, client, params, address);
-      break;
-    case 'refresh_token':
-      body = await refreshTokenGrant(ctx, client, params, address);
-      break;
-    case undefined:
-      throw new OAuthError('invalid_request', 'grant_type is required');
-    default:
-      throw new OAuthError('unsupported_grant_type', 'grant_type must be authorization_code or refresh_token');
-  }
-  return c.json(body, 200, { 'Cache-Control': 'no-store', Pragma: 'no-cache' });
+  const { body, quota } = await limitingFailures(ctx, address, presentedClientId(c, params), async () => {
+    const client = await authenticateClient(ctx, c, params);
+    // A suspended app's clients get no tokens (http/auth.ts also refuses the ones it holds).
+    if (client.app_status === 'suspended') throw new OAuthError('unauthorized_client', 'this OAuth app is suspended');
+    const quota = takeQuota(ctx, client);
+    switch (params.grant_type) {
+      case 'authorization_code':
+        return { body: await authorizationCodeGrant(ctx, client, params, address), quota };
+      case 'refresh_token':
+        return { body: await refreshTokenGrant(ctx, client, params, address), quota };
+      case undefined:
+        throw new OAuthError('invalid_request', 'grant_type is required');
+      default:
+        throw new OAuthError('unsupported_grant_type', 'grant_type must be authorization_code or refresh_token');
+    }
+  });
+  return c.json(body, 200, { ...quota, 'Cache-Control': 'no-store', Pragma: 'no-cache' });
 }
 
 function invalidGrant(description: string): OAuthError {
@@ -96,35 +89,12 @@ async function authorizationCodeGrant(ctx: Ctx, client: Client, params: Record<s
   if (row.redirect_uri !== redirectUri) throw invalidGrant('redirect_uri does not match the authorization request');
   // RFC 8707 §2.2: the token is for the resource of the authorization request (docs/mcp.md §2).
   if (params.resource !== undefined && params.resource !== row.resource) throw new OAuthError('invalid_target', 'resource must be the one of the authorization request');
-  if (row.scopes.includes('openid')) await signingKey(ctx);
 
+  // Everything the one-statement exchange checks about the code itself holds, so it refused because the grant was
+  // revoked or the user locked: the code is spent all the same (single use) and nothing is issued.
   const now = nowDate(ctx);
-  const outcome = await ctx.db.tx(async (db) => {
-    // Single use, atomically (RFC 6749 §4.1.2): only one concurrent exchange can flip used_at.
-    const won = await db.one<CodeRow>(
-      `update authorization_codes set used_at = $2 where code_hash = $1 and used_at is null and expires_at > $2 returning *`,
-      [codeHash, now],
-    );
-    if (!won) return null;
-    const grant = await db.one<{ ok: boolean }>(
-      `select (g.revoked_at is null and u.locked_at is null) as ok from grants g join users u on u.id = g.user_id where g.id = $1`,
-      [won.grant_id],
-    );
-    if (!grant?.ok) return 'revoked' as const;
-    const binding = { grantId: won.grant_id, clientId: client.client_id, userId: won.user_id, familyId: ctx.random.uuid(), codeHash, resource: won.resource };
-    const refresh = await insertRefreshToken(db, ctx, binding, won.scopes, null);
-    const access = await insertAccessToken(db, ctx, binding, won.scopes, refresh.id);
-    await enforceRefreshLimit(db, ctx, won.user_id, client.client_id);
-    await touchGrant(db, ctx, won.grant_id);
-    const who = { actor: `client:${client.client_id}`, userId: won.user_id, clientId: client.client_id, oauthAppId: client.oauth_app_id, address };
-    const audit = { db, clock: ctx.clock, log: ctx.log };
-    await recordEvent(audit, { event: 'code.redeemed', ...who, details: { grant_id: won.grant_id } });
-    await recordEvent(audit, { event: 'token.issued', ...who, details: { grant_id: won.grant_id, scopes: won.scopes, family_id: binding.familyId } });
-    const idToken = await idTokenFor(ctx, db, { userId: won.user_id, clientId: client.client_id, scopes: won.scopes, authTime: won.auth_time, nonce: won.nonce });
-    return tokenResponse(ctx, access, won.scopes, refresh.token, idToken);
-  });
-  if (outcome === 'revoked') throw invalidGrant('the authorization was revoked');
-  if (outcome) return outcome;
+  const spent = await ctx.db.one(`update authorization_codes set used_at = $2 where code_hash = $1 and used_at is null and expires_at > $2 returning 1`, [codeHash, now]);
+  if (spent) throw invalidGrant('the authorization was revoked');
   // Unused when read and past its expiry: nobody can have exchanged it since.
   if (row.expires_at <= now) throw invalidGrant('the authorization code has expired');
   // Lost the race to a concurrent exchange of the same code: that is a replay too.

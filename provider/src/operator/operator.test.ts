@@ -151,6 +151,24 @@ describe('operator console: OAuth app review', () => {
     expect((await p.ctx.db.one<{ allowed_scopes: string[] | null }>('select allowed_scopes from oauth_apps where id = $1', [app.appId]))!.allowed_scopes).toBeNull();
   });
 
+  it('sets an app rate limit per client from its page, shows it, refuses a bad one, and clears it', async () => {
+    const { p, owner, ops } = await setup();
+    const app = await makeOAuthApp(p.ctx, owner.id, { status: 'published' });
+    const limit = async () => (await p.ctx.db.one<{ rate_limit_per_s: number | null }>('select rate_limit_per_s from oauth_apps where id = $1', [app.appId]))!.rate_limit_per_s;
+    const set = await ops.submit('/dash/operator/apps', `/dash/operator/apps/${app.appId}/rate-limit`, { per_s: '50' });
+    expect(set.headers.get('location')).toBe('/dash/operator/apps?done=rate-limit');
+    expect(await limit()).toBe(50);
+    const page = (await ops.get(`/dash/operator/apps/${app.appId}`)).html;
+    expect(page).toContain('Rate limit: 50 requests/s per client');
+    for (const bad of ['0', '-3', '1.5', 'lots', '10000000']) {
+      expect((await ops.submit('/dash/operator/apps', `/dash/operator/apps/${app.appId}/rate-limit`, { per_s: bad })).status).toBe(400);
+    }
+    expect(await limit()).toBe(50);
+    await ops.submit('/dash/operator/apps', `/dash/operator/apps/${app.appId}/rate-limit`, { per_s: '' });
+    expect(await limit()).toBeNull();
+    expect((await ops.get(`/dash/operator/apps/${app.appId}`)).html).toContain(`Rate limit: ${p.ctx.config.clientRateLimitPerS} requests/s per client (the default)`);
+  });
+
   it('answers 404 for an unknown or malformed app id', async () => {
     const { ops } = await setup();
     expect((await ops.submit('/dash/operator/apps', '/dash/operator/apps/not-a-uuid/suspend')).status).toBe(404);

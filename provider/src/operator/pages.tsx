@@ -71,6 +71,8 @@ export function AppCard({ app, csrf, back }: { app: OAuthAppSummary; csrf: strin
         Requested scopes: {app.requested_scopes.length ? app.requested_scopes.join(' ') : '—'}
         <br />
         Allowed scopes: {app.allowed_scopes ? app.allowed_scopes.join(' ') || 'none' : 'any'}
+        <br />
+        Rate limit: {app.rate_limit_per_s === null ? `${app.rate_limit_default.perS} requests/s per client (the default)` : `${app.rate_limit_per_s} requests/s per client`}
       </p>
       <table>
         <thead>
@@ -121,6 +123,18 @@ export function AppCard({ app, csrf, back }: { app: OAuthAppSummary; csrf: strin
           ))}
           <p class="muted">Tokens already holding a scope outside the limit are revoked.</p>
           <button type="submit">Save scope limit</button>
+        </form>
+      </details>
+      <details>
+        <summary>Rate limit</summary>
+        <form method="post" action={`${path}/rate-limit`}>
+          <input type="hidden" name="_csrf" value={csrf} />
+          <input type="hidden" name="back" value={back} />
+          <label>
+            Requests a second per client <input type="text" inputmode="numeric" name="per_s" value={app.rate_limit_per_s?.toString() ?? ''} placeholder={String(app.rate_limit_default.perS)} />
+          </label>
+          <p class="muted">Successful requests beyond it get 429; empty means the default (CLIENT_RATE_LIMIT). Bursts of {app.rate_limit_default.burstS} s of it are allowed.</p>
+          <button type="submit">Save rate limit</button>
         </form>
       </details>
     </section>

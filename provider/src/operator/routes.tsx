@@ -15,6 +15,7 @@ import {
   getOAuthApp,
   isOperator,
   limitAppScopes,
+  setAppRateLimit,
   listOAuthApps,
   lockUser,
   operatorActor,
@@ -37,6 +38,7 @@ const NOTICES: Record<string, string> = {
   test: 'The app is back in test mode: only its owner may authorize it.',
   suspended: 'The app is suspended: every token of it was revoked and its authorization requests are refused.',
   scopes: 'The scope limit is saved.',
+  'rate-limit': 'The rate limit is saved.',
   locked: 'The account is locked: its sessions ended and every token of it was revoked.',
   unlocked: 'The account is unlocked.',
   grant: 'The grant and its tokens are revoked.',
@@ -114,6 +116,16 @@ export function operatorRoutes(ctx: Ctx): Hono<Env> {
     const scopes = f.any === '1' ? null : picked;
     if (!isUuid(id) || !(await limitAppScopes(ctx, id, scopes, actor(c)))) return notFound(c);
     return done(c, backTo(f.back, `${BASE}/apps`), 'scopes');
+  });
+  app.post(`${BASE}/apps/:id/rate-limit`, async (c) => {
+    const f = await form(c);
+    if (!f) return csrfRefused(c);
+    const id = c.req.param('id');
+    const v = typeof f.per_s === 'string' ? f.per_s.trim() : '';
+    const perS = v === '' ? null : /^\d{1,7}$/.test(v) && Number(v) >= 1 && Number(v) <= 1_000_000 ? Number(v) : undefined;
+    if (perS === undefined) return c.html(<ErrorPage title="Bad request" message="The rate limit is a whole number of requests a second, from 1 to 1000000 (empty: the default)." />, 400);
+    if (!isUuid(id) || !(await setAppRateLimit(ctx, id, perS, actor(c)))) return notFound(c);
+    return done(c, backTo(f.back, `${BASE}/apps`), 'rate-limit');
   });
   app.get(`${BASE}/apps/:id`, async (c) => {
     const id = c.req.param('id');

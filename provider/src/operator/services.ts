@@ -50,6 +50,10 @@ export interface OAuthAppSummary {
   name: string;
   status: AppStatus;
   allowed_scopes: string[] | null;
+  /** The operator's quota for each client of the app, requests a second; null → CLIENT_RATE_LIMIT. */
+  rate_limit_per_s: number | null;
+  /** CLIENT_RATE_LIMIT and CLIENT_RATE_BURST_S, for the console's form. */
+  rate_limit_default: { perS: number; burstS: number };
   dynamic: boolean;
   home_page: string | null;
   owner_id: string | null;
@@ -63,7 +67,7 @@ export interface OAuthAppSummary {
 }
 
 const APP_SUMMARY = `
-  select a.id, a.name, a.status, a.allowed_scopes, a.dynamic, a.home_page, a.owner_id, u.email as owner_email, a.created_at,
+  select a.id, a.name, a.status, a.allowed_scopes, a.rate_limit_per_s, a.dynamic, a.home_page, a.owner_id, u.email as owner_email, a.created_at,
          (select count(*)::int from grants g where g.oauth_app_id = a.id and g.revoked_at is null) as active_grants,
          (select count(*)::int from grants g where g.oauth_app_id = a.id) as total_grants,
          array(select distinct s from (
@@ -85,16 +89,16 @@ export async function listOAuthApps(ctx: Ctx, opts: { dynamic: boolean; ownerId?
     params.push(opts.ownerId);
     where += ' and a.owner_id = $2';
   }
-  const apps = await ctx.db.query<Omit<OAuthAppSummary, 'clients'>>(`${APP_SUMMARY} ${where} order by a.created_at desc, a.id limit 500`, params);
+  const apps = await ctx.db.query<Omit<OAuthAppSummary, 'clients' | 'rate_limit_default'>>(`${APP_SUMMARY} ${where} order by a.created_at desc, a.id limit 500`, params);
   return withClients(ctx, apps);
 }
 
 export async function getOAuthApp(ctx: Ctx, id: string): Promise<OAuthAppSummary | undefined> {
-  const apps = await ctx.db.query<Omit<OAuthAppSummary, 'clients'>>(`${APP_SUMMARY} where a.id = $1`, [id]);
+  const apps = await ctx.db.query<Omit<OAuthAppSummary, 'clients' | 'rate_limit_default'>>(`${APP_SUMMARY} where a.id = $1`, [id]);
   return (await withClients(ctx, apps))[0];
 }
 
-async function withClients(ctx: Ctx, apps: Array<Omit<OAuthAppSummary, 'clients'>>): Promise<OAuthAppSummary[]> {
+async function withClients(ctx: Ctx, apps: Array<Omit<OAuthAppSummary, 'clients' | 'rate_limit_default'>>): Promise<OAuthAppSummary[]> {
   if (apps.length === 0) return [];
   const clients = await ctx.db.query<OAuthAppSummary['clients'][number] & { oauth_app_id: string }>(
     `select client_id, oauth_app_id, name, is_public, redirect_uris, created_at from oauth_clients where oauth_app_id = any($1::uuid[]) order by created_at`,
@@ -102,6 +106,7 @@ async function withClients(ctx: Ctx, apps: Array<Omit<OAuthAppSummary, 'clients'
   );
   return apps.map((a) => ({
     ...a,
+    rate_limit_default: { perS: ctx.config.clientRateLimitPerS, burstS: ctx.config.clientRateBurstS },
     clients: clients.filter((c) => c.oauth_app_id === a.id).map(({ oauth_app_id: _a, ...c }) => c),
   }));
 }
@@ -163,6 +168,17 @@ export async function limitAppScopes(ctx: Ctx, appId: string, scopes: string[] |
     if (!row) return false;
     const revoked = limit ? await revokeAppTokens(db, appId, nowDate(ctx), 'not (scopes <@ $3::text[])', [limit]) : 0;
     await audit(ctx, db, by, 'operator.app_scopes_limited', { oauthAppId: appId, details: { allowed_scopes: limit, tokens_revoked: revoked } });
+    return true;
+  });
+}
+
+/** Sets the quota of each of the app's clients, in requests a second (null: CLIENT_RATE_LIMIT); docs/rate-limits.md §3. */
+export async function setAppRateLimit(ctx: Ctx, appId: string, perS: number | null, by: Actor): Promise<boolean> {
+  if (perS !== null && !(Number.isInteger(perS) && perS >= 1 && perS <= 1_000_000)) throw new RangeError('the rate limit must be a whole number from 1 to 1000000');
+  return ctx.db.tx(async (db) => {
+    const row = await db.one(`update oauth_apps set rate_limit_per_s = $2 where id = $1 returning id`, [appId, perS]);
+    if (!row) return false;
+    await audit(ctx, db, by, 'operator.app_rate_limit_set', { oauthAppId: appId, details: { rate_limit_per_s: perS } });
     return true;
   });
 }

@@ -108,7 +108,7 @@ export function platformRoutes(ctx: Ctx): Hono {
   // --- temporary apps (API.md §4): no auth to create; claiming needs a user.
   r.post('/dash/apps/ephemeral', async (c) => {
     const b = await readJsonObject(c, MAX_BODY_BYTES);
-    return c.json(await createTemporaryApp(ctx, clientAddress(c, ctx.config.trustProxy), b));
+    return c.json(await createTemporaryApp(ctx, clientAddress(c), b));
   });
   r.get('/dash/apps/ephemeral/:app_id', async (c) => c.json(await getTemporaryApp(ctx, c.req.param('app_id'))));
   r.post('/dash/apps/ephemeral/:app_id/claim', async (c) => {

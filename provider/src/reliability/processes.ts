@@ -59,6 +59,8 @@ export interface SpawnOptions {
   cwd?: string;
   /** Extra node flags, e.g. --cpu-prof. */
   nodeFlags?: string[];
+  /** Another node binary (the benchmark's Node 24 peer); default this process's. */
+  node?: string;
 }
 
 /** Spawns `node <args>` and resolves once it prints its "listening on <url>" line. */
@@ -66,7 +68,7 @@ export async function spawnServer(opts: SpawnOptions): Promise<Server> {
   hookExit();
   const ready = opts.ready ?? /listening on (\S+)/;
   const t0 = performance.now();
-  const child = spawn(process.execPath, [...(opts.nodeFlags ?? []), ...opts.args], {
+  const child = spawn(opts.node ?? process.execPath, [...(opts.nodeFlags ?? []), ...opts.args], {
     cwd: opts.cwd ?? ROOT,
     env: definedOnly({ ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'error', ...opts.env }),
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import type { Context } from 'hono';
 import pg from 'pg';
 import { createProvider, type Provider } from '../app.ts';
 import { TestClock, systemRandom, type Random } from '../clock.ts';
@@ -52,7 +53,10 @@ export async function createTestProvider(overrides: Partial<ProviderConfig> = {}
   const clock = new TestClock(Date.now());
   const store = await openTestStore();
   const config = defaultConfig({ secret: 'test-secret-test-secret-test-secret-0123', ...overrides });
-  const provider = await createProvider(config, { clock, store, random: opts.random ?? systemRandom, sweeper: false });
+  // In-process requests have no socket: a test names its caller with `x-test-client-address` (a header only this
+  // test harness reads; the provider itself never does).
+  const peerAddress = (c: Context) => c.req.header('x-test-client-address') ?? 'local';
+  const provider = await createProvider(config, { clock, store, random: opts.random ?? systemRandom, sweeper: false, peerAddress });
   await provider.ready;
   const app = provider.app;
   const testFetch = ((input: RequestInfo | URL, init?: RequestInit) => app.request(input instanceof Request ? input : String(input), init)) as typeof fetch;

@@ -52,7 +52,7 @@ export function compatRoutes(ctx: Ctx): Hono {
     return c.html(<ConfirmCliLoginPage user={user} csrf={csrfToken(ctx, c)} ticket={ticket} clientLabel={login.client_label} expiresAt={login.expires_at} />);
   });
 
-  r.post('/dash/cli/auth/register', async (c) => c.json(await registerCliLogin(ctx, c, clientAddress(c, ctx.config.trustProxy))));
+  r.post('/dash/cli/auth/register', async (c) => c.json(await registerCliLogin(ctx, c, clientAddress(c))));
   r.post('/dash/cli/auth/check', async (c) => c.json(await checkCliLogin(ctx, (await readJsonObject(c, SMALL_BODY_BYTES)).secret)));
 
   // Confirm and Cancel: form posts from the confirm page (CSRF first, then the session), answered 303.
