@@ -35,7 +35,7 @@ describe('JSON sign-up, login and logout', () => {
     const q = await createTestProvider({ publicUrl: 'https://auth.example.com' });
     try {
       const res = await new Browser(q).json('POST', '/dash/signup', { email: 'a@example.com', password: PASSWORD });
-      expect(res.headers.getSetCookie().find((l) => l.startsWith('instant_session='))).toMatch(/;\s*Secure/i);
+      expect(res.headers.getSetCookie().find((l) => l.startsWith('__Host-instant_session='))).toMatch(/;\s*Secure/i);
     } finally {
       await q.close();
     }
