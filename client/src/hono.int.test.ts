@@ -142,6 +142,25 @@ describe('signInWithInstant against the real provider', () => {
     expect(await denied.text()).toContain('You declined to connect your Instant account.');
   });
 
+  it('refuses returnTo paths with control characters, whitespace or backslashes, and any that leave the origin (F8)', async () => {
+    const cases: Array<[string, string]> = [
+      ['/%09/evil.example/phish', '/'], // a tab, which browsers strip from Location: //evil.example/phish
+      ['/%0D%0A/evil.example/x', '/'],
+      ['/%5Cevil.example/x', '/'], // /\evil.example: a backslash is a slash to browsers
+      ['/%20/evil.example/x', '/'],
+      ['/%E3%80%80/evil.example', '/'], // ideographic space
+      ['https://evil.example/x', '/'],
+      ['/apps/1?tab=schema', '/apps/1?tab=schema'],
+    ];
+    for (const [returnTo, expected] of cases) {
+      const s = await setup({ errorPath: undefined });
+      const login = await s.get(`/auth/instant/login?returnTo=${returnTo}`);
+      const callback = await browserLeg(p, login.headers.get('location')!, w.cookie);
+      const back = await s.get(callback.pathname + callback.search);
+      expect(back.headers.get('location'), returnTo).toBe(expected);
+    }
+  });
+
   it('keeps tokens in a pluggable token store instead of the cookie', async () => {
     const rows = new Map<string, StoredTokens>();
     const store: TokenStore = { get: (id) => rows.get(id) ?? null, set: (id, t) => void rows.set(id, t), delete: (id) => void rows.delete(id) };

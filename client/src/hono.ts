@@ -159,9 +159,20 @@ export function signInErrorReason(err: unknown): SignInErrorReason | null {
   return null;
 }
 
-/** A same-site path only (no open redirects): `/x?y`, never `//host` or `https://…`. */
+/**
+ * A same-origin path only (no open redirects): `/x?y#z`, never `//host`, `https://…`, nor anything with a
+ * control character, whitespace or a backslash, which browsers strip or read as `/` in a Location
+ * (`/\t/evil.example` ends on `//evil.example`). What is left must resolve to the same origin.
+ */
 function safePath(p: string | undefined, fallback: string): string {
-  return p && p.startsWith('/') && !p.startsWith('//') && !p.startsWith('/\\') ? p : fallback;
+  if (!p || !p.startsWith('/') || /[\p{Cc}\p{Z}\s\\]/u.test(p)) return fallback;
+  const here = 'http://same-origin.invalid';
+  try {
+    const u = new URL(p, here);
+    return u.origin === here ? p : fallback;
+  } catch {
+    return fallback;
+  }
 }
 
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);

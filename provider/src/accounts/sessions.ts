@@ -8,6 +8,15 @@ import type { User } from './users.ts';
 
 export const SESSION_COOKIE = 'instant_session';
 
+/**
+ * The name a provider cookie is sent under: `__Host-<name>` when the issuer is https, so a sibling
+ * subdomain or a plain-http page cannot plant or overwrite it (RFC 6265bis §4.1.3.2: Secure, Path=/,
+ * no Domain); the plain name on http (loopback development). docs/security-accounts.md §1.
+ */
+export function cookieName(ctx: Ctx, name: string): string {
+  return ctx.config.issuer.startsWith('https:') ? `__Host-${name}` : name;
+}
+
 /** Cookie attributes for every provider cookie (SECURITY.md 8). */
 export function cookieOptions(ctx: Ctx, maxAgeS: number) {
   return {
@@ -52,9 +61,21 @@ function sealExpiry(sealed: string): number | null {
   return exp && /^\d{1,15}$/.test(exp) ? Number(exp) : null;
 }
 
+/**
+ * Per request, the session id is read once: a page that checks the session and then renders a CSRF
+ * token bound to it (http/csrf.ts) must not pay for a second unseal. startSession and endSession forget it.
+ */
+const perRequest = new WeakMap<Context, Promise<string | null>>();
+
 /** The session id sealed in this request's session cookie, or null. */
-async function sessionIdOf(ctx: Ctx, c: Context): Promise<string | null> {
-  const sealed = getCookie(c, SESSION_COOKIE);
+function sessionIdOf(ctx: Ctx, c: Context): Promise<string | null> {
+  let sid = perRequest.get(c);
+  if (!sid) perRequest.set(c, (sid = unsealSessionId(ctx, c)));
+  return sid;
+}
+
+async function unsealSessionId(ctx: Ctx, c: Context): Promise<string | null> {
+  const sealed = getCookie(c, cookieName(ctx, SESSION_COOKIE));
   if (!sealed || sealed.length > 4096) return null;
   let held = unsealCaches.get(ctx.config);
   if (held?.secret !== ctx.config.secret) unsealCaches.set(ctx.config, (held = { secret: ctx.config.secret, entries: new Map() }));
@@ -103,6 +124,7 @@ export async function startSession(ctx: Ctx, c: Context, userId: string): Promis
   if (old !== null) {
     await ctx.db.query(`update sessions set revoked_at = $2 where id_hash = $1 and revoked_at is null`, [old, nowDate(ctx)]);
   }
+  perRequest.delete(c);
   const sid = generateToken(ctx.random, 'session');
   await ctx.db.query(`insert into sessions (id_hash, user_id, created_at, expires_at) values ($1, $2, $3, $4)`, [
     hashToken(sid),
@@ -110,7 +132,7 @@ export async function startSession(ctx: Ctx, c: Context, userId: string): Promis
     nowDate(ctx),
     inSeconds(ctx, ctx.config.sessionTtlS),
   ]);
-  setCookie(c, SESSION_COOKIE, await seal(ctx, { sid }, ctx.config.sessionTtlS), cookieOptions(ctx, ctx.config.sessionTtlS));
+  setCookie(c, cookieName(ctx, SESSION_COOKIE), await seal(ctx, { sid }, ctx.config.sessionTtlS), cookieOptions(ctx, ctx.config.sessionTtlS));
 }
 
 /** A row of `liveSessionSql`. */
@@ -144,7 +166,8 @@ export async function endSession(ctx: Ctx, c: Context): Promise<void> {
   if (sid !== null) {
     await ctx.db.query(`update sessions set revoked_at = $2 where id_hash = $1 and revoked_at is null`, [sid, nowDate(ctx)]);
   }
-  deleteCookie(c, SESSION_COOKIE, { path: '/', secure: ctx.config.issuer.startsWith('https:') });
+  perRequest.delete(c);
+  deleteCookie(c, cookieName(ctx, SESSION_COOKIE), { path: '/', secure: ctx.config.issuer.startsWith('https:') });
 }
 
 /** Ends every session of a user (account locked, password changed). */

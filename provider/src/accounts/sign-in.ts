@@ -47,31 +47,25 @@ export async function logIn(ctx: Ctx, address: string, email: string, password: 
 /**
  * Creates an account, rate-limited per client address.
  *
- * Enumeration (SECURITY.md 11): form problems (bad email shape, short password) are reported as such,
- * since they are judged before the store is consulted. For an address already registered: if the
- * password matches, the person simply gets signed in, with the same response as a new account;
- * otherwise the answer is SIGNUP_REFUSED. Every path costs one password hash plus one verification,
- * so timing does not tell the cases apart.
+ * Never signs in (finding F3, docs/security-accounts.md §2): for an address already registered the answer
+ * is SIGNUP_REFUSED whatever the password, so sign-up is no password oracle outside the login limits.
+ * Form problems (bad email shape, short password) are reported as such, judged before the store is
+ * consulted. Both paths cost one password hash plus one verification, so timing does not tell them apart.
  *
- * Residual: SIGNUP_REFUSED for a well-formed email and password can only mean "registered by
- * someone with another password", so a caller can still learn that an address has an account,
- * at the pace of the sign-up rate limit. Closing that needs an email-confirmation step
- * ("check your inbox" for both cases), which this provider does not have (no mail delivery).
+ * Residual: SIGNUP_REFUSED for a well-formed email and password means "already registered", at the pace
+ * of the sign-up rate limit; closing that needs sign-up to answer "check your inbox" in both cases.
  */
 export async function signUp(ctx: Ctx, address: string, email: string, password: string): Promise<User> {
   await limit(ctx, `signup:addr:${address}`, RATE_LIMITS.signupPerAddress);
   const created = await createUser(ctx, email, password);
+  // createUser hashed the password when it inserted; a refusal hashed nothing yet. Either way one
+  // verification more, so both paths cost the same.
+  await verifyPassword(undefined, password);
   if (created.ok) {
-    // Match the existing-account path below, which verifies a password as well.
-    await verifyPassword(undefined, password);
     await recordEvent(ctx, { event: 'user.signup', actor: created.user.id, userId: created.user.id, address, details: { email: created.user.email } });
     return created.user;
   }
   if (created.reason === 'invalid') throw ApiError.validation(created.message);
-  const existing = await verifyLogin(ctx, email, password);
-  if (existing) {
-    await recordEvent(ctx, { event: 'login.success', actor: existing.id, userId: existing.id, address, details: { via: 'signup' } });
-    return existing;
-  }
+  await recordEvent(ctx, { event: 'user.signup', outcome: 'failure', address, details: { email: email.trim().toLowerCase().slice(0, 254), reason: 'taken' } });
   throw ApiError.validation(SIGNUP_REFUSED);
 }

@@ -27,6 +27,7 @@ export const AUDIT_EVENTS = [
   'pat.created',
   'pat.revoked',
   'admin_token.other_app', // an app admin token presented for another app
+  'admin_token.rotated', // an app's admin tokens replaced by a new one (claim of a temporary app, or its owner)
   'rate_limit.hit',
   'operator.role_granted',
   'operator.role_revoked',

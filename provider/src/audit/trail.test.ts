@@ -135,6 +135,9 @@ describe('audit trail, end to end', () => {
     secrets.push(appA['admin-token'], appB['admin-token']);
     expect((await pp.app.request(`/superadmin/apps/${appB.id}`, { headers: { authorization: `Bearer ${appA['admin-token']}` } })).status).toBe(403);
     expect1('admin_token.other_app');
+    const rotatedAdmin = await pp.app.request(`/superadmin/apps/${appB.id}/admin-token/rotate`, { method: 'POST', headers: { authorization: `Bearer ${perToken}` } });
+    secrets.push(((await rotatedAdmin.json()) as { 'admin-token': string })['admin-token']);
+    expect1('admin_token.rotated');
 
     // ---- rate limits: a refused request is recorded once per limited window, however many follow
     const rule = { limit: 1, windowS: 60 };

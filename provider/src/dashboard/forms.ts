@@ -1,7 +1,7 @@
 import type { Context } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { mediaType } from '../accounts/routes.ts';
-import { cookieOptions, seal, unseal } from '../accounts/sessions.ts';
+import { cookieName, cookieOptions, seal, unseal } from '../accounts/sessions.ts';
 import { ACCOUNT_BODY_BYTES } from '../accounts/validation.ts';
 import type { Ctx } from '../context.ts';
 import { ApiError } from '../http/errors.ts';
@@ -59,14 +59,14 @@ const FLASH_TTL_S = 300;
 
 /** Seals the flash (iron-session: encrypted and authenticated) into a short-lived HttpOnly cookie. */
 export async function setFlash(ctx: Ctx, c: Context, flash: Flash): Promise<void> {
-  setCookie(c, FLASH_COOKIE, await seal(ctx, flash, FLASH_TTL_S), cookieOptions(ctx, FLASH_TTL_S));
+  setCookie(c, cookieName(ctx, FLASH_COOKIE), await seal(ctx, flash, FLASH_TTL_S), cookieOptions(ctx, FLASH_TTL_S));
 }
 
 /** Reads and clears the flash, so a secret in it is shown exactly once. */
 export async function takeFlash(ctx: Ctx, c: Context): Promise<Flash> {
-  const raw = getCookie(c, FLASH_COOKIE);
+  const raw = getCookie(c, cookieName(ctx, FLASH_COOKIE));
   if (!raw) return {};
-  deleteCookie(c, FLASH_COOKIE, { path: '/', secure: ctx.config.issuer.startsWith('https:') });
+  deleteCookie(c, cookieName(ctx, FLASH_COOKIE), { path: '/', secure: ctx.config.issuer.startsWith('https:') });
   return (await unseal<Flash>(ctx, raw, FLASH_TTL_S)) ?? {};
 }
 

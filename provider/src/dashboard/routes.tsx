@@ -66,7 +66,7 @@ export function dashboardRoutes(ctx: Ctx): Hono {
   const page = (render: (c: Context, user: User, csrf: string, flash: Flash) => Promise<Response>) => async (c: Context) => {
     const user = await sessionUser(ctx, c);
     if (!user) return seeOther(c, loginPath(c.req.path));
-    return render(c, user, csrfToken(ctx, c), await takeFlash(ctx, c));
+    return render(c, user, await csrfToken(ctx, c), await takeFlash(ctx, c));
   };
 
   /**
@@ -75,7 +75,7 @@ export function dashboardRoutes(ctx: Ctx): Hono {
    */
   const post = (back: (c: Context) => string, handler: FormHandler) => async (c: Context) => {
     const form = await readForm(c);
-    requireCsrf(ctx, c, form._csrf);
+    await requireCsrf(ctx, c, form._csrf);
     const user = await sessionUser(ctx, c);
     if (!user) return seeOther(c, loginPath(back(c)));
     try {
@@ -100,14 +100,14 @@ export function dashboardRoutes(ctx: Ctx): Hono {
   const authPage = (Page: typeof LoginPage) => async (c: Context) => {
     const next = safeNext(ctx.config.issuer, c.req.query('next'));
     const signedIn = await sessionUser(ctx, c);
-    return c.html(<Page csrf={csrfToken(ctx, c)} next={next} flash={await takeFlash(ctx, c)} signedIn={signedIn} />);
+    return c.html(<Page csrf={await csrfToken(ctx, c)} next={next} flash={await takeFlash(ctx, c)} signedIn={signedIn} />);
   };
   app.get('/dash/login', authPage(LoginPage));
   app.get('/dash/signup', authPage(SignupPage));
 
   const authPost = (attempt: typeof logIn, retry: (next: string | undefined) => string) => async (c: Context) => {
     const form = await readForm(c);
-    requireCsrf(ctx, c, form._csrf);
+    await requireCsrf(ctx, c, form._csrf);
     const next = safeNext(ctx.config.issuer, form.next ?? c.req.query('next'));
     const email = form.email ?? '';
     try {
@@ -128,7 +128,7 @@ export function dashboardRoutes(ctx: Ctx): Hono {
 
   app.post('/dash/logout', async (c) => {
     const form = await readForm(c);
-    requireCsrf(ctx, c, form._csrf);
+    await requireCsrf(ctx, c, form._csrf);
     await endSession(ctx, c);
     return seeOther(c, loginPath(safeNext(ctx.config.issuer, form.next)));
   });

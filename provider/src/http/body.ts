@@ -4,6 +4,44 @@ import { ApiError, OAuthError } from './errors.ts';
 /** Largest body any endpoint reads (schema pushes included). Route groups may set lower limits. */
 export const MAX_BODY_BYTES = 1024 * 1024;
 
+/**
+ * Deepest nesting of arrays and objects a JSON body may have (finding F5, docs/security-accounts.md §3).
+ * Everything that walks a body (rule validation, schema planning, serialisation) recurses, so a body
+ * nested thousands deep would overflow the stack; real rules and schemas are a handful of levels deep.
+ */
+export const MAX_JSON_DEPTH = 64;
+
+/**
+ * The nesting depth of JSON text, counted in one pass before it is parsed: brackets inside strings do
+ * not count. Stops counting (returns the depth reached) as soon as it passes `limit`.
+ */
+export function jsonDepth(text: string, limit = MAX_JSON_DEPTH): number {
+  let depth = 0;
+  let deepest = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text.charCodeAt(i);
+    if (inString) {
+      if (ch === 0x5c) i++; // backslash: skip the escaped character
+      else if (ch === 0x22) inString = false;
+    } else if (ch === 0x22) inString = true;
+    else if (ch === 0x7b || ch === 0x5b) {
+      if (++depth > deepest && (deepest = depth) > limit) return deepest;
+    } else if (ch === 0x7d || ch === 0x5d) depth--;
+  }
+  return deepest;
+}
+
+/** JSON.parse after the depth check; `fail` makes the error of the caller's protocol. */
+function parseJson(text: string, fail: (message: string) => Error): unknown {
+  if (jsonDepth(text) > MAX_JSON_DEPTH) throw fail(`The request body is nested more than ${MAX_JSON_DEPTH} levels deep`);
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw fail('The request body is not valid JSON');
+  }
+}
+
 async function readText(c: Context, maxBytes: number, tooLarge: () => Error): Promise<string> {
   const declared = Number(c.req.header('content-length') ?? '0');
   if (declared > maxBytes) throw tooLarge();
@@ -20,12 +58,7 @@ async function readText(c: Context, maxBytes: number, tooLarge: () => Error): Pr
 export async function readJsonObject(c: Context, maxBytes = MAX_BODY_BYTES): Promise<Record<string, unknown>> {
   const text = await readText(c, maxBytes, () => ApiError.tooLarge(maxBytes));
   if (text.trim() === '') return {};
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    throw ApiError.malformed('The request body is not valid JSON');
-  }
+  const value = parseJson(text, (m) => ApiError.malformed(m));
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw ApiError.malformed('The request body must be a JSON object');
   }
@@ -48,12 +81,7 @@ export async function readOAuthParams(c: Context, maxBytes = 64 * 1024): Promise
   const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
   const out: Record<string, string> = {};
   if (type === 'application/json') {
-    let value: unknown;
-    try {
-      value = JSON.parse(text || '{}');
-    } catch {
-      throw new OAuthError('invalid_request', 'request body is not valid JSON');
-    }
+    const value = parseJson(text || '{}', (m) => new OAuthError('invalid_request', m.replace('The request body', 'request body')));
     if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new OAuthError('invalid_request', 'request body must be a JSON object');
     for (const [k, v] of Object.entries(value)) {
       if (v === null || v === undefined) continue;

@@ -2,40 +2,84 @@ import { createHmac } from 'node:crypto';
 import type { Context } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
 import type { Ctx } from '../context.ts';
-import { cookieOptions } from '../accounts/sessions.ts';
+import { cookieName, cookieOptions, sessionIdHash } from '../accounts/sessions.ts';
 import { generateToken, safeEqual } from '../tokens.ts';
 import { ApiError } from './errors.ts';
 
+/** The pre-login binding cookie: a random value and its HMAC, so only values this server issued count. */
 const CSRF_COOKIE = 'instant_csrf';
 export const CSRF_FIELD = '_csrf';
+const ISSUED = /^([A-Za-z0-9_-]{43})\.([A-Za-z0-9_-]{43})$/;
 
-function mac(ctx: Ctx, value: string): string {
-  return createHmac('sha256', ctx.config.secret).update('csrf:' + value).digest('base64url');
+function mac(ctx: Ctx, purpose: string, value: string): string {
+  return createHmac('sha256', ctx.config.secret).update(`${purpose}:${value}`).digest('base64url');
+}
+
+/** A new server-issued binding value: `random.HMAC(random)` (a value the server never issued is refused). */
+export function issueBinding(ctx: Ctx, purpose: string): string {
+  const value = generateToken(ctx.random, 'session');
+  return `${value}.${mac(ctx, `issued:${purpose}`, value)}`;
+}
+
+/** True when `value` is a binding this server issued for `purpose` (see issueBinding). */
+export function isIssuedBinding(ctx: Ctx, purpose: string, value: string | undefined): value is string {
+  const m = value ? ISSUED.exec(value) : null;
+  return m !== null && safeEqual(mac(ctx, `issued:${purpose}`, m[1]!), m[2]!);
 }
 
 /**
- * The CSRF token to put in a form (signed double-submit): the HttpOnly cookie holds a random value,
- * the form carries its HMAC under SECRET. Call while rendering the form.
+ * What this request's CSRF token is bound to (docs/security-accounts.md §1): the session cookie's session
+ * id when there is one, else the pre-login cookie (server-issued only), or null when neither exists.
+ * A token is therefore useless in any other browser and after sign-in or sign-out, and planting a
+ * cookie the attacker obtained does not help: the session id is never known to anyone but its browser.
  */
-export function csrfToken(ctx: Ctx, c: Context): string {
-  let value = getCookie(c, CSRF_COOKIE);
-  if (!value || !/^[A-Za-z0-9_-]{43}$/.test(value)) {
-    value = generateToken(ctx.random, 'session');
-    setCookie(c, CSRF_COOKIE, value, cookieOptions(ctx, 86_400));
-  }
-  return mac(ctx, value);
+async function binding(ctx: Ctx, c: Context): Promise<string | null> {
+  const sid = await sessionIdHash(ctx, c);
+  if (sid !== null) return `session:${sid}`;
+  const pre = getCookie(c, cookieName(ctx, CSRF_COOKIE));
+  return isIssuedBinding(ctx, 'csrf', pre) ? `pre:${pre}` : null;
 }
 
-/** True when the submitted token matches this browser's cookie. */
-export function csrfValid(ctx: Ctx, c: Context, submitted: unknown): boolean {
-  const value = getCookie(c, CSRF_COOKIE);
-  if (!value || typeof submitted !== 'string') return false;
-  return safeEqual(mac(ctx, value), submitted);
+/** The CSRF token to put in a form, bound as `binding` says; issues the pre-login cookie when needed. Call while rendering. */
+export async function csrfToken(ctx: Ctx, c: Context): Promise<string> {
+  let bound = await binding(ctx, c);
+  if (bound === null) {
+    const value = issueBinding(ctx, 'csrf');
+    setCookie(c, cookieName(ctx, CSRF_COOKIE), value, cookieOptions(ctx, 86_400));
+    bound = `pre:${value}`;
+  }
+  return mac(ctx, 'csrf', bound);
+}
+
+/**
+ * True when the request may be a form post of this site: its `Origin` (or, without one, its `Referer`)
+ * is the issuer's origin or absent. Browsers send `Origin` with every form POST, so a same-site page on
+ * another port or a sibling subdomain is refused here even when it could plant cookies; `null` (an
+ * opaque origin: sandboxed frame, data: URL) is refused too. Clients without a browser send neither.
+ */
+export function sameOrigin(ctx: Ctx, c: Context): boolean {
+  const issuer = new URL(ctx.config.issuer).origin;
+  const origin = c.req.header('origin');
+  if (origin !== undefined) return origin === issuer;
+  const referer = c.req.header('referer');
+  if (referer === undefined) return true;
+  try {
+    return new URL(referer).origin === issuer;
+  } catch {
+    return false;
+  }
+}
+
+/** True when the submitted token matches this browser's binding and the post comes from the issuer's origin. */
+export async function csrfValid(ctx: Ctx, c: Context, submitted: unknown): Promise<boolean> {
+  if (typeof submitted !== 'string' || !sameOrigin(ctx, c)) return false;
+  const bound = await binding(ctx, c);
+  return bound !== null && safeEqual(mac(ctx, 'csrf', bound), submitted);
 }
 
 /** Throws a 403 unless the submitted token is valid. */
-export function requireCsrf(ctx: Ctx, c: Context, submitted: unknown): void {
-  if (!csrfValid(ctx, c, submitted)) {
+export async function requireCsrf(ctx: Ctx, c: Context, submitted: unknown): Promise<void> {
+  if (!(await csrfValid(ctx, c, submitted))) {
     throw ApiError.forbidden('The form has expired or did not come from this site; reload the page and try again', { reason: 'csrf' });
   }
 }

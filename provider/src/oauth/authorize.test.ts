@@ -3,6 +3,7 @@ import { createTestProvider } from '../testing/index.ts';
 import { authorizeInBrowser, authorizeUrl, consentFormFields, createTestClient, createTestUser, pkcePair, sessionCookie } from '../testing/fixtures.ts';
 import { listEvents } from '../audit/events.ts';
 import { browserHelpers } from './browser-helpers.ts';
+import { consentPath } from './authorize.ts';
 import { revokeGrant } from './grants.ts';
 import { newClient, world, type OAuthWorld } from './test-support.ts';
 
@@ -462,7 +463,11 @@ describe('storing and answering a request', () => {
     expect(res.status).toBe(303);
     expect(res.headers.get('location')).toMatch(/^\/dash\/login\?next=/);
     jar.add(await sessionCookie(w.p, user.id));
-    expect(callback(await post(jar, fields)).code).toBeTruthy();
+    // The old form's CSRF token was bound to the ended session (F2): the login page's `next` brings the
+    // browser back to the consent page, which is rendered again for the kept request.
+    expect((await post(jar, fields)).status).toBe(403);
+    const again = await w.p.fetch(new URL(consentPath(fields.request), w.p.issuer), { headers: { cookie: jar.header() } });
+    expect(callback(await post(jar, answer(await again.text(), 'allow'))).code).toBeTruthy();
   });
 
   it('answers a suspended app with an error page and uses the request up', async () => {

@@ -3,7 +3,8 @@ import { getCookie, setCookie } from 'hono/cookie';
 import type { Ctx } from '../context.ts';
 import { AUDIT_COLUMNS, auditAddress, eventValues } from '../audit/events.ts';
 import { inSeconds, nowDate } from '../context.ts';
-import { cookieOptions, liveSessionSql, sessionIdHash, type LiveSessionRow } from '../accounts/sessions.ts';
+import { cookieName, cookieOptions, liveSessionSql, sessionIdHash, type LiveSessionRow } from '../accounts/sessions.ts';
+import { issueBinding, isIssuedBinding } from '../http/csrf.ts';
 import { generateToken, hashToken } from '../tokens.ts';
 import { CLIENT_FROM, CLIENT_ID, CLIENT_SELECT, getClient, type Client } from './clients.ts';
 import { isMetadataClientId, resolveMetadataClient } from './client-metadata.ts';
@@ -20,7 +21,6 @@ export const BROWSER_COOKIE = 'instant_oauth_browser';
 export const REQUEST_TTL_S = 600;
 const PROMPTS = ['none', 'login', 'consent', 'select_account'];
 const VSCHAR = /^[\x20-\x7e]+$/;
-const BINDING = /^[A-Za-z0-9_-]{43}$/;
 
 
 /** SQL types of AUDIT_COLUMNS (audit/events.ts), for event rows passed as parameters of an `insert … select`. */
@@ -49,12 +49,20 @@ export function consentPath(requestId: string): string {
 
 /** This browser's binding value, and whether it is new (then `setBrowserBinding` must send it). */
 function browserBinding(ctx: Ctx, c: Context): { value: string; fresh: boolean } {
-  const v = getCookie(c, BROWSER_COOKIE);
-  return v && BINDING.test(v) ? { value: v, fresh: false } : { value: generateToken(ctx.random, 'session'), fresh: true };
+  const v = browserBindingCookie(ctx, c);
+  return v !== null ? { value: v, fresh: false } : { value: issueBinding(ctx, 'browser'), fresh: true };
+}
+
+/** This browser's binding cookie when the server issued it (a value an attacker made up is ignored), else null. */
+export function browserBindingCookie(ctx: Ctx, c: Context): string | null {
+  const v = getCookie(c, cookieName(ctx, BROWSER_COOKIE));
+  return isIssuedBinding(ctx, 'browser', v) ? v : null;
 }
 
 function setBrowserBinding(ctx: Ctx, c: Context, value: string): void {
-  setCookie(c, BROWSER_COOKIE, value, { ...cookieOptions(ctx, 86_400), path: '/platform/oauth' });
+  // `__Host-` cookies must have Path=/ (RFC 6265bis §4.1.3.2); on http the narrower path is kept.
+  const path = ctx.config.issuer.startsWith('https:') ? '/' : '/platform/oauth';
+  setCookie(c, cookieName(ctx, BROWSER_COOKIE), value, { ...cookieOptions(ctx, 86_400), path });
 }
 
 /** The live session of this request and its user (with `auth_time`, the OIDC sign-in time), or null. */

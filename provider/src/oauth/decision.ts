@@ -1,12 +1,11 @@
 import type { Context } from 'hono';
-import { getCookie } from 'hono/cookie';
 import type { Ctx } from '../context.ts';
 import { AUDIT_COLUMNS, auditAddress, eventValues } from '../audit/events.ts';
 import { nowDate } from '../context.ts';
 import { liveSessionSql, sessionIdHash, sessionUserOf, type LiveSessionRow } from '../accounts/sessions.ts';
 import { CSRF_FIELD, csrfToken, csrfValid } from '../http/csrf.ts';
 import { hashToken } from '../tokens.ts';
-import { BROWSER_COOKIE, auditParams, consentPath, errorPage } from './authorize.ts';
+import { auditParams, browserBindingCookie, consentPath, errorPage } from './authorize.ts';
 import { CLIENT_FROM, CLIENT_SELECT, type Client } from './clients.ts';
 import { CODE_COLUMNS, mintCode, redirectWith } from './codes.ts';
 import { ConsentPage } from './consent.tsx';
@@ -30,9 +29,9 @@ function loginRedirect(c: Context, requestId: string): Response {
   return c.redirect(`/dash/login?next=${encodeURIComponent(consentPath(requestId))}`, 303);
 }
 
-function browserHash(c: Context): string | null {
-  const v = getCookie(c, BROWSER_COOKIE);
-  return v && /^[A-Za-z0-9_-]{43}$/.test(v) ? hashToken(v) : null;
+function browserHash(ctx: Ctx, c: Context): string | null {
+  const v = browserBindingCookie(ctx, c);
+  return v === null ? null : hashToken(v);
 }
 
 function testModeBlock(client: Client, userId: string): string | undefined {
@@ -76,7 +75,7 @@ type Nullable<T> = { [K in keyof T]: T[K] | null };
 /** `GET /platform/oauth/consent?request=…`: the consent page for a pending request of this browser. */
 export async function consentPage(ctx: Ctx, c: Context): Promise<Response> {
   const id = c.req.query('request');
-  const bh = browserHash(c);
+  const bh = browserHash(ctx, c);
   if (!id || id.length > 100 || !bh) return errorPage(c, 400, 'Sign-in expired', EXPIRED);
   const { request: row, session } = await pending(ctx, id, bh, await sessionIdHash(ctx, c));
   if (!row) return errorPage(c, 400, 'Sign-in expired', EXPIRED);
@@ -87,7 +86,7 @@ export async function consentPage(ctx: Ctx, c: Context): Promise<Response> {
   const blocked = testModeBlock(client, user.id);
   const page = ConsentPage({
     requestId: id,
-    csrf: csrfToken(ctx, c),
+    csrf: await csrfToken(ctx, c),
     userEmail: user.email,
     appName: client.app_name,
     homePage: client.app_home_page,
@@ -163,11 +162,11 @@ const ALLOW = `
 /** `POST /platform/oauth/consent`: Allow or Deny, answered with a 303 to the client (RFC 6749 §4.1.2). */
 export async function consentDecision(ctx: Ctx, c: Context): Promise<Response> {
   const f = await formFields(c);
-  if (!csrfValid(ctx, c, f[CSRF_FIELD])) {
+  if (!(await csrfValid(ctx, c, f[CSRF_FIELD]))) {
     return errorPage(c, 403, 'Form expired', 'The form has expired or did not come from this site. Go back, reload the page and try again.');
   }
   const id = f.request;
-  const bh = browserHash(c);
+  const bh = browserHash(ctx, c);
   if (!id || id.length > 100 || !bh) return errorPage(c, 400, 'Sign-in expired', EXPIRED);
   if (f.decision !== 'allow' && f.decision !== 'deny') return errorPage(c, 400, 'Invalid answer', 'Choose Allow or Deny.');
   const sid = await sessionIdHash(ctx, c);

@@ -38,6 +38,18 @@ export function redirectUriProblem(uri: string): string | null {
 }
 
 /**
+ * Why a redirect URI may not be registered by anonymous dynamic registration, or null: the general rules,
+ * and only https or http on loopback (API.md §2 "with loopback or https redirect URIs"; finding F9,
+ * docs/security-accounts.md §6). A private-use scheme proves nothing about who registers it: any native
+ * app can claim `com.example.app:`, so only a signed-in developer may register one, in the dashboard.
+ */
+export function dynamicRedirectUriProblem(uri: string): string | null {
+  const problem = redirectUriProblem(uri);
+  if (problem) return problem;
+  return /^https?:/i.test(uri) ? null : 'dynamically registered redirect URIs must use https, or http on a loopback address';
+}
+
+/**
  * The registered URI that `requested` matches, or null. Exact string comparison (RFC 9700 §4.1.3),
  * except that for a loopback IP literal over http the port may differ (RFC 8252 §7.3).
  */

@@ -41,6 +41,20 @@ describe('dynamic client registration (RFC 7591)', () => {
     expect(tokens.access_token).toMatch(/^pat_/);
   });
 
+  it('accepts only loopback or https redirect URIs: no private-use schemes (F9)', async () => {
+    w = await world();
+    for (const uri of ['com.evil.app:/cb', 'com.example.app://callback', 'net.example:/x']) {
+      const res = await register(w, { redirect_uris: [uri] });
+      expect(res.status, uri).toBe(400);
+      expect(await res.json(), uri).toMatchObject({ error: 'invalid_redirect_uri' });
+    }
+    const apps = await w.p.ctx.db.one<{ n: number }>(`select count(*)::int as n from oauth_apps where dynamic`);
+    expect(apps!.n).toBe(0);
+    for (const uri of ['https://a.example/cb', 'http://127.0.0.1/cb', 'http://[::1]:9/cb', 'http://localhost:3000/cb']) {
+      expect((await register(w, { redirect_uris: [uri] })).status, uri).toBe(201);
+    }
+  });
+
   it('refuses confidential clients, non-https redirect URIs and malformed metadata', async () => {
     w = await world();
     const cases: Array<[unknown, string]> = [

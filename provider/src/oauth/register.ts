@@ -6,7 +6,7 @@ import { readJsonObject } from '../http/body.ts';
 import { clientAddress } from '../http/client-address.ts';
 import { ApiError, OAuthError } from '../http/errors.ts';
 import { RATE_LIMITS } from '../http/rate-limit.ts';
-import { redirectUriProblem } from './redirect-uris.ts';
+import { dynamicRedirectUriProblem } from './redirect-uris.ts';
 import { rateLimit } from './token.ts';
 
 /** RFC 7591 §2 client metadata we act on; also the fields read from a Client ID Metadata Document (client-metadata.ts). */
@@ -51,7 +51,7 @@ export async function registerEndpoint(ctx: Ctx, c: Context): Promise<Response> 
   const responseTypes = m.response_types ?? ['code'];
   if (responseTypes.some((r) => r !== 'code')) throw badMetadata('response_types may only hold code');
   for (const uri of m.redirect_uris) {
-    const problem = redirectUriProblem(uri);
+    const problem = dynamicRedirectUriProblem(uri);
     if (problem) throw new OAuthError('invalid_redirect_uri', `${problem}: ${uri.slice(0, 200)}`);
   }
   let homePage: string | null = null;

@@ -70,7 +70,7 @@ export function operatorRoutes(ctx: Ctx): Hono<Env> {
   app.use(`${BASE}/*`, guard);
   app.post(`${BASE}/*`, bodyLimit({ maxSize: 16 * 1024, onError: (c) => c.html(<ErrorPage title="Too large" message="The form is too large." />, 413) }));
 
-  const chrome = (c: Context<Env>) => ({ user: c.get('operator'), csrf: csrfToken(ctx, c), notice: NOTICES[c.req.query('done') ?? ''] });
+  const chrome = async (c: Context<Env>) => ({ user: c.get('operator'), csrf: await csrfToken(ctx, c), notice: NOTICES[c.req.query('done') ?? ''] });
 
   /** Parses a console form and checks its CSRF token; null (after answering 403) when the token is wrong. */
   async function form(c: Context<Env>): Promise<Record<string, string | string[]> | null> {
@@ -80,15 +80,15 @@ export function operatorRoutes(ctx: Ctx): Hono<Env> {
       if (typeof v === 'string') out[k] = v;
       else if (Array.isArray(v)) out[k] = v.filter((x): x is string => typeof x === 'string');
     }
-    return csrfValid(ctx, c, out[CSRF_FIELD]) ? out : null;
+    return (await csrfValid(ctx, c, out[CSRF_FIELD])) ? out : null;
   }
   const csrfRefused = (c: Context) => forbidden(c, 'The form has expired or did not come from this site; reload the page and try again.');
   const actor = (c: Context<Env>) => operatorActor(c.get('operator'), auditAddress(ctx, c));
   const done = (c: Context, back: string, what: string) => c.redirect(`${back}?done=${what}`, 303);
 
-  app.get(BASE, (c) => c.html(<OperatorIndex {...chrome(c)} />));
-  app.get(`${BASE}/apps`, async (c) => c.html(<AppsPage {...chrome(c)} apps={await listOAuthApps(ctx, { dynamic: false })} dynamic={false} />));
-  app.get(`${BASE}/clients`, async (c) => c.html(<AppsPage {...chrome(c)} apps={await listOAuthApps(ctx, { dynamic: true })} dynamic={true} />));
+  app.get(BASE, async (c) => c.html(<OperatorIndex {...(await chrome(c))} />));
+  app.get(`${BASE}/apps`, async (c) => c.html(<AppsPage {...(await chrome(c))} apps={await listOAuthApps(ctx, { dynamic: false })} dynamic={false} />));
+  app.get(`${BASE}/clients`, async (c) => c.html(<AppsPage {...(await chrome(c))} apps={await listOAuthApps(ctx, { dynamic: true })} dynamic={true} />));
 
   // ---- app review: publish / test mode, suspend, limit scopes
   app.post(`${BASE}/apps/:id/status`, async (c) => {
@@ -131,19 +131,19 @@ export function operatorRoutes(ctx: Ctx): Hono<Env> {
     const id = c.req.param('id');
     const found = isUuid(id) ? await getOAuthApp(ctx, id) : undefined;
     if (!found) return notFound(c);
-    return c.html(<AppsPage {...chrome(c)} apps={[found]} dynamic={found.dynamic} />);
+    return c.html(<AppsPage {...(await chrome(c))} apps={[found]} dynamic={found.dynamic} />);
   });
 
   // ---- users: search, detail, lock / unlock, revoke a grant or a personal access token
   app.get(`${BASE}/users`, async (c) => {
     const q = (c.req.query('q') ?? '').slice(0, 254);
-    return c.html(<UsersPage {...chrome(c)} q={q} users={q.trim() ? await searchUsers(ctx, q) : []} />);
+    return c.html(<UsersPage {...(await chrome(c))} q={q} users={q.trim() ? await searchUsers(ctx, q) : []} />);
   });
   app.get(`${BASE}/users/:id`, async (c) => {
     const id = c.req.param('id');
     const detail = isUuid(id) ? await userDetail(ctx, id) : undefined;
     if (!detail) return notFound(c);
-    return c.html(<UserPage {...chrome(c)} detail={detail} self={detail.user.id === c.get('operator').id} />);
+    return c.html(<UserPage {...(await chrome(c))} detail={detail} self={detail.user.id === c.get('operator').id} />);
   });
   const userAction = (path: string, run: (c: Context<Env>, userId: string, f: Record<string, string | string[]>) => Promise<string | null>) =>
     app.post(`${BASE}/users/:id${path}`, async (c) => {
@@ -190,7 +190,7 @@ export function operatorRoutes(ctx: Ctx): Hono<Env> {
           });
     const error = since === null ? 'Since must be a duration such as 1h or 7d, or an ISO date.' : undefined;
     const nextBefore = rows.length === pageSize ? rows[rows.length - 1]!.id : undefined;
-    return c.html(<AuditPage {...chrome(c)} rows={rows} filters={filters} error={error} nextBefore={nextBefore} />);
+    return c.html(<AuditPage {...(await chrome(c))} rows={rows} filters={filters} error={error} nextBefore={nextBefore} />);
   });
 
   app.all(`${BASE}/*`, (c) => notFound(c));

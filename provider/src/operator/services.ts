@@ -311,7 +311,8 @@ export async function revokeAppAdminTokens(ctx: Ctx, userId: string, appId: stri
 
 /**
  * Locks an account: logins are refused (accounts/users.ts verifyLogin), its sessions end, and every token
- * it holds — OAuth access and refresh tokens, personal access tokens — is revoked at once.
+ * it holds — OAuth access and refresh tokens, personal access tokens, its apps' admin tokens, codes not
+ * yet exchanged — is revoked at once.
  */
 export async function lockUser(ctx: Ctx, userId: string, by: Actor): Promise<boolean> {
   return ctx.db.tx(async (db) => {
@@ -322,7 +323,17 @@ export async function lockUser(ctx: Ctx, userId: string, by: Actor): Promise<boo
     const a = await db.query(`update access_tokens set revoked_at = $2 where user_id = $1 and revoked_at is null returning 1`, [userId, now]);
     const r = await db.query(`update refresh_tokens set revoked_at = $2 where user_id = $1 and revoked_at is null returning 1`, [userId, now]);
     const p = await db.query(`update personal_tokens set revoked_at = $2 where user_id = $1 and revoked_at is null returning 1`, [userId, now]);
-    await audit(ctx, db, by, 'operator.user_locked', { userId, details: { tokens_revoked: a.length + r.length, personal_tokens_revoked: p.length } });
+    // F6 (docs/security-accounts.md §4): the admin tokens of the user's apps, and codes not yet exchanged
+    // (one issued before the lock must not turn into tokens after an unlock).
+    const t = await db.query(
+      `update app_admin_tokens set revoked_at = $2 where revoked_at is null and app_id in (select id from apps where creator_id = $1) returning 1`,
+      [userId, now],
+    );
+    const codes = await db.query(`delete from authorization_codes where user_id = $1 and used_at is null returning 1`, [userId]);
+    await audit(ctx, db, by, 'operator.user_locked', {
+      userId,
+      details: { tokens_revoked: a.length + r.length, personal_tokens_revoked: p.length, admin_tokens_revoked: t.length, codes_revoked: codes.length },
+    });
     return true;
   });
 }

@@ -1,4 +1,5 @@
 import type { Ctx } from '../context.ts';
+import { recordEvent } from '../audit/events.ts';
 import { nowDate } from '../context.ts';
 import { ApiError } from '../http/errors.ts';
 import { isUniqueViolation, type Db } from '../store/index.ts';
@@ -34,6 +35,23 @@ export async function issueAdminToken(ctx: Ctx, db: Db, appId: string, chosen?: 
     if (isUniqueViolation(err)) throw ApiError.validation('admin_token is already in use; choose another UUID', [{ path: ['admin_token'], message: 'already in use' }]);
     throw err;
   }
+  return token;
+}
+
+/**
+ * Replaces every live admin token of an app with a new one, returned once (finding F7,
+ * docs/security-accounts.md §5): after a temporary app is claimed, or when its owner asks, whoever
+ * held an old token loses the app. Run inside the caller's transaction `db`.
+ */
+export async function rotateAdminTokens(ctx: Ctx, db: Db, appId: string): Promise<{ token: string; revoked: number }> {
+  const revoked = await db.query(`update app_admin_tokens set revoked_at = $2 where app_id = $1 and revoked_at is null returning 1`, [appId, nowDate(ctx)]);
+  return { token: await issueAdminToken(ctx, db, appId), revoked: revoked.length };
+}
+
+/** `POST /superadmin/apps/:app_id/admin-token/rotate` by the app's owner (authorized by the caller): the new token, audited. */
+export async function rotateAppAdminToken(ctx: Ctx, userId: string, appId: string): Promise<string> {
+  const { token, revoked } = await ctx.db.tx((db) => rotateAdminTokens(ctx, db, appId));
+  await recordEvent(ctx, { event: 'admin_token.rotated', actor: userId, userId, details: { app_id: appId, via: 'owner', tokens_revoked: revoked } });
   return token;
 }
 

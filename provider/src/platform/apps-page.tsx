@@ -100,7 +100,7 @@ export async function appsPage(ctx: Ctx, c: Context): Promise<Response> {
   for (const app of await listApps(ctx, user.id)) {
     views.push({ app, attrs: await loadAttrs(ctx.db, app.id), perms: await getPerms(ctx, app.id) });
   }
-  const csrf = csrfToken(ctx, c);
+  const csrf = await csrfToken(ctx, c);
   return c.html(
     <Layout title="Your apps" user={user} csrf={csrf}>
       <h1>Your apps</h1>

@@ -6,6 +6,7 @@ import { MAX_BODY_BYTES, readJsonObject } from '../http/body.ts';
 import { clientAddress } from '../http/client-address.ts';
 import { ApiError } from '../http/errors.ts';
 import { isUuid } from '../tokens.ts';
+import { rotateAppAdminToken } from './admin-tokens.ts';
 import { appJson, authorizeApp, createApp, deleteApp, listAppsJson, renameApp } from './apps.ts';
 import { appsPage } from './apps-page.tsx';
 import { trackImport } from './compat/dash.ts';
@@ -80,6 +81,12 @@ export function platformRoutes(ctx: Ctx): Hono {
   r.delete('/superadmin/apps/:app_id', async (c) => {
     const app = await authorizeApp(ctx, await anyone(c, false), c.req.param('app_id'), 'apps-write', { admin: false });
     return c.json({ app: appJson(await deleteApp(ctx, app.id)) });
+  });
+  // The owner replaces the app's admin tokens (one leaked; F7, docs/security-accounts.md §5); an admin token cannot.
+  r.post('/superadmin/apps/:app_id/admin-token/rotate', async (c) => {
+    const p = await user(c, false);
+    const app = await authorizeApp(ctx, p, c.req.param('app_id'), 'apps-write', { admin: false });
+    return c.json({ 'admin-token': await rotateAppAdminToken(ctx, requireUser(p).id, app.id) }, 200, { 'Cache-Control': 'no-store' });
   });
   r.get('/superadmin/apps/:app_id/perms', async (c) => {
     const app = await authorizeApp(ctx, await anyone(c, false), c.req.param('app_id'), 'apps-read', { admin: true });

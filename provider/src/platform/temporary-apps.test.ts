@@ -94,7 +94,9 @@ describe('temporary apps (API.md §4)', () => {
     p.clock.advance(15 * 86_400);
     await sweepOnce(p.ctx);
     expect((await call(`/superadmin/apps/${app.id}`, req('GET', per))).status).toBe(200);
-    expect((await call(`/superadmin/apps/${app.id}`, req('GET', app['admin-token']!))).status).toBe(200);
+    // F7: the claim replaced the admin token; only the one returned to the claimer works.
+    expect((await call(`/superadmin/apps/${app.id}`, req('GET', app['admin-token']!))).status).toBe(401);
+    expect((await call(`/superadmin/apps/${app.id}`, req('GET', (claimed.json as Record<string, string>)['admin-token']!))).status).toBe(200);
   });
 
   it('cannot be claimed after it expired', async () => {
@@ -103,5 +105,41 @@ describe('temporary apps (API.md §4)', () => {
     const app = (await temp()).json.app as Record<string, string>;
     p.clock.advance(14 * 86_400 + 1);
     expect((await call(`/dash/apps/ephemeral/${app.id}/claim`, req('POST', per, { app_id: app.id, token: app['admin-token'] }))).status).toBe(404);
+  });
+});
+
+describe('admin tokens after a claim, and rotation by the owner (F7)', () => {
+  it('stops the temporary app’s admin token at the claim and returns a new one to the claimer only', async () => {
+    const user = await makeUser(p.ctx);
+    const per = await makePersonalToken(p.ctx, user.id);
+    const app = (await temp()).json.app as Record<string, string>;
+    const old = app['admin-token']!;
+    expect((await call(`/superadmin/apps/${app.id}/perms`, req('GET', old))).status).toBe(200);
+    const claimed = await call(`/dash/apps/ephemeral/${app.id}/claim`, req('POST', per, { app_id: app.id, token: old }));
+    expect(claimed.status).toBe(200);
+    const fresh = (claimed.json as Record<string, string>)['admin-token']!;
+    expect(fresh).toMatch(/^[0-9a-f-]{36}$/);
+    expect(fresh).not.toBe(old);
+    expect((await call(`/superadmin/apps/${app.id}/perms`, req('GET', old))).status).toBe(401);
+    expect((await call(`/superadmin/apps/${app.id}/perms`, req('GET', fresh))).status).toBe(200);
+  });
+
+  it('lets the owner rotate an app’s admin token; the old one stops, an admin token cannot rotate, another user cannot', async () => {
+    const owner = await makeUser(p.ctx);
+    const per = await makePersonalToken(p.ctx, owner.id);
+    const created = await call('/superadmin/apps', req('POST', per, { title: 'rotating' }));
+    const app = created.json.app as Record<string, string>;
+    const old = app['admin-token']!;
+    const rotate = (token: string) => call(`/superadmin/apps/${app.id}/admin-token/rotate`, req('POST', token, {}));
+    expect((await rotate(old)).status).toBe(403);
+    const stranger = await makePersonalToken(p.ctx, (await makeUser(p.ctx)).id);
+    expect((await rotate(stranger)).status).toBe(404);
+    const rotated = await rotate(per);
+    expect(rotated.status).toBe(200);
+    const fresh = (rotated.json as Record<string, string>)['admin-token']!;
+    expect((await call(`/superadmin/apps/${app.id}`, req('GET', old))).status).toBe(401);
+    expect((await call(`/superadmin/apps/${app.id}`, req('GET', fresh))).status).toBe(200);
+    const events = await p.ctx.db.query<{ details: { via: string } }>(`select details from audit_events where event = 'admin_token.rotated' and user_id = $1`, [owner.id]);
+    expect(events.map((e) => e.details.via)).toEqual(['owner']);
   });
 });

@@ -4,7 +4,7 @@ import { nowDate } from '../context.ts';
 import { ApiError } from '../http/errors.ts';
 import { hit, RATE_LIMITS } from '../http/rate-limit.ts';
 import type { User } from '../accounts/users.ts';
-import { findAdminToken } from './admin-tokens.ts';
+import { findAdminToken, rotateAdminTokens } from './admin-tokens.ts';
 import { appJson, createApp, getAppRow, type AppRow } from './apps.ts';
 import { validateRules } from './perms.ts';
 
@@ -63,14 +63,20 @@ export async function claimTemporaryApp(ctx: Ctx, user: User, appId: string, bod
     await recordEvent(ctx, { event: 'admin_token.other_app', actor: user.id, userId: user.id, details: { admin_token_id: found.tokenId, token_app_id: found.appId, requested_app_id: app.id, via: 'claim' } });
   }
   if (!found || found.appId !== app.id) throw ApiError.forbidden('The token is not the admin token of this app', { 'record-type': 'app-admin-token' });
-  const row = await ctx.db.one<AppRow>(
-    `update apps set creator_id = $2, expires_at = null, claimed_at = $3
-      where id = $1 and creator_id is null
-      returning id, title, creator_id, org_id, created_at, expires_at, temporary, claimed_at`,
-    [app.id, user.id, nowDate(ctx)],
-  );
-  if (!row) throw ApiError.notFound('app', 'No such temporary app (it may have expired or been claimed)');
-  return { app: appJson(row) };
+  // The claim and the new admin token in one transaction: the token that proved possession was seen by
+  // whoever made the temporary app, so it stops working and the claimer gets the only live one (F7).
+  const claimed = await ctx.db.tx(async (db) => {
+    const row = await db.one<AppRow>(
+      `update apps set creator_id = $2, expires_at = null, claimed_at = $3
+        where id = $1 and creator_id is null
+        returning id, title, creator_id, org_id, created_at, expires_at, temporary, claimed_at`,
+      [app.id, user.id, nowDate(ctx)],
+    );
+    return row ? { row, ...(await rotateAdminTokens(ctx, db, app.id)) } : null;
+  });
+  if (!claimed) throw ApiError.notFound('app', 'No such temporary app (it may have expired or been claimed)');
+  await recordEvent(ctx, { event: 'admin_token.rotated', actor: user.id, userId: user.id, details: { app_id: app.id, via: 'claim', tokens_revoked: claimed.revoked } });
+  return { app: appJson(claimed.row), 'admin-token': claimed.token };
 }
 
 /** Sweep job: deletes expired temporary apps with all their data (cascades). */

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { inSeconds, nowDate, type Ctx } from '../context.ts';
-import { SESSION_COOKIE, seal } from '../accounts/sessions.ts';
+import { cookieName, SESSION_COOKIE, seal } from '../accounts/sessions.ts';
 import { createUser, type User } from '../accounts/users.ts';
 import { generateToken, hashToken } from '../tokens.ts';
 import type { TestProvider } from './index.ts';
@@ -27,7 +27,7 @@ export async function sessionCookie(p: TestProvider, userId: string): Promise<st
     nowDate(p.ctx),
     inSeconds(p.ctx, p.ctx.config.sessionTtlS),
   ]);
-  return `${SESSION_COOKIE}=${await seal(p.ctx, { sid }, p.ctx.config.sessionTtlS)}`;
+  return `${cookieName(p.ctx, SESSION_COOKIE)}=${await seal(p.ctx, { sid }, p.ctx.config.sessionTtlS)}`;
 }
 
 export interface TestClientOptions {
