@@ -17,12 +17,12 @@ if [ "${SKIP_POSTGRES:-}" = 1 ]; then
   echo "SKIP_POSTGRES=1: the Postgres pass was NOT run"
 else
   step "unit + integration on Postgres"
-  started_pg=""
   if [ -z "${TEST_DATABASE_URL:-}" ]; then
-    TEST_DATABASE_URL="$(bash scripts/postgres.sh start)"
-    started_pg=1
+    # A server of our own (new directory, free port); stopped on exit, and only that one.
+    pg_state="$(mktemp)"
+    trap 'bash scripts/postgres.sh stop "$pg_state"' EXIT
+    TEST_DATABASE_URL="$(bash scripts/postgres.sh start "$pg_state")"
   fi
-  trap '[ -n "$started_pg" ] && bash scripts/postgres.sh stop' EXIT
   TEST_DATABASE_URL="$TEST_DATABASE_URL" npx vitest run
 fi
 
