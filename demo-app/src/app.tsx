@@ -11,7 +11,7 @@ import { InstantAPIError, PlatformApi, schemaToDefs } from 'instant-kit';
 import { requireInstant, signInErrorReason, signInWithInstant, type InstantEnv, type SignInError } from 'instant-kit/hono';
 import type { DemoConfig } from './config.ts';
 import { FIELD_NAME, FIELD_TYPES, ownerOnlyPerms, todoSchema, type FieldType } from './template.ts';
-import { STYLESHEET } from './views/layout.tsx';
+import { FAVICON, STYLESHEET } from './views/layout.tsx';
 import { AppPage, DashboardPage, PlanPage, ProblemPage, TryPage, WelcomePage, type ProblemKind, type TemporaryApp } from './views/pages.tsx';
 
 /** What the site needs at run time: the config, with its own URL known (after the port is bound). */
@@ -90,6 +90,9 @@ export function createDemoApp(o: DemoAppOptions): Hono<InstantEnv> {
   });
 
   app.get('/assets/demo.css', (c) => c.body(STYLESHEET, 200, { 'Content-Type': 'text/css; charset=utf-8', 'Cache-Control': 'public, max-age=3600' }));
+  const icon = (c: Context) => c.body(FAVICON, 200, { 'Content-Type': 'image/svg+xml', 'Cache-Control': 'public, max-age=86400' });
+  app.get('/favicon.svg', icon);
+  app.get('/favicon.ico', icon);
   app.get('/healthz', (c) => c.text('ok'));
   app.use(
     '*',

@@ -25,6 +25,7 @@ import { nowDate } from '../context.ts';
 import { clientAddress } from '../http/client-address.ts';
 import { csrfToken, requireCsrf } from '../http/csrf.ts';
 import { ApiError } from '../http/errors.ts';
+import { askingApp } from '../oauth/decision.ts';
 import { HomePage, LoginPage, SignupPage } from './auth-pages.tsx';
 import { readForm, safeNext, seeOther, setFlash, takeFlash, type Flash } from './forms.ts';
 import { ErrorPage } from './layout.tsx';
@@ -100,7 +101,7 @@ export function dashboardRoutes(ctx: Ctx): Hono {
   const authPage = (Page: typeof LoginPage) => async (c: Context) => {
     const next = safeNext(ctx.config.issuer, c.req.query('next'));
     const signedIn = await sessionUser(ctx, c);
-    return c.html(<Page csrf={csrfToken(ctx, c)} next={next} flash={await takeFlash(ctx, c)} signedIn={signedIn} />);
+    return c.html(<Page csrf={csrfToken(ctx, c)} next={next} flash={await takeFlash(ctx, c)} signedIn={signedIn} asking={await askingApp(ctx, next)} />);
   };
   app.get('/dash/login', authPage(LoginPage));
   app.get('/dash/signup', authPage(SignupPage));

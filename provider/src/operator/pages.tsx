@@ -1,5 +1,6 @@
 /** @jsxImportSource hono/jsx */
 import type { Child } from 'hono/jsx';
+import { Confirm, confirmLabel } from '../dashboard/components.tsx';
 import { Layout } from '../dashboard/layout.tsx';
 import { AUDIT_EVENTS, type AuditRow } from '../audit/events.ts';
 import { ALL_SCOPES, type OAuthAppSummary, type UserDetail, type UserSummary } from './services.ts';
@@ -34,8 +35,19 @@ export function OperatorLayout({ title, user, csrf, notice, children }: Chrome &
   );
 }
 
-/** A POST button: every form carries the CSRF token and says where to come back to. */
-export function Action({ action, csrf, back, label, danger, fields }: { action: string; csrf: string; back: string; label: string; danger?: boolean; fields?: Record<string, string> }) {
+/** A POST button: every form carries the CSRF token and says where to come back to; with `confirm`, behind a Confirm that says it. */
+export function Action(props: { action: string; csrf: string; back: string; label: string; danger?: boolean; fields?: Record<string, string>; confirm?: string }) {
+  const { confirm, label } = props;
+  return confirm ? (
+    <Confirm label={label} consequence={confirm}>
+      <ActionForm {...props} label={confirmLabel(label)} danger />
+    </Confirm>
+  ) : (
+    <ActionForm {...props} />
+  );
+}
+
+function ActionForm({ action, csrf, back, label, danger, fields }: { action: string; csrf: string; back: string; label: string; danger?: boolean; fields?: Record<string, string> }) {
   return (
     <form method="post" action={action} class="inline">
       <input type="hidden" name="_csrf" value={csrf} />
@@ -59,7 +71,7 @@ export function AppCard({ app, csrf, back }: { app: OAuthAppSummary; csrf: strin
   return (
     <section class="card" id={`app-${app.id}`}>
       <h2>
-        {app.name} <StatusBadge status={app.status} /> {app.dynamic ? <span class="badge warn">unverified (dynamic)</span> : null}
+        <a href={path}>{app.name}</a> <StatusBadge status={app.status} /> {app.dynamic ? <span class="badge warn">unverified (dynamic)</span> : null}
       </h2>
       <p class="muted">
         Owner: {app.owner_email ? <a href={`${BASE}/users/${app.owner_id}`}>{app.owner_email}</a> : 'none (registered dynamically)'} · created {fmt(app.created_at)}
@@ -103,7 +115,7 @@ export function AppCard({ app, csrf, back }: { app: OAuthAppSummary; csrf: strin
       <div class="actions">
         {app.status !== 'published' ? <Action action={`${path}/status`} csrf={csrf} back={back} label="Publish" fields={{ status: 'published' }} /> : null}
         {app.status !== 'test' ? <Action action={`${path}/status`} csrf={csrf} back={back} label="Return to test mode" fields={{ status: 'test' }} /> : null}
-        {app.status !== 'suspended' ? <Action action={`${path}/suspend`} csrf={csrf} back={back} label="Suspend (revokes every token)" danger /> : null}
+        {app.status !== 'suspended' ? <Action action={`${path}/suspend`} csrf={csrf} back={back} label="Suspend" confirm={`Suspend ${app.name}? Every grant and token of it is revoked at once, and nobody can sign in to it until it is published again.`} /> : null}
         <a href={`${BASE}/audit?event=&client=${encodeURIComponent(app.clients[0]?.client_id ?? '')}`}>Audit</a>
       </div>
       <details>
@@ -195,7 +207,7 @@ export function UserPage(props: Chrome & { detail: UserDetail; self: boolean }) 
           {props.self ? null : user.locked_at ? (
             <Action action={`${path}/unlock`} csrf={csrf} back={path} label="Unlock account" />
           ) : (
-            <Action action={`${path}/lock`} csrf={csrf} back={path} label="Lock account (ends sessions, revokes every token)" danger />
+            <Action action={`${path}/lock`} csrf={csrf} back={path} label="Lock account" confirm={`Lock ${user.email}? Their sessions end and every token they hold is revoked at once; they cannot sign in until unlocked.`} />
           )}
           <a href={`${BASE}/audit?user=${user.id}`}>Audit trail of this user</a>
         </div>
@@ -217,7 +229,7 @@ export function UserPage(props: Chrome & { detail: UserDetail; self: boolean }) 
                   <br />
                   last used {fmt(g.last_used_at)} · {g.live_tokens} live tokens
                 </td>
-                <td>{g.revoked_at ? `revoked ${fmt(g.revoked_at)}` : <Action action={`${path}/grants/${g.id}/revoke`} csrf={csrf} back={path} label="Revoke" danger />}</td>
+                <td>{g.revoked_at ? `revoked ${fmt(g.revoked_at)}` : <Action action={`${path}/grants/${g.id}/revoke`} csrf={csrf} back={path} label="Revoke" confirm={`End the access of ${g.app_name} to ${user.email}? Its tokens stop working at once.`} />}</td>
               </tr>
             ))}
           </tbody>
@@ -236,7 +248,7 @@ export function UserPage(props: Chrome & { detail: UserDetail; self: boolean }) 
                   <br />
                   last used {fmt(t.last_used_at)}
                 </td>
-                <td>{t.revoked_at ? `revoked ${fmt(t.revoked_at)}` : <Action action={`${path}/tokens/${t.id}/revoke`} csrf={csrf} back={path} label="Revoke" danger />}</td>
+                <td>{t.revoked_at ? `revoked ${fmt(t.revoked_at)}` : <Action action={`${path}/tokens/${t.id}/revoke`} csrf={csrf} back={path} label="Revoke" confirm={`Revoke the personal access token "${t.name}"? Tools using it lose access at once.`} />}</td>
               </tr>
             ))}
           </tbody>
@@ -257,7 +269,7 @@ export function UserPage(props: Chrome & { detail: UserDetail; self: boolean }) 
                 <td>
                   created {fmt(a.created_at)} · {a.live_admin_tokens} live admin tokens
                 </td>
-                <td>{a.live_admin_tokens > 0 ? <Action action={`${path}/apps/${a.id}/revoke-admin-tokens`} csrf={csrf} back={path} label="Revoke admin tokens" danger /> : null}</td>
+                <td>{a.live_admin_tokens > 0 ? <Action action={`${path}/apps/${a.id}/revoke-admin-tokens`} csrf={csrf} back={path} label="Revoke admin tokens" confirm={`Revoke every admin token of ${a.title}? Servers using them lose access to the app at once.`} /> : null}</td>
               </tr>
             ))}
           </tbody>
