@@ -52,6 +52,13 @@ describe('every page meets WCAG 2.1 AA (axe-core), at both widths and in both th
     await page.getByRole('link', { name: 'Sign in with Instant' }).click();
     await page.waitForURL(/\/platform\/oauth\/consent/);
     await checkPage(page, 'consent (verified app)', found, 'consent');
+    // Allow and Deny apart as the layout intends; "Use another account" a button of its own size, not a block.
+    await page.setViewportSize({ width: 1280, height: 800 });
+    const allow = (await page.getByRole('button', { name: 'Allow' }).boundingBox())!;
+    const deny = (await page.getByRole('button', { name: 'Deny' }).boundingBox())!;
+    expect(deny.x - (allow.x + allow.width)).toBeGreaterThanOrEqual(10);
+    const other = (await page.getByRole('button', { name: 'Use another account' }).boundingBox())!;
+    expect(other.width).toBeLessThan(300);
     await page.getByRole('button', { name: 'Allow' }).click();
     await page.waitForURL(`${w.demo.url}/`);
     await checkPage(page, 'demo signed in', found);

@@ -99,6 +99,8 @@ export function createDemoApp(o: DemoAppOptions): Hono<InstantEnv> {
     secureHeaders({
       contentSecurityPolicy: { defaultSrc: ["'none'"], styleSrc: ["'self'"], imgSrc: ["'self'", 'data:'], formAction: ["'self'", o.issuer], frameAncestors: ["'none'"], baseUri: ["'none'"] },
       referrerPolicy: 'same-origin',
+      // HSTS only where the site is served over https: on http://localhost it would pin the name to https.
+      strictTransportSecurity: secure ? 'max-age=15552000; includeSubDomains' : false,
     }),
   );
   // Form posts must come from this site (Origin / Sec-Fetch-Site), on top of SameSite=Lax cookies.

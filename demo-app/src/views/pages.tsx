@@ -417,9 +417,12 @@ export function ProblemPage({ kind, detail, retryHref, email }: { kind: ProblemK
               Try again
             </a>
           ) : null}
-          <a class="button secondary" href="/">
-            Home
-          </a>
+          {/* When the failing page is the home page itself, "Home" would only repeat "Try again". */}
+          {p.action === 'retry' && (retryHref ?? '/') === '/' ? null : (
+            <a class="button secondary" href="/">
+              Home
+            </a>
+          )}
         </div>
       </section>
     </Layout>

@@ -173,6 +173,10 @@ details.confirm > summary { list-style:none; display:inline-block; padding:.55re
 details.confirm > summary::-webkit-details-marker { display:none; }
 details.confirm[open] > summary { background:var(--bg); }
 .confirm-body { border:1px solid var(--danger); border-radius:8px; padding:.25rem 1rem .75rem; margin-top:.5rem; background:var(--card); max-width:30rem; }
+.table-scroll { overflow-x:auto; }
+table.audit td { font-size:.92rem; }
+table.audit code.details { font-size:.85rem; word-break:break-word; }
+.nowrap { white-space:nowrap; }
 ul.can { margin:.25rem 0; padding-left:1.1rem; }
 /* Buttons of one form (Allow and Deny) as far apart as the form's neighbours. */
 form.buttons { display:flex; gap:.75rem; flex-wrap:wrap; margin:0; }

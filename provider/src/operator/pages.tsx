@@ -3,7 +3,7 @@ import type { Child } from 'hono/jsx';
 import { Confirm, confirmLabel } from '../dashboard/components.tsx';
 import { Layout } from '../dashboard/layout.tsx';
 import { AUDIT_EVENTS, type AuditRow } from '../audit/events.ts';
-import { ALL_SCOPES, type OAuthAppSummary, type UserDetail, type UserSummary } from './services.ts';
+import { ALL_SCOPES, type AuditNames, type OAuthAppSummary, type UserDetail, type UserSummary } from './services.ts';
 
 export const BASE = '/dash/operator';
 
@@ -16,14 +16,24 @@ interface Chrome {
 const fmt = (d: Date | null | undefined) => (d ? d.toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC') : '—');
 
 /** Operator page chrome: the dashboard layout plus the console's navigation. */
-export function OperatorLayout({ title, user, csrf, notice, children }: Chrome & { title: string; children?: Child }) {
+const SECTIONS = [
+  { key: 'apps', href: `${BASE}/apps`, label: 'OAuth apps' },
+  { key: 'clients', href: `${BASE}/clients`, label: 'Dynamic clients' },
+  { key: 'users', href: `${BASE}/users`, label: 'Users' },
+  { key: 'audit', href: `${BASE}/audit`, label: 'Audit trail' },
+] as const;
+type Section = (typeof SECTIONS)[number]['key'];
+
+export function OperatorLayout({ title, user, csrf, notice, section, children }: Chrome & { title: string; section?: Section; children?: Child }) {
   return (
     <Layout title={title} user={{ email: user.email, is_operator: true }} csrf={csrf} current="operator">
-      <nav aria-label="Operator console" class="actions">
-        <a href={`${BASE}/apps`}>OAuth apps</a>
-        <a href={`${BASE}/clients`}>Dynamic clients</a>
-        <a href={`${BASE}/users`}>Users</a>
-        <a href={`${BASE}/audit`}>Audit trail</a>
+      {/* The same tabs as Settings (nav.tabs), the current section marked. */}
+      <nav aria-label="Operator console" class="tabs">
+        {SECTIONS.map((s) => (
+          <a href={s.href} aria-current={s.key === section ? 'page' : undefined}>
+            {s.label}
+          </a>
+        ))}
       </nav>
       {notice ? (
         <p class="notice" role="status">
@@ -143,7 +153,7 @@ export function AppsPage(props: Chrome & { apps: OAuthAppSummary[]; dynamic: boo
   const back = props.dynamic ? `${BASE}/clients` : `${BASE}/apps`;
   const title = props.dynamic ? 'Dynamically registered clients' : 'OAuth apps';
   return (
-    <OperatorLayout title={title} {...props}>
+    <OperatorLayout title={title} section={props.dynamic ? 'clients' : 'apps'} {...props}>
       <h1>{title}</h1>
       {props.dynamic ? <p class="muted">Registered through RFC 7591 without an account; shown to users as unverified.</p> : <p class="muted">New apps start in test mode: only their owner can authorize them until published.</p>}
       {props.apps.length === 0 ? <p>None yet.</p> : props.apps.map((app) => <AppCard app={app} csrf={props.csrf} back={back} />)}
@@ -153,7 +163,7 @@ export function AppsPage(props: Chrome & { apps: OAuthAppSummary[]; dynamic: boo
 
 export function UsersPage(props: Chrome & { q: string; users: UserSummary[] }) {
   return (
-    <OperatorLayout title="Users" {...props}>
+    <OperatorLayout title="Users" section="users" {...props}>
       <h1>Users</h1>
       <form method="get" action={`${BASE}/users`} role="search">
         <label for="q">Email or user id</label>
@@ -162,7 +172,8 @@ export function UsersPage(props: Chrome & { q: string; users: UserSummary[] }) {
           <button type="submit">Find</button>
         </div>
       </form>
-      {props.q ? (
+      <h2>{props.q ? `Accounts matching “${props.q}”` : 'All accounts'}</h2>
+      {props.users.length ? (
         <table>
           <thead>
             <tr>
@@ -196,7 +207,7 @@ export function UserPage(props: Chrome & { detail: UserDetail; self: boolean }) 
   const path = `${BASE}/users/${user.id}`;
   const csrf = props.csrf;
   return (
-    <OperatorLayout title={user.email} {...props}>
+    <OperatorLayout title={user.email} section="users" {...props}>
       <section class="card">
         <h1>{user.email}</h1>
         <p class="muted">
@@ -288,12 +299,13 @@ export interface AuditFilters {
   since: string;
 }
 
-export function AuditPage(props: Chrome & { rows: AuditRow[]; filters: AuditFilters; error?: string | undefined; nextBefore?: number | undefined }) {
+export function AuditPage(props: Chrome & { rows: AuditRow[]; names: AuditNames; filters: AuditFilters; error?: string | undefined; nextBefore?: number | undefined }) {
+  const { users, apps } = props.names;
   const f = props.filters;
   const groups = [...new Set(AUDIT_EVENTS.map((e) => e.split('.')[0]!))];
   const more = props.nextBefore ? `${BASE}/audit?${new URLSearchParams({ ...f, before: String(props.nextBefore) }).toString()}` : null;
   return (
-    <OperatorLayout title="Audit trail" {...props}>
+    <OperatorLayout title="Audit trail" section="audit" {...props}>
       <h1>Audit trail</h1>
       <form method="get" action={`${BASE}/audit`} role="search">
         <label for="user">User (email or id)</label>
@@ -321,39 +333,40 @@ export function AuditPage(props: Chrome & { rows: AuditRow[]; filters: AuditFilt
         </div>
       </form>
       {props.error ? <p class="error">{props.error}</p> : null}
-      <table>
-        <thead>
-          <tr>
-            <th>Time</th>
-            <th>Event</th>
-            <th>Actor / user / client</th>
-            <th>Address</th>
-            <th>Details</th>
-          </tr>
-        </thead>
-        <tbody>
-          {props.rows.map((r) => (
+      {/* Wide tables scroll inside their own box on a phone (focusable, so the keyboard can scroll it). */}
+      <div class="table-scroll" tabindex={0} role="region" aria-label="Audit events">
+        <table class="audit">
+          <thead>
             <tr>
-              <td>{fmt(r.at)}</td>
-              <td>
-                {r.event}
-                {r.outcome === 'failure' ? <span class="badge warn">failure</span> : null}
-              </td>
-              <td>
-                {r.actor ?? '—'}
-                <br />
-                {r.user_id ? <a href={`${BASE}/users/${r.user_id}`}>{r.user_id}</a> : '—'}
-                <br />
-                {r.client_id ? <code>{r.client_id}</code> : '—'}
-              </td>
-              <td>{r.address ?? '—'}</td>
-              <td>
-                <code>{Object.keys(r.details).length ? JSON.stringify(r.details) : ''}</code>
-              </td>
+              <th scope="col">Time</th>
+              <th scope="col">Event</th>
+              <th scope="col">User</th>
+              <th scope="col">App</th>
+              <th scope="col">Address</th>
+              <th scope="col">Details</th>
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {props.rows.map((r) => (
+              <tr>
+                <td class="nowrap">{fmt(r.at)}</td>
+                <td>
+                  {r.event}
+                  {r.outcome === 'failure' ? <> <span class="badge warn">failure</span></> : null}
+                  {r.actor && r.actor !== r.user_id ? <div class="hint">by {r.actor}</div> : null}
+                </td>
+                <td>{r.user_id ? <a href={`${BASE}/users/${r.user_id}`}>{users.get(r.user_id) ?? r.user_id}</a> : '—'}</td>
+                <td>
+                  {r.oauth_app_id ? <a href={`${BASE}/apps/${r.oauth_app_id}`}>{apps.get(r.oauth_app_id) ?? r.oauth_app_id}</a> : '—'}
+                  {r.client_id ? <div class="hint">client {r.client_id}</div> : null}
+                </td>
+                <td>{r.address ?? '—'}</td>
+                <td>{Object.keys(r.details).length ? <code class="details">{JSON.stringify(r.details)}</code> : null}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
       {props.rows.length === 0 ? <p>No events match.</p> : null}
       {more ? <a href={more}>Older events</a> : null}
     </OperatorLayout>
