@@ -165,11 +165,18 @@ export function createDemoApp(o: DemoAppOptions): Hono<InstantEnv> {
     return { entity, name, type };
   }
 
-  /** The app's current schema with one more (optional) field: what the push plans and applies. */
+  /**
+   * The app's current schema with one more (optional) field: what the push plans and applies. A field that exists
+   * with another type is a mistake to explain (the demo only adds fields), not a plan with "Nothing to do".
+   */
   async function withField(c: Context, appId: string, f: { entity: string; name: string; type: FieldType }) {
     const { schema } = await c.get('instant')!.api.getSchema(appId);
     const defs = schemaToDefs(schema);
     const entity = (defs.entities[f.entity] ??= { attrs: {} });
+    const existing = entity.attrs[f.name]?.valueType;
+    if (existing && existing !== f.type) {
+      return `${f.entity}.${f.name} already exists as a ${existing} field. This demo only adds new fields: choose another name.`;
+    }
     entity.attrs[f.name] ??= { valueType: f.type, required: false, config: { indexed: false, unique: false } };
     return defs;
   }
@@ -182,7 +189,12 @@ export function createDemoApp(o: DemoAppOptions): Hono<InstantEnv> {
       await setFlash(c, { error: field });
       return c.redirect(`/apps/${encodeURIComponent(appId)}`, 303);
     }
-    const [{ app: a }, plan] = await Promise.all([api.getApp(appId), withField(c, appId, field).then((schema) => api.planSchemaPush(appId, { schema }))]);
+    const schema = await withField(c, appId, field);
+    if (typeof schema === 'string') {
+      await setFlash(c, { error: schema });
+      return c.redirect(`/apps/${encodeURIComponent(appId)}`, 303);
+    }
+    const [{ app: a }, plan] = await Promise.all([api.getApp(appId), api.planSchemaPush(appId, { schema })]);
     return page(c, <PlanPage email={user.email ?? user.id} app={a} field={field} steps={plan.steps} />);
   });
 
@@ -195,7 +207,12 @@ export function createDemoApp(o: DemoAppOptions): Hono<InstantEnv> {
       await setFlash(c, { error: field });
       return c.redirect(back, 303);
     }
-    const result = await api.schemaPush(appId, { schema: await withField(c, appId, field) });
+    const schema = await withField(c, appId, field);
+    if (typeof schema === 'string') {
+      await setFlash(c, { error: schema });
+      return c.redirect(back, 303);
+    }
+    const result = await api.schemaPush(appId, { schema });
     const failed = result.summary.errorCount;
     await setFlash(c, failed ? { error: `${failed} step(s) failed: ${result.summary.friendlyDescription}` } : { notice: `Added ${field.entity}.${field.name} (${field.type}).` });
     return c.redirect(back, 303);

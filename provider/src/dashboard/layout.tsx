@@ -109,7 +109,7 @@ export const STYLESHEET = `
 @media (prefers-color-scheme: dark) { :root { --fg:#eee; --bg:#111; --card:#1b1b1b; --muted:#aaa; --accent:#fb923c; --on-accent:#111; --border:#333; --control:#8a8a8a; --danger:#f87171; --on-danger:#111; --ok:#4ade80; } }
 * { box-sizing: border-box; }
 body { margin:0; font: 16px/1.5 system-ui, -apple-system, "Segoe UI", sans-serif; color:var(--fg); background:var(--bg); }
-header.top { display:flex; justify-content:space-between; align-items:center; padding:.75rem 1.25rem; border-bottom:1px solid var(--border); background:var(--card); }
+header.top { display:flex; flex-wrap:wrap; gap:.5rem 1rem; justify-content:space-between; align-items:center; padding:.75rem 1.25rem; border-bottom:1px solid var(--border); background:var(--card); }
 .brand { font-weight:700; text-decoration:none; color:var(--fg); }
 nav { display:flex; gap:1rem; align-items:center; }
 .who { color:var(--muted); }
@@ -145,6 +145,8 @@ header.top nav > form.inline { display:flex; align-items:center; }
 .skip { position:absolute; left:-999px; top:0; background:var(--card); padding:.5rem 1rem; z-index:10; }
 .skip:focus { left:.5rem; }
 nav.sections { flex:1; margin-left:1.5rem; }
+/* A phone: the sections get a row of their own under the brand and the account, so nothing runs off the screen. */
+@media (max-width: 640px) { nav.sections { order:3; flex-basis:100%; margin-left:0; } }
 nav.sections a { color:var(--fg); text-decoration:none; padding:.25rem .1rem; border-bottom:2px solid transparent; }
 nav.sections a[aria-current=page] { border-bottom-color:var(--accent); font-weight:600; }
 nav.tabs { display:flex; gap:.5rem; flex-wrap:wrap; margin:0 0 1.25rem; border-bottom:1px solid var(--border); }
@@ -156,10 +158,11 @@ nav.tabs a[aria-current=page] { background:var(--card); border-color:var(--borde
 .hint { font-size:.9rem; color:var(--muted); margin:.2rem 0 0; }
 .row { display:flex; gap:.75rem; align-items:flex-end; flex-wrap:wrap; }
 .row > div { flex:1; min-width:12rem; }
+.row.top { align-items:flex-start; }
 .checkbox { display:flex; gap:.5rem; align-items:center; font-weight:400; }
 .checkbox input { width:auto; }
 ul.plain { list-style:none; padding:0; margin:.25rem 0; }
-ul.plain li { display:flex; justify-content:space-between; gap:.75rem; align-items:center; padding:.3rem 0; border-bottom:1px solid var(--border); }
+ul.plain > li { display:flex; justify-content:space-between; gap:.75rem; align-items:center; padding:.3rem 0; border-bottom:1px solid var(--border); }
 .client { border:1px solid var(--border); border-radius:8px; padding:1rem; margin:1rem 0; }
 .client h3 { margin:.1rem 0 .5rem; font-size:1.05rem; }
 .danger-zone { border-color:var(--danger); }
@@ -178,6 +181,7 @@ table.audit td { font-size:.92rem; }
 table.audit code.details { font-size:.85rem; word-break:break-word; }
 .nowrap { white-space:nowrap; }
 ul.can { margin:.25rem 0; padding-left:1.1rem; }
+ul.can > li { margin:.1rem 0; }
 /* Buttons of one form (Allow and Deny) as far apart as the form's neighbours. */
 form.buttons { display:flex; gap:.75rem; flex-wrap:wrap; margin:0; }
 .signed-in { display:flex; gap:.5rem 1rem; align-items:center; flex-wrap:wrap; margin:1rem 0; }

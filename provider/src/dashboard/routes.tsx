@@ -160,7 +160,7 @@ export function dashboardRoutes(ctx: Ctx): Hono {
   app.post('/dash/settings/oauth-apps', post(() => '/dash/settings/oauth-apps', async (c, user, form) => {
     const input = parseInput(oauthAppInput, { name: form.name, home_page: form.home_page, logo: form.logo, support_email: form.support_email });
     const created = await createOAuthApp(ctx, user.id, input);
-    await setFlash(ctx, c, { notice: `Registered ${created.name}. It is in test mode: only you can authorize it. Add a client to get a client ID.` });
+    await setFlash(ctx, c, { notice: `Registered ${created.name}. Add a client to get a client ID.` /* the page says it is in test mode */ });
     return seeOther(c, `/dash/settings/oauth-apps/${created.id}`);
   }));
   app.get('/dash/settings/oauth-apps/:id', page(async (c, user, csrf, flash) => {

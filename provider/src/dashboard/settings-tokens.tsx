@@ -29,7 +29,7 @@ export function TokensPage({ user, csrf, flash, now, tokens }: Chrome & { tokens
         </p>
         <form method="post" action="/dash/settings/tokens">
           <Csrf token={csrf} />
-          <div class="row">
+          <div class="row top">
             <div>
               <label for="token-name">Name</label>
               <input id="token-name" name="name" type="text" required maxlength={LIMITS.name} placeholder="e.g. laptop CLI" />
@@ -37,11 +37,12 @@ export function TokensPage({ user, csrf, flash, now, tokens }: Chrome & { tokens
             <div>
               <label for="token-days">Expires after (days)</label>
               <input id="token-days" name="expires_in_days" type="number" min={1} max={LIMITS.tokenDays} step={1} placeholder="never" aria-describedby="days-hint" />
+              {/* Under the field it explains (docs/pages.md §6), not under the row. */}
+              <p class="hint" id="days-hint">
+                Leave empty for a token that does not expire.
+              </p>
             </div>
           </div>
-          <p class="hint" id="days-hint">
-            Leave empty for a token that does not expire.
-          </p>
           <div class="actions">
             <button type="submit">Create token</button>
           </div>
