@@ -177,7 +177,10 @@ details.confirm > summary::-webkit-details-marker { display:none; }
 details.confirm[open] > summary { background:var(--bg); }
 .confirm-body { border:1px solid var(--danger); border-radius:8px; padding:.25rem 1rem .75rem; margin-top:.5rem; background:var(--card); max-width:30rem; }
 .table-scroll { overflow-x:auto; }
+/* Wide enough to read; on a phone the box scrolls sideways rather than squeezing each cell to a column of letters. */
+table.audit { min-width:60rem; }
 table.audit td { font-size:.92rem; }
+table.audit td:last-child { min-width:18rem; }
 table.audit code.details { font-size:.85rem; word-break:break-word; }
 .nowrap { white-space:nowrap; }
 ul.can { margin:.25rem 0; padding-left:1.1rem; }

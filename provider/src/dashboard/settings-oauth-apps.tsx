@@ -13,7 +13,7 @@ interface Chrome {
 }
 
 const STATUS_TEXT: Record<OAuthAppWithClients['status'], string> = {
-  test: 'Test mode: only you can authorize this app. Ask an operator to publish it when it is ready for everyone.',
+  test: 'In test mode: only you can authorize this app. Ask an operator to publish it when it is ready for everyone.',
   published: 'Published: any Instant user can authorize this app.',
   suspended: 'Suspended by an operator: nobody can authorize it and its tokens do not work.',
 };
