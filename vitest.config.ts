@@ -17,7 +17,7 @@ export const sourceAliases = [
 export default defineConfig({
   resolve: { alias: sourceAliases },
   test: {
-    include: ['provider/**/*.test.{ts,tsx}', 'client/**/*.test.{ts,tsx}', 'demo-app/**/*.test.{ts,tsx}'],
+    include: ['provider/**/*.test.{ts,tsx}', 'scripts/**/*.test.ts', 'client/**/*.test.{ts,tsx}', 'demo-app/**/*.test.{ts,tsx}'],
     exclude: ['**/node_modules/**', '**/dist/**', 'e2e/**', 'bench/**'],
     globalSetup: ['scripts/vitest-build.mjs', 'provider/src/testing/global-setup.ts'],
     testTimeout: 30_000,

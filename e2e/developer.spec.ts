@@ -113,7 +113,8 @@ describe('Developer journeys: temporary apps, the dashboard, public clients', ()
     expect(await clientAuthWorks(w.provider.url, clientId, secret2)).toBe(true);
     expect(await clientAuthWorks(w.provider.url, clientId, secret1)).toBe(true); // both live until the older is revoked
     await screenshot(page, J, '03-secret-rotated');
-    await page.getByRole('button', { name: 'Revoke' }).first().click();
+    await page.locator('details.confirm summary', { hasText: 'Revoke' }).first().click();
+    await page.getByRole('button', { name: 'Yes, revoke' }).first().click();
     await page.waitForURL(/\/dash\/settings\/oauth-apps\/[0-9a-f-]{36}$/);
     expect(await clientAuthWorks(w.provider.url, clientId, secret1)).toBe(false);
     expect(await clientAuthWorks(w.provider.url, clientId, secret2)).toBe(true);

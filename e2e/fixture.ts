@@ -55,6 +55,7 @@ export async function startWorld(): Promise<World> {
       DEMO_PASSWORD: randomBytes(12).toString('base64url'),
       DEMO_REDIRECT_URI: `${demoUrl}/auth/instant/callback`,
       SWEEP_INTERVAL_S: '3600',
+      OPERATOR_EMAILS: 'operator@example.com',
     }, 60_000);
     started.push(provider);
     const client = { id: 'demo-app', secret };

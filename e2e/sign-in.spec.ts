@@ -81,7 +81,8 @@ describe('Sign in with Instant from the demo app', () => {
     const apps = (token: string) => fetch(`${w.provider.url}/superadmin/apps`, { headers: { authorization: `Bearer ${token}` } });
     expect((await apps(tokens!.accessToken)).status).toBe(200);
 
-    await page.getByRole('button', { name: 'Disconnect' }).click();
+    await page.locator('details.confirm summary', { hasText: 'Disconnect' }).click();
+    await page.getByRole('button', { name: 'Yes, disconnect' }).click();
     await page.waitForURL(`${w.demo.url}/`);
     expect(await page.getByRole('link', { name: 'Sign in with Instant' }).count()).toBe(1);
     await screenshot(page, J, '10-disconnected');
@@ -180,7 +181,8 @@ describe('Sign in with Instant from the demo app', () => {
     await page.waitForURL(`${w.demo.url}/`);
 
     await page.goto(`${w.provider.url}/dash/settings/authorized-apps`);
-    await page.getByRole('button', { name: 'Revoke access' }).first().click();
+    await page.locator('details.confirm summary', { hasText: 'Revoke access' }).first().click();
+    await page.getByRole('button', { name: 'Yes, revoke access' }).first().click();
     await page.waitForURL(`${w.provider.url}/dash/settings/authorized-apps`);
     await page.goto(w.demo.url);
     expect(await page.locator('[data-problem]').getAttribute('data-problem')).toBe('grant_revoked');

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# A throwaway PostgreSQL server for the test suite, on loopback only.
-#   scripts/postgres.sh start   → prints the URL (postgres://postgres@127.0.0.1:PORT/postgres)
-#   scripts/postgres.sh stop
+# A throwaway PostgreSQL server on loopback, in its own new directory on a free port: every `start` makes
+# a new one, and `stop` stops only the server that `start` made (never another one on this machine).
+#   scripts/postgres.sh start [STATE_FILE]  → prints the URL (postgres://postgres@127.0.0.1:PORT/postgres);
+#                                             writes the server's directory to STATE_FILE when given
+#   scripts/postgres.sh stop STATE          → STATE: that STATE_FILE, or the directory itself; stops the
+#                                             server, deletes its directory (and the state file)
 # Installs Debian's postgresql package when the server binaries are missing (root), or says how.
 set -euo pipefail
-DIR="${INSTANT_TEST_PG_DIR:-/tmp/instant-test-pg}"
-PORT="${INSTANT_TEST_PG_PORT:-55432}"
+MARK=.instant-test-pg   # in every directory `start` made: `stop` refuses any other directory
 
 find_bin() {
   local d
@@ -31,33 +33,52 @@ ensure_installed() {
 # initdb and postgres refuse to run as root: use the postgres account when we are root.
 as_pg() {
   if [ "$(id -u)" = 0 ]; then
-    id postgres >/dev/null 2>&1 || useradd --system --home "$DIR" --shell /bin/bash postgres
     runuser -u postgres -- "$@"
   else
     "$@"
   fi
 }
 
+# A port nobody listens on right now (the kernel's choice for port 0).
+free_port() {
+  node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"
+}
+
 case "${1:-}" in
   start)
     ensure_installed
     BIN="$(find_bin)"
-    if [ -f "$DIR/data/postmaster.pid" ] && as_pg "$BIN/pg_ctl" -D "$DIR/data" status >/dev/null 2>&1; then
-      echo "postgres://postgres@127.0.0.1:$PORT/postgres"; exit 0
+    DIR="$(mktemp -d "${TMPDIR:-/tmp}/instant-test-pg.XXXXXX")"
+    touch "$DIR/$MARK"
+    if [ "$(id -u)" = 0 ]; then
+      id postgres >/dev/null 2>&1 || useradd --system --no-create-home --shell /bin/bash postgres
+      chown postgres "$DIR"
     fi
-    rm -rf "$DIR"; mkdir -p "$DIR"
-    [ "$(id -u)" = 0 ] && chown postgres "$DIR" 2>/dev/null || true
-    [ "$(id -u)" = 0 ] && { id postgres >/dev/null 2>&1 || useradd --system --home "$DIR" --shell /bin/bash postgres; chown postgres "$DIR"; }
-    as_pg "$BIN/initdb" -D "$DIR/data" -U postgres --auth=trust -E UTF8 >"$DIR/initdb.log" 2>&1 || { cat "$DIR/initdb.log" >&2; exit 1; }
-    as_pg "$BIN/pg_ctl" -D "$DIR/data" -l "$DIR/server.log" -w -t 60 \
-      -o "-c listen_addresses=127.0.0.1 -p $PORT -k $DIR -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300" start >/dev/null \
-      || { cat "$DIR/server.log" >&2; exit 1; }
-    echo "postgres://postgres@127.0.0.1:$PORT/postgres"
+    as_pg "$BIN/initdb" -D "$DIR/data" -U postgres --auth=trust -E UTF8 >"$DIR/initdb.log" 2>&1 || { cat "$DIR/initdb.log" >&2; rm -rf "$DIR"; exit 1; }
+    # Another process may take the free port before the server binds it: then try another one.
+    for attempt in 1 2 3; do
+      PORT="$(free_port)"
+      if as_pg "$BIN/pg_ctl" -D "$DIR/data" -l "$DIR/server.log" -w -t 60 \
+        -o "-c listen_addresses=127.0.0.1 -p $PORT -k $DIR -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300" start >/dev/null; then
+        [ -n "${2:-}" ] && echo "$DIR" >"$2"
+        echo "postgres://postgres@127.0.0.1:$PORT/postgres"
+        exit 0
+      fi
+    done
+    cat "$DIR/server.log" >&2; rm -rf "$DIR"; exit 1
     ;;
   stop)
-    BIN="$(find_bin)" || exit 0
-    [ -d "$DIR/data" ] && as_pg "$BIN/pg_ctl" -D "$DIR/data" -m fast -w stop >/dev/null 2>&1 || true
+    STATE="${2:-}"
+    [ -n "$STATE" ] || { echo "usage: scripts/postgres.sh stop STATE_FILE|DIRECTORY (what start wrote)" >&2; exit 2; }
+    DIR="$STATE"; [ -f "$STATE" ] && DIR="$(cat "$STATE")"
+    [ -z "$DIR" ] && { rm -f "$STATE"; exit 0; }   # start failed before it made a server
+    [ -f "$DIR/$MARK" ] || { echo "$DIR was not made by scripts/postgres.sh start: left alone" >&2; exit 1; }
+    if BIN="$(find_bin)" && [ -f "$DIR/data/postmaster.pid" ]; then
+      as_pg "$BIN/pg_ctl" -D "$DIR/data" -m fast -w stop >/dev/null 2>&1 || true
+    fi
+    rm -rf "$DIR"
+    if [ -f "$STATE" ]; then rm -f "$STATE"; fi
     ;;
   *)
-    echo "usage: scripts/postgres.sh start|stop" >&2; exit 2 ;;
+    echo "usage: scripts/postgres.sh start [STATE_FILE] | stop STATE_FILE|DIRECTORY" >&2; exit 2 ;;
 esac

@@ -33,12 +33,12 @@ step "build: tsc -b to dist/"
 step "lint: tsc --noEmit + eslint"
 npm run --silent lint
 
-started_pg=""
 if [ "${SKIP_POSTGRES:-}" != 1 ] && [ -z "${TEST_DATABASE_URL:-}" ]; then
-  TEST_DATABASE_URL="$(bash scripts/postgres.sh start)"
-  started_pg=1
+  # A server of our own (new directory, free port); stopped on exit, and only that one.
+  pg_state="$(mktemp)"
+  trap 'bash scripts/postgres.sh stop "$pg_state"' EXIT
+  TEST_DATABASE_URL="$(bash scripts/postgres.sh start "$pg_state")"
 fi
-trap '[ -n "$started_pg" ] && bash scripts/postgres.sh stop' EXIT
 
 for node in "${nodes[@]}"; do
   v="$("$node" --version)"

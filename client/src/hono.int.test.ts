@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import { unsealData } from 'iron-session';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { signInWithInstant, requireInstant, type InstantEnv, type SignInWithInstantOptions, type StoredTokens, type TokenStore } from './hono.ts';
 import { InstantOAuth } from './oauth.ts';
 import { browserLeg, client, CookieJar, world, type TestProvider } from './testing/provider.ts';
@@ -127,6 +127,21 @@ describe('signInWithInstant against the real provider', () => {
     const res = await s.get('/token');
     expect(res.headers.get('location')).toBe('/oops?reason=grant_revoked');
     expect(await (await s.get('/')).text()).toBe('signed out');
+  });
+
+  it("a revoked grant in an app without onError is no crash: Hono's default handler prints nothing", async () => {
+    const s = await setup();
+    await signIn(s);
+    await s.oauth.revoke((await session(s.jar))!.tokens!.refreshToken, 'refresh_token');
+    const printed: unknown[] = [];
+    const spy = vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void printed.push(a));
+    try {
+      const res = await s.get('/token');
+      expect(res.headers.get('location')).toBe('/oops?reason=grant_revoked');
+    } finally {
+      spy.mockRestore();
+    }
+    expect(printed).toEqual([]);
   });
 
   it('never redirects off-site after sign-in, and renders a default error page without onError/errorPath', async () => {

@@ -287,7 +287,7 @@ export function signInWithInstant(options: SignInWithInstantOptions): Middleware
           },
         },
       });
-      c.set('instant', { user: session.user, api });
+      c.set('instant', { user: session.user, api: quietOnSignInFailure(api) });
     } else {
       c.set('instant', null);
     }
@@ -310,6 +310,33 @@ export function signInWithInstant(options: SignInWithInstantOptions): Middleware
       c.res.headers.append('Set-Cookie', `${cookieName}=${seal}; Max-Age=${opts.maxAge}; Path=/; HttpOnly; SameSite=Lax${secure ? '; Secure' : ''}`);
     }
   };
+}
+
+/**
+ * The api, with its revoked-grant and provider-down failures marked for Hono: such an error gets a
+ * `getResponse()` (Hono's HTTPException contract), so an app without its own `onError` does not print it
+ * as a crash through Hono's default handler. The middleware then replaces that response with the sign-in
+ * failure page (above). Each call's promise is returned as it is (progress subscriptions keep working);
+ * the mark is a handler registered before the caller's, so it runs first.
+ */
+function quietOnSignInFailure(api: PlatformApi): PlatformApi {
+  const mark = (err: unknown) => {
+    const reason = signInErrorReason(err);
+    if ((reason === 'grant_revoked' || reason === 'provider_unavailable') && err instanceof Error && !('getResponse' in err)) {
+      Object.defineProperty(err, 'getResponse', { value: () => new Response(null, { status: STATUS[reason] }) });
+    }
+  };
+  return new Proxy(api, {
+    get(target, key, receiver) {
+      const v = Reflect.get(target, key, receiver) as unknown;
+      if (typeof v !== 'function') return v;
+      return (...args: unknown[]) => {
+        const r = (v as (...a: unknown[]) => unknown).apply(target, args);
+        if (r && typeof (r as PromiseLike<unknown>).then === 'function') void (r as PromiseLike<unknown>).then(undefined, mark);
+        return r;
+      };
+    },
+  });
 }
 
 /**

@@ -72,6 +72,14 @@ describe('demo app against the real provider (in process)', () => {
     expect(after).toContain('Added todos.priority (number).');
     expect(after).toMatch(/<code>priority<\/code><\/td><td>number/);
 
+    expect(plan).toMatch(/<dd data-testid="plan-type">number<\/dd>/);
+    // The same field again with another type: explained, not "Nothing to do".
+    const retyped = await req(`${appPath}/fields/plan`, { form: { entity: 'todos', name: 'priority', type: 'string' } });
+    expect(retyped.status).toBe(303);
+    const explained = await (await req(appPath)).text();
+    expect(explained).toContain('todos.priority already exists as a number field.');
+    expect(explained).not.toContain('Nothing to do');
+
     const refused = await req(`${appPath}/fields/plan`, { form: { entity: 'todos', name: '1bad name', type: 'number' } });
     expect(refused.status).toBe(303);
     expect(await (await req(appPath)).text()).toContain('A field name starts with a letter');

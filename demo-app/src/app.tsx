@@ -11,7 +11,7 @@ import { InstantAPIError, PlatformApi, schemaToDefs } from 'instant-kit';
 import { requireInstant, signInErrorReason, signInWithInstant, type InstantEnv, type SignInError } from 'instant-kit/hono';
 import type { DemoConfig } from './config.ts';
 import { FIELD_NAME, FIELD_TYPES, ownerOnlyPerms, todoSchema, type FieldType } from './template.ts';
-import { STYLESHEET } from './views/layout.tsx';
+import { FAVICON, STYLESHEET } from './views/layout.tsx';
 import { AppPage, DashboardPage, PlanPage, ProblemPage, TryPage, WelcomePage, type ProblemKind, type TemporaryApp } from './views/pages.tsx';
 
 /** What the site needs at run time: the config, with its own URL known (after the port is bound). */
@@ -90,12 +90,17 @@ export function createDemoApp(o: DemoAppOptions): Hono<InstantEnv> {
   });
 
   app.get('/assets/demo.css', (c) => c.body(STYLESHEET, 200, { 'Content-Type': 'text/css; charset=utf-8', 'Cache-Control': 'public, max-age=3600' }));
+  const icon = (c: Context) => c.body(FAVICON, 200, { 'Content-Type': 'image/svg+xml', 'Cache-Control': 'public, max-age=86400' });
+  app.get('/favicon.svg', icon);
+  app.get('/favicon.ico', icon);
   app.get('/healthz', (c) => c.text('ok'));
   app.use(
     '*',
     secureHeaders({
       contentSecurityPolicy: { defaultSrc: ["'none'"], styleSrc: ["'self'"], imgSrc: ["'self'", 'data:'], formAction: ["'self'", o.issuer], frameAncestors: ["'none'"], baseUri: ["'none'"] },
       referrerPolicy: 'same-origin',
+      // HSTS only where the site is served over https: on http://localhost it would pin the name to https.
+      strictTransportSecurity: secure ? 'max-age=15552000; includeSubDomains' : false,
     }),
   );
   // Form posts must come from this site (Origin / Sec-Fetch-Site), on top of SameSite=Lax cookies.
@@ -160,11 +165,18 @@ export function createDemoApp(o: DemoAppOptions): Hono<InstantEnv> {
     return { entity, name, type };
   }
 
-  /** The app's current schema with one more (optional) field: what the push plans and applies. */
+  /**
+   * The app's current schema with one more (optional) field: what the push plans and applies. A field that exists
+   * with another type is a mistake to explain (the demo only adds fields), not a plan with "Nothing to do".
+   */
   async function withField(c: Context, appId: string, f: { entity: string; name: string; type: FieldType }) {
     const { schema } = await c.get('instant')!.api.getSchema(appId);
     const defs = schemaToDefs(schema);
     const entity = (defs.entities[f.entity] ??= { attrs: {} });
+    const existing = entity.attrs[f.name]?.valueType;
+    if (existing && existing !== f.type) {
+      return `${f.entity}.${f.name} already exists as a ${existing} field. This demo only adds new fields: choose another name.`;
+    }
     entity.attrs[f.name] ??= { valueType: f.type, required: false, config: { indexed: false, unique: false } };
     return defs;
   }
@@ -177,7 +189,12 @@ export function createDemoApp(o: DemoAppOptions): Hono<InstantEnv> {
       await setFlash(c, { error: field });
       return c.redirect(`/apps/${encodeURIComponent(appId)}`, 303);
     }
-    const [{ app: a }, plan] = await Promise.all([api.getApp(appId), withField(c, appId, field).then((schema) => api.planSchemaPush(appId, { schema }))]);
+    const schema = await withField(c, appId, field);
+    if (typeof schema === 'string') {
+      await setFlash(c, { error: schema });
+      return c.redirect(`/apps/${encodeURIComponent(appId)}`, 303);
+    }
+    const [{ app: a }, plan] = await Promise.all([api.getApp(appId), api.planSchemaPush(appId, { schema })]);
     return page(c, <PlanPage email={user.email ?? user.id} app={a} field={field} steps={plan.steps} />);
   });
 
@@ -190,7 +207,12 @@ export function createDemoApp(o: DemoAppOptions): Hono<InstantEnv> {
       await setFlash(c, { error: field });
       return c.redirect(back, 303);
     }
-    const result = await api.schemaPush(appId, { schema: await withField(c, appId, field) });
+    const schema = await withField(c, appId, field);
+    if (typeof schema === 'string') {
+      await setFlash(c, { error: schema });
+      return c.redirect(back, 303);
+    }
+    const result = await api.schemaPush(appId, { schema });
     const failed = result.summary.errorCount;
     await setFlash(c, failed ? { error: `${failed} step(s) failed: ${result.summary.friendlyDescription}` } : { notice: `Added ${field.entity}.${field.name} (${field.type}).` });
     return c.redirect(back, 303);

@@ -22,7 +22,7 @@ export async function main(): Promise<void> {
   const server: ServerType = await new Promise<ServerType>((resolve, reject) => {
     const s = serve({ fetch: (req) => holder.fetch!(req), port: config.port, hostname: config.host }, () => resolve(s));
     s.once('error', reject);
-  }).catch((err: NodeJS.ErrnoException) => fail(err.code === 'EADDRINUSE' ? `port ${config.port} is in use; set PORT to another port (0 picks a free one)` : err.message));
+  }).catch((err: NodeJS.ErrnoException) => fail(err.code === 'EADDRINUSE' ? `port ${config.port} is in use; set PORT to another port (0 picks a free one), or DEMO_PORT with npm start` : err.message));
 
   const port = (server.address() as AddressInfo).port;
   const publicUrl = config.publicUrl ?? `http://localhost:${port}`;

@@ -1,10 +1,10 @@
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
 import { systemClock, systemRandom, type Clock, type Random } from './clock.ts';
 import type { ProviderConfig } from './config.ts';
 import type { Ctx } from './context.ts';
 import { accountRoutes } from './accounts/routes.ts';
 import { dashboardRoutes } from './dashboard/routes.tsx';
-import { STYLESHEET } from './dashboard/layout.tsx';
+import { ErrorPage, FAVICON, STYLESHEET } from './dashboard/layout.tsx';
 import { clientAddressMiddleware, type PeerAddress } from './http/client-address.ts';
 import { errorResponse } from './http/errors.ts';
 import { htmlSecurityHeaders } from './http/security-headers.ts';
@@ -42,6 +42,8 @@ export interface Provider {
   close(): Promise<void>;
 }
 
+const notFoundPage = () => ErrorPage({ title: 'Page not found', message: 'There is no page at this address. It may have moved, or the link may be mistyped.' });
+
 /** The single composition root: wires the store, services and routes into one Hono app. */
 export async function createProvider(config: ProviderConfig, deps: ProviderDeps = {}): Promise<Provider> {
   const issuer = config.publicUrl ?? `http://localhost:${config.port}`;
@@ -67,6 +69,9 @@ export async function createProvider(config: ProviderConfig, deps: ProviderDeps 
   app.get('/assets/provider.css', (c) =>
     c.body(STYLESHEET, 200, { 'Content-Type': 'text/css; charset=utf-8', 'Cache-Control': 'public, max-age=3600' }),
   );
+  const icon = (c: Context) => c.body(FAVICON, 200, { 'Content-Type': 'image/svg+xml', 'Cache-Control': 'public, max-age=86400' });
+  app.get('/favicon.svg', icon);
+  app.get('/favicon.ico', icon);
   app.route('/', observability.routes);
   app.route('/', operatorRoutes(ctx));
   app.route('/', oauthRoutes(ctx));
@@ -77,7 +82,12 @@ export async function createProvider(config: ProviderConfig, deps: ProviderDeps 
   app.route('/', mcpRoutes(ctx, () => app.fetch));
   app.route('/', dashboardRoutes(ctx));
   app.get('/', (c) => c.redirect('/dash', 302));
-  app.notFound((c) => c.json({ type: 'not-found', message: `No route for ${c.req.method} ${c.req.path}`, hint: {} }, 404));
+  // A browser that asks for a page gets one (docs/pages.md §4); API clients keep the JSON error.
+  app.notFound((c) =>
+    c.req.method === 'GET' && (c.req.header('accept') ?? '').includes('text/html')
+      ? c.html(notFoundPage(), 404)
+      : c.json({ type: 'not-found', message: `No route for ${c.req.method} ${c.req.path}`, hint: {} }, 404),
+  );
 
   let stopSweeper = () => {};
   const ready = opening.then(() => {

@@ -42,7 +42,7 @@ export async function runServer(opts: ServeOptions = {}): Promise<void> {
   const server: ServerType = await new Promise<ServerType>((resolve, reject) => {
     const s = serve({ fetch: async (req, env) => (provider ?? (await providerBuilt)).app.fetch(req, env), port: config.port, hostname: config.host }, () => resolve(s));
     s.once('error', reject);
-  }).catch((err: NodeJS.ErrnoException) => fail(err.code === 'EADDRINUSE' ? `port ${config.port} is in use; set PORT to another port (0 picks a free one)` : err.message));
+  }).catch((err: NodeJS.ErrnoException) => fail(err.code === 'EADDRINUSE' ? `port ${config.port} is in use; set PORT to another port (0 picks a free one), or PROVIDER_PORT with npm start` : err.message));
 
   const port = (server.address() as AddressInfo).port;
   try {

@@ -92,6 +92,7 @@ describe('instant-kit CLI against the real provider (in process)', () => {
     expect(result.schema.applied).toBe(true);
     expect(result.schema.steps).toContain('Link todos.owner to owners.todos.');
     expect(result.perms).toEqual({ changed: true, namespaces: ['todos'] });
+    expect(first.err.match(/Finished \d+ schema operations?/g)).toHaveLength(1);
 
     const second = await run(['push', '--token', token, '--app', app.appId, '--json'], dir);
     expect(second.code, second.err).toBe(0);

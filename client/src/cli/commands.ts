@@ -58,7 +58,8 @@ export async function push(args: ParsedArgs, io: CliIO): Promise<void> {
       for (const s of plan.steps) io.stderr(`  ${s.friendlyDescription}`);
       if (!(await confirm(io, args.yes, 'Apply these schema changes?'))) throw new CliError('Schema push cancelled.');
       const job = api.schemaPush(appId, { schema });
-      job.subscribe({ next: (p) => io.stderr(`  ${p.friendlyDescription}`) });
+      // Only progress while steps still run: the finished summary is printed once, below.
+      job.subscribe({ next: (p) => void (p.inProgressCount && io.stderr(`  ${p.friendlyDescription}`)) });
       const done = await job;
       io.stderr(`Schema: ${done.summary.friendlyDescription}`);
       if (done.summary.errorCount) throw new CliError(`Schema push finished with ${done.summary.errorCount} failed step(s)`);

@@ -23,6 +23,7 @@ export function Layout({ title, email, notice, error, children }: LayoutProps) {
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <title>{`${title} · ${SITE_NAME}`}</title>
+        <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
         <link rel="stylesheet" href="/assets/demo.css" />
       </head>
       <body>
@@ -42,11 +43,18 @@ export function Layout({ title, email, notice, error, children }: LayoutProps) {
               <span class="who" data-testid="user-email">
                 {email}
               </span>
-              <form method="post" action="/auth/instant/logout" class="inline">
-                <button type="submit" class="secondary small">
-                  Disconnect
-                </button>
-              </form>
+              {/* Two steps, without scripts: the first says what ends (docs/pages.md §5). */}
+              <details class="confirm">
+                <summary>Disconnect</summary>
+                <div class="confirm-body">
+                  <p>This signs you out here and ends {SITE_NAME}'s access to your Instant account. Your Instant apps stay in your account.</p>
+                  <form method="post" action="/auth/instant/logout" class="inline">
+                    <button type="submit" class="danger small">
+                      Yes, disconnect
+                    </button>
+                  </form>
+                </div>
+              </details>
             </nav>
           ) : null}
         </header>
@@ -71,8 +79,12 @@ export function Layout({ title, email, notice, error, children }: LayoutProps) {
   );
 }
 
+/** The site's icon (the purple tick of the header): `/favicon.svg`, and `/favicon.ico` for browsers that ask for that. */
+export const FAVICON = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="7" fill="#5b3df5"/><path d="M9 16.5l4.5 4.5L23 11.5" fill="none" stroke="#fff" stroke-width="3.5" stroke-linecap="round" stroke-linejoin="round"/></svg>`;
+
 export const STYLESHEET = `
-:root { --fg:#1d2330; --muted:#5d6678; --bg:#f6f7fb; --card:#fff; --line:#dfe3ec; --accent:#5b3df5; --accent-dark:#4328d6; --ok:#0f7b4f; --ok-bg:#e7f6ee; --err:#b3261e; --err-bg:#fdecea; --warn-bg:#fff6e0; }
+/* WCAG 2.1 AA (docs/pages.md §1): text ≥ 4.5:1; --control (input and button borders) and the focus ring ≥ 3:1 on white. */
+:root { --control:#7a8296; --fg:#1d2330; --muted:#5d6678; --bg:#f6f7fb; --card:#fff; --line:#dfe3ec; --accent:#5b3df5; --accent-dark:#4328d6; --ok:#0f7b4f; --ok-bg:#e7f6ee; --err:#b3261e; --err-bg:#fdecea; --warn-bg:#fff6e0; }
 * { box-sizing: border-box; }
 body { margin:0; font: 16px/1.55 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color:var(--fg); background:var(--bg); }
 a { color: var(--accent-dark); }
@@ -94,8 +106,8 @@ h2 { font-size:1.2rem; margin:0 0 .6em; }
 .hint { font-size:.88rem; }
 button, .button { display:inline-flex; align-items:center; gap:8px; font:inherit; font-weight:600; border:1px solid transparent; border-radius:8px; padding:9px 16px; cursor:pointer; background:var(--accent); color:#fff; text-decoration:none; }
 button:hover, .button:hover { background:var(--accent-dark); }
-button:focus-visible, .button:focus-visible, a:focus-visible, input:focus-visible, select:focus-visible { outline:3px solid #9d8cff; outline-offset:2px; }
-button.secondary, .button.secondary { background:#fff; color:var(--fg); border-color:var(--line); }
+button:focus-visible, .button:focus-visible, a:focus-visible, input:focus-visible, select:focus-visible { outline:3px solid var(--accent); outline-offset:2px; }
+button.secondary, .button.secondary { background:#fff; color:var(--fg); border-color:var(--control); }
 button.secondary:hover, .button.secondary:hover { background:#f0f1f6; }
 button.danger { background:var(--err); } button.danger:hover { background:#8c1d17; }
 button.small { padding:5px 12px; font-size:.9rem; }
@@ -105,7 +117,7 @@ button.small { padding:5px 12px; font-size:.9rem; }
 form.inline { display:inline; margin:0; }
 label { display:block; font-weight:600; margin:10px 0 4px; }
 label.checkbox { display:flex; gap:8px; align-items:center; }
-input[type=text], select { font:inherit; height:42px; padding:8px 10px; border:1px solid #c6ccd9; border-radius:8px; width:100%; max-width:360px; background:#fff; }
+input[type=text], select { font:inherit; height:42px; padding:8px 10px; border:1px solid var(--control); border-radius:8px; width:100%; max-width:360px; background:#fff; }
 .row { display:flex; gap:14px; flex-wrap:wrap; align-items:flex-end; }
 .row > div { flex: 1 1 180px; }
 .actions { display:flex; gap:10px; align-items:center; flex-wrap:wrap; margin-top:16px; }
@@ -133,4 +145,9 @@ ul.steps li { margin:4px 0; }
 .danger-zone { border-color:#f2c4c0; }
 .split { display:grid; grid-template-columns: 1fr 1fr; gap:20px; }
 @media (max-width: 720px) { .split { grid-template-columns:1fr; } }
+details.confirm { position:relative; }
+details.confirm > summary { list-style:none; cursor:pointer; font-weight:600; font-size:.9rem; padding:5px 12px; border-radius:8px; border:1px solid var(--control); background:#fff; }
+details.confirm > summary::-webkit-details-marker { display:none; }
+details.confirm > summary:focus-visible { outline:3px solid var(--accent); outline-offset:2px; }
+.confirm-body { position:absolute; right:0; top:calc(100% + 6px); z-index:5; width:min(20rem, 85vw); background:#fff; border:1px solid var(--err); border-radius:10px; padding:4px 14px 12px; box-shadow:0 6px 20px rgba(20,30,60,.15); }
 `;

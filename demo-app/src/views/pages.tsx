@@ -270,6 +270,16 @@ export function PlanPage({ email, app, field, steps }: { email: string; app: { i
       <h1>
         Add <code>{field.entity}.{field.name}</code> to {app.title}
       </h1>
+      <dl class="meta" data-testid="plan-field">
+        <dt>Field</dt>
+        <dd>
+          <code>{field.entity}.{field.name}</code>
+        </dd>
+        <dt>Type</dt>
+        <dd data-testid="plan-type">{field.type}</dd>
+        <dt>Required</dt>
+        <dd>no (existing rows have no value)</dd>
+      </dl>
       <section class="card" aria-labelledby="plan-title">
         <h2 id="plan-title">Planned change</h2>
         {steps.length === 0 ? (
@@ -417,9 +427,12 @@ export function ProblemPage({ kind, detail, retryHref, email }: { kind: ProblemK
               Try again
             </a>
           ) : null}
-          <a class="button secondary" href="/">
-            Home
-          </a>
+          {/* When the failing page is the home page itself, "Home" would only repeat "Try again". */}
+          {p.action === 'retry' && (retryHref ?? '/') === '/' ? null : (
+            <a class="button secondary" href="/">
+              Home
+            </a>
+          )}
         </div>
       </section>
     </Layout>

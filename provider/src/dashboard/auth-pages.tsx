@@ -12,6 +12,17 @@ interface AuthPageProps {
   flash: Flash;
   /** Someone is already signed in in this browser. */
   signedIn: User | null;
+  /** The app whose authorization request continues after signing in (`next`), to say who is asking. */
+  asking?: string | null;
+}
+
+function Asking({ app }: { app: string | null | undefined }) {
+  if (!app) return null;
+  return (
+    <p class="notice" data-testid="asking">
+      <strong>{app}</strong> asks you to sign in with your Instant account. Afterwards you will see what it wants to do, and can allow or deny it.
+    </p>
+  );
 }
 
 const withNext = (path: string, next: string | undefined) => (next ? `${path}?next=${encodeURIComponent(next)}` : path);
@@ -25,11 +36,12 @@ function AlreadySignedIn({ user, next, other }: { user: User; next: string | und
 }
 
 /** `GET /dash/login` */
-export function LoginPage({ csrf, next, flash, signedIn }: AuthPageProps) {
+export function LoginPage({ csrf, next, flash, signedIn, asking }: AuthPageProps) {
   return (
     <Layout title="Sign in">
       <section class="card" aria-labelledby="login-title">
         <h1 id="login-title">Sign in to Instant</h1>
+        <Asking app={asking} />
         {signedIn ? <AlreadySignedIn user={signedIn} next={next} other="sign in with another account" /> : null}
         <FlashMessages flash={flash} />
         <form method="post" action={withNext('/dash/login', next)}>
@@ -62,11 +74,12 @@ export function LoginPage({ csrf, next, flash, signedIn }: AuthPageProps) {
 }
 
 /** `GET /dash/signup` */
-export function SignupPage({ csrf, next, flash, signedIn }: AuthPageProps) {
+export function SignupPage({ csrf, next, flash, signedIn, asking }: AuthPageProps) {
   return (
     <Layout title="Create an account">
       <section class="card" aria-labelledby="signup-title">
         <h1 id="signup-title">Create your Instant account</h1>
+        <Asking app={asking} />
         {signedIn ? <AlreadySignedIn user={signedIn} next={next} other="create another account" /> : null}
         <FlashMessages flash={flash} />
         <form method="post" action={withNext('/dash/signup', next)}>

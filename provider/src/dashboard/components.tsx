@@ -7,19 +7,39 @@ export function Csrf({ token }: { token: string }) {
   return <input type="hidden" name="_csrf" value={token} />;
 }
 
-/** A one-button form that posts to `action` (revoke, delete, rotate). */
-export function PostButton({ action, csrf, label, danger, fields }: { action: string; csrf: string; label: string; danger?: boolean; fields?: Record<string, string> }) {
+/**
+ * A destructive action in two steps, without scripts: `label` opens it to say what will end (`consequence`),
+ * and the button inside (`children`) does it (docs/pages.md §5).
+ */
+export function Confirm({ label, consequence, children }: { label: string; consequence: string; children?: Child }) {
   return (
+    <details class="confirm">
+      <summary>{label}</summary>
+      <div class="confirm-body">
+        <p>{consequence}</p>
+        {children}
+      </div>
+    </details>
+  );
+}
+
+/** The confirming button's words: "Yes, revoke access" for "Revoke access". */
+export const confirmLabel = (label: string) => `Yes, ${label.charAt(0).toLowerCase()}${label.slice(1)}`;
+
+/** A one-button form that posts to `action` (revoke, delete, rotate); with `confirm`, behind a Confirm that says it. */
+export function PostButton({ action, csrf, label, danger, fields, confirm }: { action: string; csrf: string; label: string; danger?: boolean; fields?: Record<string, string>; confirm?: string }) {
+  const form = (
     <form method="post" action={action} class="inline">
       <Csrf token={csrf} />
       {Object.entries(fields ?? {}).map(([k, v]) => (
         <input type="hidden" name={k} value={v} />
       ))}
-      <button type="submit" class={danger ? 'danger' : 'secondary'}>
-        {label}
+      <button type="submit" class={danger || confirm ? 'danger' : 'secondary'}>
+        {confirm ? confirmLabel(label) : label}
       </button>
     </form>
   );
+  return confirm ? <Confirm label={label} consequence={confirm}>{form}</Confirm> : form;
 }
 
 /** Notice, error, and a secret shown once, from the flash of the previous post. */
@@ -39,7 +59,10 @@ export function FlashMessages({ flash }: { flash: Flash }) {
       {flash.secret ? (
         <div class="once" role="status">
           <strong>{flash.secret.label}</strong>
-          <code class="secret">{flash.secret.value}</code>
+          {/* One line that scrolls (never broken mid-token), so it can take keyboard focus to scroll and select. */}
+          <code class="secret" tabindex={0} aria-label={flash.secret.label}>
+            {flash.secret.value}
+          </code>
           <p class="hint">Copy it now: it is shown only this once and cannot be recovered. Keep it out of source control.</p>
         </div>
       ) : null}

@@ -25,6 +25,7 @@ import { nowDate } from '../context.ts';
 import { clientAddress } from '../http/client-address.ts';
 import { csrfToken, requireCsrf } from '../http/csrf.ts';
 import { ApiError } from '../http/errors.ts';
+import { askingApp } from '../oauth/decision.ts';
 import { HomePage, LoginPage, SignupPage } from './auth-pages.tsx';
 import { readForm, safeNext, seeOther, setFlash, takeFlash, type Flash } from './forms.ts';
 import { ErrorPage } from './layout.tsx';
@@ -100,7 +101,7 @@ export function dashboardRoutes(ctx: Ctx): Hono {
   const authPage = (Page: typeof LoginPage) => async (c: Context) => {
     const next = safeNext(ctx.config.issuer, c.req.query('next'));
     const signedIn = await sessionUser(ctx, c);
-    return c.html(<Page csrf={await csrfToken(ctx, c)} next={next} flash={await takeFlash(ctx, c)} signedIn={signedIn} />);
+    return c.html(<Page csrf={await csrfToken(ctx, c)} next={next} flash={await takeFlash(ctx, c)} signedIn={signedIn} asking={await askingApp(ctx, next)} />);
   };
   app.get('/dash/login', authPage(LoginPage));
   app.get('/dash/signup', authPage(SignupPage));
@@ -159,7 +160,7 @@ export function dashboardRoutes(ctx: Ctx): Hono {
   app.post('/dash/settings/oauth-apps', post(() => '/dash/settings/oauth-apps', async (c, user, form) => {
     const input = parseInput(oauthAppInput, { name: form.name, home_page: form.home_page, logo: form.logo, support_email: form.support_email });
     const created = await createOAuthApp(ctx, user.id, input);
-    await setFlash(ctx, c, { notice: `Registered ${created.name}. It is in test mode: only you can authorize it. Add a client to get a client ID.` });
+    await setFlash(ctx, c, { notice: `Registered ${created.name}. Add a client to get a client ID.` /* the page says it is in test mode */ });
     return seeOther(c, `/dash/settings/oauth-apps/${created.id}`);
   }));
   app.get('/dash/settings/oauth-apps/:id', page(async (c, user, csrf, flash) => {

@@ -13,7 +13,7 @@ interface Chrome {
 }
 
 const STATUS_TEXT: Record<OAuthAppWithClients['status'], string> = {
-  test: 'Test mode: only you can authorize this app. Ask an operator to publish it when it is ready for everyone.',
+  test: 'In test mode: only you can authorize this app. Ask an operator to publish it when it is ready for everyone.',
   published: 'Published: any Instant user can authorize this app.',
   suspended: 'Suspended by an operator: nobody can authorize it and its tokens do not work.',
 };
@@ -132,7 +132,7 @@ function ClientCard({ app, client, csrf }: { app: OAuthAppWithClients; client: O
                   Secret created <Time at={s.created_at} />
                   {client.secrets.length > 1 ? <span class="muted">{i === 0 ? ' (older)' : ' (newer)'}</span> : null}
                 </span>
-                {client.secrets.length > 1 ? <PostButton action={`${base}/secrets/${s.id}/revoke`} csrf={csrf} label="Revoke" danger /> : null}
+                {client.secrets.length > 1 ? <PostButton action={`${base}/secrets/${s.id}/revoke`} csrf={csrf} label="Revoke" confirm="Revoke this secret? Servers still using it can no longer get tokens with it. Tokens already issued keep working." /> : null}
               </li>
             ))}
           </ul>
@@ -144,7 +144,12 @@ function ClientCard({ app, client, csrf }: { app: OAuthAppWithClients; client: O
         </>
       )}
       <div class="actions">
-        <PostButton action={`${base}/delete`} csrf={csrf} label="Delete client" danger />
+        <PostButton
+          action={`${base}/delete`}
+          csrf={csrf}
+          label="Delete client"
+          confirm={`Delete the client "${client.name}"? Its secrets and every token it was issued stop working at once, and sign-ins through it fail. This cannot be undone.`}
+        />
       </div>
     </article>
   );
@@ -202,7 +207,12 @@ export function OAuthAppPage({ user, csrf, flash, app }: Chrome & { app: OAuthAp
       <section class="card danger-zone" aria-labelledby="delete-app">
         <h2 id="delete-app">Delete this app</h2>
         <p>Deletes the app and its clients, and ends every token they issued. This cannot be undone.</p>
-        <PostButton action={`/dash/settings/oauth-apps/${app.id}/delete`} csrf={csrf} label="Delete app" danger />
+        <PostButton
+          action={`/dash/settings/oauth-apps/${app.id}/delete`}
+          csrf={csrf}
+          label="Delete app"
+          confirm={`Delete ${app.name}? Its clients, their secrets and every token they issued end at once, and nobody can sign in to it any more. This cannot be undone.`}
+        />
       </section>
     </Layout>
   );

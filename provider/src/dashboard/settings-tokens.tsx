@@ -3,6 +3,7 @@ import type { AuthorizedApp } from '../accounts/authorized-apps.ts';
 import type { PersonalToken } from '../accounts/personal-tokens.ts';
 import type { User } from '../accounts/users.ts';
 import { LIMITS, isInlineLogo } from '../accounts/validation.ts';
+import { SCOPE_DESCRIPTIONS, isScope } from '../oauth/scopes.ts';
 import { Csrf, FlashMessages, PostButton, SettingsTabs, Time } from './components.tsx';
 import type { Flash } from './forms.ts';
 import { Layout } from './layout.tsx';
@@ -28,7 +29,7 @@ export function TokensPage({ user, csrf, flash, now, tokens }: Chrome & { tokens
         </p>
         <form method="post" action="/dash/settings/tokens">
           <Csrf token={csrf} />
-          <div class="row">
+          <div class="row top">
             <div>
               <label for="token-name">Name</label>
               <input id="token-name" name="name" type="text" required maxlength={LIMITS.name} placeholder="e.g. laptop CLI" />
@@ -36,11 +37,12 @@ export function TokensPage({ user, csrf, flash, now, tokens }: Chrome & { tokens
             <div>
               <label for="token-days">Expires after (days)</label>
               <input id="token-days" name="expires_in_days" type="number" min={1} max={LIMITS.tokenDays} step={1} placeholder="never" aria-describedby="days-hint" />
+              {/* Under the field it explains (docs/pages.md §6), not under the row. */}
+              <p class="hint" id="days-hint">
+                Leave empty for a token that does not expire.
+              </p>
             </div>
           </div>
-          <p class="hint" id="days-hint">
-            Leave empty for a token that does not expire.
-          </p>
           <div class="actions">
             <button type="submit">Create token</button>
           </div>
@@ -77,7 +79,7 @@ export function TokensPage({ user, csrf, flash, now, tokens }: Chrome & { tokens
                     {t.expires_at && t.expires_at <= now ? <span class="badge warn">expired</span> : <Time at={t.expires_at} empty="never" />}
                   </td>
                   <td>
-                    <PostButton action={`/dash/settings/tokens/${t.id}/revoke`} csrf={csrf} label={`Revoke`} danger />
+                    <PostButton action={`/dash/settings/tokens/${t.id}/revoke`} csrf={csrf} label="Revoke" confirm={`Revoke "${t.name}"? Scripts and tools that use this token lose access at once. This cannot be undone.`} />
                   </td>
                 </tr>
               ))}
@@ -107,11 +109,19 @@ export function AuthorizedAppsPage({ user, csrf, flash, apps }: Chrome & { apps:
                 <div>
                   {isInlineLogo(a.logo) ? <img class="logo" src={a.logo} alt="" /> : null}
                   <strong>{a.name}</strong> {a.dynamic ? <span class="badge warn">unverified</span> : null}
+                  <ul class="hint can" aria-label={`What ${a.name} can do`}>
+                    {a.scopes.length ? a.scopes.map((s) => <li data-scope={s}>{isScope(s) ? SCOPE_DESCRIPTIONS[s] : s}</li>) : <li>Nothing</li>}
+                  </ul>
                   <div class="hint">
-                    Can: {a.scopes.join(', ') || 'nothing'} · authorized <Time at={a.granted_at} /> · last used <Time at={a.last_used_at} empty="never" />
+                    Authorized <Time at={a.granted_at} /> · last used <Time at={a.last_used_at} empty="never" />
                   </div>
                 </div>
-                <PostButton action={`/dash/settings/authorized-apps/${a.oauth_app_id}/revoke`} csrf={csrf} label="Revoke access" danger />
+                <PostButton
+                  action={`/dash/settings/authorized-apps/${a.oauth_app_id}/revoke`}
+                  csrf={csrf}
+                  label="Revoke access"
+                  confirm={`End the access of ${a.name}? Every token it holds for you stops working at once, and it must ask you again to get access. Your Instant apps are not changed.`}
+                />
               </li>
             ))}
           </ul>

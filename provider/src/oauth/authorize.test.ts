@@ -415,8 +415,9 @@ describe('storing and answering a request', () => {
 
   it('widens the user grant to new scopes in place, and starts a new one after revocation', async () => {
     const c = await newClient(w);
+    // prompt=consent: each round shows the page and is answered by Allow (a covered request is otherwise answered at once).
     const allow = async (scope: string) => {
-      const r = await authorizeInBrowser(w.p, w.cookie, { clientId: c.clientId, redirectUri: c.redirectUri, scope });
+      const r = await authorizeInBrowser(w.p, w.cookie, { clientId: c.clientId, redirectUri: c.redirectUri, scope, extra: { prompt: 'consent' } });
       expect(r.code).toBeTruthy();
       return r;
     };

@@ -9,7 +9,8 @@ import { generateToken, hashToken } from '../tokens.ts';
 import { CLIENT_FROM, CLIENT_ID, CLIENT_SELECT, getClient, type Client } from './clients.ts';
 import { isMetadataClientId, resolveMetadataClient } from './client-metadata.ts';
 import { CODE_COLUMNS, mintCode, redirectWith } from './codes.ts';
-import { ErrorHtml } from './consent.tsx';
+import { ErrorHtml, safeHomePage } from './consent.tsx';
+import { TO_DASHBOARD, type NextStep } from '../dashboard/layout.tsx';
 import { liveGrantCovering } from './grants.ts';
 import { challengeProblem } from './pkce.ts';
 import { matchRedirectUri, redirectUriProblem } from './redirect-uris.ts';
@@ -73,8 +74,15 @@ export async function signedIn(ctx: Ctx, c: Context): Promise<LiveSessionRow | n
 }
 
 /** An error page instead of a redirect: the redirect URI cannot be trusted (RFC 6749 §4.1.2.1, SECURITY.md 2). */
-export async function errorPage(c: Context, status: 400 | 403 | 404, title: string, message: string): Promise<Response> {
-  return c.html(ErrorHtml({ title, message }), status);
+export async function errorPage(c: Context, status: 400 | 403 | 404, title: string, message: string, next?: NextStep[]): Promise<Response> {
+  return c.html(ErrorHtml({ title, message, next }), status);
+}
+
+/** Suspended: the way on is the app's own home page when it has a safe one, else the dashboard. */
+export function suspendedPage(c: Context, client: Client): Promise<Response> {
+  const home = safeHomePage(client.app_home_page);
+  const next = home ? [{ href: home, label: `Go to ${client.app_name}'s home page` }, TO_DASHBOARD] : [TO_DASHBOARD];
+  return errorPage(c, 403, 'App suspended', `${client.app_name} is suspended by this server's operator, so you cannot sign in to it with Instant now.`, next);
 }
 
 /**
@@ -171,12 +179,14 @@ const LOOK_UP_AND_STORE = `
 
 /**
  * `GET|POST /platform/oauth/start`: the authorization endpoint (RFC 6749 §4.1.1, API.md §2).
- * Consent is shown on every interactive request, even when a live grant already covers the scopes:
- * simplest and safe. Only `prompt=none` answers from an existing grant without UI.
+ * Every interactive request goes to the consent page, which answers at once when a live grant already covers
+ * the scopes (unless `prompt=consent`); `prompt=none` answers from an existing grant here, without UI.
  */
 export async function startEndpoint(ctx: Ctx, c: Context): Promise<Response> {
   const { params: p, repeated } = await requestParams(c);
-  if (repeated === 'client_id' || repeated === 'redirect_uri') return errorPage(c, 400, 'Invalid sign-in request', `The ${repeated} parameter is repeated.`);
+  if (repeated === 'client_id' || repeated === 'redirect_uri') {
+    return errorPage(c, 400, 'Invalid sign-in request', `This sign-in link names its ${repeated} twice, so it is unclear where it comes from. Go back to the app and start again; if it keeps happening, tell the app's developer.`);
+  }
   if (repeated !== 'client_id' && isMetadataClientId(p.client_id)) {
     const problem = await resolveMetadataClient(ctx, p.client_id);
     if (problem) return errorPage(c, 400, 'Unknown app', `This sign-in link names an app by a metadata document that could not be used: ${problem}.`);
@@ -218,12 +228,20 @@ async function authorizationAnswer(
   repeated: string | null,
   client: Client | null,
 ): Promise<Response | { request: PendingRequest; scopes: string[]; prompts: string[] }> {
-  if (!client) return errorPage(c, 400, 'Unknown app', 'This sign-in link names an app that does not exist. Go back to the app and try again.');
+  const retry = "Go back to the app and start the sign-in again; if it keeps happening, tell the app's developer.";
+  if (!client) {
+    return p.client_id
+      ? errorPage(c, 400, 'Unknown app', `This sign-in link names an app (client_id "${p.client_id.slice(0, 100)}") that this server does not know. ${retry}`)
+      : errorPage(c, 400, 'Incomplete sign-in link', `This sign-in link has no client_id, so it does not say which app is asking. ${retry}`);
+  }
   const redirectUri = p.redirect_uri ? matchRedirectUri(client.redirect_uris, p.redirect_uri) : null;
   if (!redirectUri || !p.redirect_uri) {
-    return errorPage(c, 400, 'Invalid redirect', 'This sign-in link sends you to an address the app has not registered, so it was stopped.');
+    // Never a link back: an unregistered redirect URI is exactly the address that must not be trusted.
+    return p.redirect_uri
+      ? errorPage(c, 400, 'Invalid redirect', `This sign-in link for ${client.app_name} would send you on to an address the app has not registered (${p.redirect_uri.slice(0, 200)}), so it was stopped. ${retry}`)
+      : errorPage(c, 400, 'Incomplete sign-in link', `This sign-in link for ${client.app_name} has no redirect_uri, so there is nowhere to send you afterwards. ${retry}`);
   }
-  if (client.app_status === 'suspended') return errorPage(c, 403, 'App suspended', `${client.app_name} is suspended and cannot be signed in to.`);
+  if (client.app_status === 'suspended') return suspendedPage(c, client);
   // From here on, errors go back to the (now validated) redirect URI, exactly as requested.
   const back = p.redirect_uri;
   const fail = (error: string, description: string) => redirectWith(ctx, back, { error, error_description: description, state: p.state });

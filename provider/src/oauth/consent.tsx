@@ -1,9 +1,9 @@
 /** @jsxImportSource hono/jsx */
-import { ErrorPage, Layout } from '../dashboard/layout.tsx';
+import { ErrorPage, Layout, TO_DASHBOARD, type NextStep } from '../dashboard/layout.tsx';
 import { SCOPE_DESCRIPTIONS, isScope } from './scopes.ts';
 
-export function ErrorHtml(props: { title: string; message: string }) {
-  return <ErrorPage title={props.title} message={props.message} />;
+export function ErrorHtml(props: { title: string; message: string; next?: NextStep[] | undefined }) {
+  return <ErrorPage title={props.title} message={props.message} next={props.next ?? [TO_DASHBOARD]} />;
 }
 
 /** Where the browser will be sent after the decision, as the user should read it. */
@@ -21,7 +21,8 @@ function safeLogo(logo: string | null): string | null {
   return logo && /^data:image\/(png|jpeg|gif|webp);base64,[A-Za-z0-9+/=]+$/.test(logo) && logo.length < 200_000 ? logo : null;
 }
 
-function safeHomePage(home: string | null): string | null {
+/** The app's home page when it is an http(s) URL (never `javascript:` and the like), else null. */
+export function safeHomePage(home: string | null): string | null {
   if (!home) return null;
   try {
     const u = new URL(home);
@@ -95,10 +96,13 @@ export function ConsentPage(p: ConsentProps) {
             App home page: <a href={home} rel="noopener noreferrer">{home}</a>
           </p>
         ) : null}
-        <p>
-          Signed in as <strong class="account">{p.userEmail}</strong>.{' '}
+        {/* The form sits beside the paragraph, not in it (a <form> inside a <p> is invalid HTML). */}
+        <div class="signed-in">
+          <p>
+            Signed in as <strong class="account">{p.userEmail}</strong>.
+          </p>
           <SwitchAccount csrf={p.csrf} returnTo={p.returnTo} label="Use another account" />
-        </p>
+        </div>
         {p.blocked ? (
           <p class="error" role="alert">{p.blocked}</p>
         ) : p.reauthenticate ? (
@@ -118,14 +122,14 @@ export function ConsentPage(p: ConsentProps) {
         </p>
         <div class="actions">
           {p.reauthenticate ? <SwitchAccount csrf={p.csrf} returnTo={p.returnTo} label="Sign in again" /> : null}
-          <form method="post" action="/platform/oauth/consent" class="inline">
+          <form method="post" action="/platform/oauth/consent" class="buttons">
             <input type="hidden" name="_csrf" value={p.csrf} />
             <input type="hidden" name="request" value={p.requestId} />
             {p.blocked || p.reauthenticate ? null : (
               <button type="submit" name="decision" value="allow">
                 Allow
               </button>
-            )}{' '}
+            )}
             <button type="submit" name="decision" value="deny" class="secondary">
               {p.blocked || p.reauthenticate ? 'Cancel' : 'Deny'}
             </button>

@@ -5,11 +5,12 @@ import { nowDate } from '../context.ts';
 import { liveSessionSql, sessionIdHash, sessionUserOf, type LiveSessionRow } from '../accounts/sessions.ts';
 import { CSRF_FIELD, csrfToken, csrfValid } from '../http/csrf.ts';
 import { hashToken } from '../tokens.ts';
-import { auditParams, browserBindingCookie, consentPath, errorPage } from './authorize.ts';
+import { auditParams, browserBindingCookie, consentPath, errorPage, suspendedPage } from './authorize.ts';
 import { CLIENT_FROM, CLIENT_SELECT, type Client } from './clients.ts';
 import { CODE_COLUMNS, mintCode, redirectWith } from './codes.ts';
 import { ConsentPage } from './consent.tsx';
 import { audienceOf } from '../mcp/audience.ts';
+import { scopesCover } from './scopes.ts';
 
 interface RequestRow {
   redirect_uri: string;
@@ -20,8 +21,11 @@ interface RequestRow {
   created_at: Date;
 }
 
-/** A pending request of this browser with its client, and the signed-in user: either may be missing. */
-type Pending = { request: (RequestRow & { client: Client }) | null; session: LiveSessionRow | null };
+/**
+ * A pending request of this browser with its client, and the signed-in user: either may be missing; with both,
+ * `grantScopes` are the scopes of the user's live grant of the app (null without one).
+ */
+type Pending = { request: (RequestRow & { client: Client }) | null; session: LiveSessionRow | null; grantScopes: string[] | null };
 
 const EXPIRED = 'This sign-in request has expired, was already answered, or was started in another browser. Go back to the app and start again.';
 
@@ -49,25 +53,45 @@ function needsReauthentication(row: RequestRow, authTime: Date | null): boolean 
 
 /**
  * The pending request ($1 id hash) of this browser ($2 binding hash): unanswered and unexpired at $3, with its
- * client; and the live session ($4 id hash) with its user. One row whichever of the two exists.
+ * client; the live session ($4 id hash) with its user; and that user's live grant of the app. One row whichever exists.
  */
 const PENDING = `
-  select rc.*, su.*
+  select rc.*, su.*, gr.*
     from (select 1) one
     left join lateral (
       select ${CLIENT_SELECT}, r.redirect_uri, r.scopes, r.state, r.prompt, r.resource, r.created_at
         from authorization_requests r join ${CLIENT_FROM} on c.client_id = r.client_id
        where r.id_hash = $1 and r.browser_hash = $2 and r.used_at is null and r.expires_at > $3
     ) rc on true
-    left join lateral (${liveSessionSql('$4', '$3')}) su on true`;
+    left join lateral (${liveSessionSql('$4', '$3')}) su on true
+    left join lateral (
+      select g.scopes as grant_scopes from grants g where g.user_id = su.user_id and g.oauth_app_id = rc.oauth_app_id and g.revoked_at is null
+    ) gr on true`;
 
 async function pending(ctx: Ctx, id: string, browser: string, sessionHash: string | null): Promise<Pending> {
-  const row = await ctx.db.one<Nullable<Client & RequestRow & LiveSessionRow>>(PENDING, [hashToken(id), browser, nowDate(ctx), sessionHash]);
-  const { redirect_uri, scopes, state, prompt, resource, created_at, user_id, email, is_operator, user_created_at, auth_time, ...client } = row!;
+  const row = await ctx.db.one<Nullable<Client & RequestRow & LiveSessionRow & { grant_scopes: string[] }>>(PENDING, [hashToken(id), browser, nowDate(ctx), sessionHash]);
+  const { redirect_uri, scopes, state, prompt, resource, created_at, user_id, email, is_operator, user_created_at, auth_time, grant_scopes, ...client } = row!;
   return {
+    grantScopes: grant_scopes,
     request: client.client_id === null ? null : { redirect_uri: redirect_uri!, scopes: scopes!, state: state!, prompt, resource, created_at: created_at!, client: client as Client },
     session: user_id === null ? null : { user_id, email: email!, is_operator: is_operator!, user_created_at: user_created_at!, auth_time: auth_time! },
   };
+}
+
+/**
+ * The app whose pending sign-in `next` (a consent path) continues, for the login page to say who is asking.
+ * By request id alone (the binding cookie is not sent to /dash): the id is random and was only ever in this
+ * browser's address bar, and the name shown is that request's true app, so nothing can be spoofed by it.
+ */
+export async function askingApp(ctx: Ctx, next: string | undefined): Promise<string | null> {
+  const m = next ? /^\/platform\/oauth\/consent\?request=([A-Za-z0-9_%-]{1,100})$/.exec(next) : null;
+  if (!m) return null;
+  const row = await ctx.db.one<{ name: string }>(
+    `select a.name from authorization_requests r join ${CLIENT_FROM} on c.client_id = r.client_id
+      where r.id_hash = $1 and r.used_at is null and r.expires_at > $2`,
+    [hashToken(decodeURIComponent(m[1]!)), nowDate(ctx)],
+  );
+  return row?.name ?? null;
 }
 
 type Nullable<T> = { [K in keyof T]: T[K] | null };
@@ -77,13 +101,20 @@ export async function consentPage(ctx: Ctx, c: Context): Promise<Response> {
   const id = c.req.query('request');
   const bh = browserHash(ctx, c);
   if (!id || id.length > 100 || !bh) return errorPage(c, 400, 'Sign-in expired', EXPIRED);
-  const { request: row, session } = await pending(ctx, id, bh, await sessionIdHash(ctx, c));
+  const sid = await sessionIdHash(ctx, c);
+  const { request: row, session, grantScopes } = await pending(ctx, id, bh, sid);
   if (!row) return errorPage(c, 400, 'Sign-in expired', EXPIRED);
   const client = row.client;
-  if (client.app_status === 'suspended') return errorPage(c, 403, 'App suspended', `${client.app_name} is suspended and cannot be signed in to.`);
+  if (client.app_status === 'suspended') return suspendedPage(c, client);
   if (!session) return loginRedirect(c, id);
   const user = sessionUserOf(ctx, session);
   const blocked = testModeBlock(client, user.id);
+  // The user already allowed this app these scopes (a live grant covers them): no second question, unless the
+  // app asks for one (prompt=consent, OIDC Core §3.1.2.1) or the user must sign in again first (docs/pages.md §3).
+  const remembered = grantScopes !== null && scopesCover(grantScopes, row.scopes) && !(row.prompt ?? '').split(' ').includes('consent');
+  if (!blocked && remembered && !needsReauthentication(row, session.auth_time)) {
+    return allow(ctx, c, [hashToken(id), bh, nowDate(ctx), user.id, sid], row, session, { remembered: true });
+  }
   const page = ConsentPage({
     requestId: id,
     csrf: await csrfToken(ctx, c),
@@ -181,7 +212,7 @@ export async function consentDecision(ctx: Ctx, c: Context): Promise<Response> {
   const answer = [hashToken(id), bh, now, userId, sid];
   const answered = async (sql = `${ANSWER} returning 1`, extra: unknown[] = []) => (await ctx.db.query(sql, [...answer, ...extra])).length > 0;
   if (client.app_status === 'suspended') {
-    return (await answered()) ? errorPage(c, 403, 'App suspended', `${client.app_name} is suspended and cannot be signed in to.`) : expired();
+    return (await answered()) ? suspendedPage(c, client) : expired();
   }
   const fail = (error: string, description: string) => redirectWith(ctx, row.redirect_uri, { error, error_description: description, state: row.state });
   const who = { actor: userId, userId, clientId: client.client_id, oauthAppId: client.oauth_app_id, address: auditAddress(ctx, c) };
@@ -197,6 +228,16 @@ export async function consentDecision(ctx: Ctx, c: Context): Promise<Response> {
   if (needsReauthentication(row, session.auth_time)) {
     return (await answered()) ? fail('login_required', 'the user did not sign in again') : expired();
   }
+  return allow(ctx, c, answer, row, session);
+}
+
+/**
+ * Allow (the ALLOW statement): on the user's click, or `remembered` from a live grant that already covers the
+ * request (consent.granted then says so). `answer` is ANSWER's $1…$5.
+ */
+async function allow(ctx: Ctx, c: Context, answer: unknown[], row: RequestRow & { client: Client }, session: LiveSessionRow, how: { remembered?: true } = {}): Promise<Response> {
+  const client = row.client;
+  const who = { actor: session.user_id, userId: session.user_id, clientId: client.client_id, oauthAppId: client.oauth_app_id, address: auditAddress(ctx, c) };
   const code = mintCode(ctx);
   const granted = await ctx.db.one<{ grant_id: string }>(ALLOW, [
     ...answer,
@@ -206,9 +247,9 @@ export async function consentDecision(ctx: Ctx, c: Context): Promise<Response> {
     session.auth_time,
     code.createdAt,
     code.expiresAt,
-    ...eventValues(ctx, { event: 'consent.granted', ...who, details: { scopes: row.scopes } }),
+    ...eventValues(ctx, { event: 'consent.granted', ...who, details: { scopes: row.scopes, ...how } }),
     ...eventValues(ctx, { event: 'code.issued', ...who, details: { scopes: row.scopes } }),
   ]);
-  if (!granted) return expired();
+  if (!granted) return errorPage(c, 400, 'Sign-in expired', EXPIRED);
   return redirectWith(ctx, row.redirect_uri, { code: code.code, state: row.state, scope: row.scopes.join(' ') });
 }

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db, Store } from '../store/index.ts';
-import { authorizeUrl, consentFormFields, CookieJar, pkcePair } from '../testing/fixtures.ts';
+import { authorizeInBrowser, authorizeUrl, consentFormFields, CookieJar, pkcePair } from '../testing/fixtures.ts';
 import { codeExchange, newClient, postToken, world, type OAuthWorld } from './test-support.ts';
 
 /**
@@ -45,9 +45,10 @@ describe('statements per browser leg of a sign-in (signed-in browser, confidenti
     const jar = new CookieJar(w.cookie);
     const { challenge } = pkcePair();
     for (const round of [1, 2]) {
-      // Round 2: the grant exists already and covers the scopes.
+      // Round 2: the grant exists already and covers the scopes; prompt=consent asks again all the same.
+      const extra: Record<string, string> = round === 2 ? { prompt: 'consent' } : {};
       const start = await leg(`start (round ${round})`, () =>
-        w.p.fetch(authorizeUrl(w.p, { clientId: c.clientId, redirectUri: c.redirectUri, scope: 'apps-read apps-write', codeChallenge: challenge }), {
+        w.p.fetch(authorizeUrl(w.p, { clientId: c.clientId, redirectUri: c.redirectUri, scope: 'apps-read apps-write', codeChallenge: challenge, extra }), {
           headers: { cookie: jar.header() },
           redirect: 'manual',
         }),
@@ -74,6 +75,21 @@ describe('statements per browser leg of a sign-in (signed-in browser, confidenti
       expect(page.statements).toHaveLength(1); // request + client + session user
       expect(allow.statements).toHaveLength(2); // request + client + session user; answer + grant + code + audit rows
     }
+  });
+
+  it('a request a live grant covers: the consent page answers at once, in the same two statements as Allow', async () => {
+    const c = await newClient(w);
+    await authorizeInBrowser(w.p, w.cookie, { clientId: c.clientId, redirectUri: c.redirectUri, scope: 'apps-read apps-write' });
+    const jar = new CookieJar(w.cookie);
+    const start = await leg('start (remembered)', () =>
+      w.p.fetch(authorizeUrl(w.p, { clientId: c.clientId, redirectUri: c.redirectUri, scope: 'apps-read' }), { headers: { cookie: jar.header() }, redirect: 'manual' }),
+    );
+    jar.take(start.result);
+    const page = await leg('consent page (remembered)', () => w.p.fetch(new URL(start.result.headers.get('location')!, w.p.issuer), { headers: { cookie: jar.header() }, redirect: 'manual' }));
+    expect(page.result.status).toBe(303);
+    expect(new URL(page.result.headers.get('location')!).searchParams.get('code')).toBeTruthy();
+    expect(start.statements).toHaveLength(1);
+    expect(page.statements).toHaveLength(2); // request + client + session user + grant; answer + grant + code + audit rows
   });
 });
 

@@ -1,8 +1,9 @@
 /** @jsxImportSource hono/jsx */
 import type { Child } from 'hono/jsx';
+import { Confirm, confirmLabel } from '../dashboard/components.tsx';
 import { Layout } from '../dashboard/layout.tsx';
 import { AUDIT_EVENTS, type AuditRow } from '../audit/events.ts';
-import { ALL_SCOPES, type OAuthAppSummary, type UserDetail, type UserSummary } from './services.ts';
+import { ALL_SCOPES, type AuditNames, type OAuthAppSummary, type UserDetail, type UserSummary } from './services.ts';
 
 export const BASE = '/dash/operator';
 
@@ -15,14 +16,24 @@ interface Chrome {
 const fmt = (d: Date | null | undefined) => (d ? d.toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC') : '—');
 
 /** Operator page chrome: the dashboard layout plus the console's navigation. */
-export function OperatorLayout({ title, user, csrf, notice, children }: Chrome & { title: string; children?: Child }) {
+const SECTIONS = [
+  { key: 'apps', href: `${BASE}/apps`, label: 'OAuth apps' },
+  { key: 'clients', href: `${BASE}/clients`, label: 'Dynamic clients' },
+  { key: 'users', href: `${BASE}/users`, label: 'Users' },
+  { key: 'audit', href: `${BASE}/audit`, label: 'Audit trail' },
+] as const;
+type Section = (typeof SECTIONS)[number]['key'];
+
+export function OperatorLayout({ title, user, csrf, notice, section, children }: Chrome & { title: string; section?: Section; children?: Child }) {
   return (
     <Layout title={title} user={{ email: user.email, is_operator: true }} csrf={csrf} current="operator">
-      <nav aria-label="Operator console" class="actions">
-        <a href={`${BASE}/apps`}>OAuth apps</a>
-        <a href={`${BASE}/clients`}>Dynamic clients</a>
-        <a href={`${BASE}/users`}>Users</a>
-        <a href={`${BASE}/audit`}>Audit trail</a>
+      {/* The same tabs as Settings (nav.tabs), the current section marked. */}
+      <nav aria-label="Operator console" class="tabs">
+        {SECTIONS.map((s) => (
+          <a href={s.href} aria-current={s.key === section ? 'page' : undefined}>
+            {s.label}
+          </a>
+        ))}
       </nav>
       {notice ? (
         <p class="notice" role="status">
@@ -34,8 +45,19 @@ export function OperatorLayout({ title, user, csrf, notice, children }: Chrome &
   );
 }
 
-/** A POST button: every form carries the CSRF token and says where to come back to. */
-export function Action({ action, csrf, back, label, danger, fields }: { action: string; csrf: string; back: string; label: string; danger?: boolean; fields?: Record<string, string> }) {
+/** A POST button: every form carries the CSRF token and says where to come back to; with `confirm`, behind a Confirm that says it. */
+export function Action(props: { action: string; csrf: string; back: string; label: string; danger?: boolean; fields?: Record<string, string>; confirm?: string }) {
+  const { confirm, label } = props;
+  return confirm ? (
+    <Confirm label={label} consequence={confirm}>
+      <ActionForm {...props} label={confirmLabel(label)} danger />
+    </Confirm>
+  ) : (
+    <ActionForm {...props} />
+  );
+}
+
+function ActionForm({ action, csrf, back, label, danger, fields }: { action: string; csrf: string; back: string; label: string; danger?: boolean; fields?: Record<string, string> }) {
   return (
     <form method="post" action={action} class="inline">
       <input type="hidden" name="_csrf" value={csrf} />
@@ -59,7 +81,7 @@ export function AppCard({ app, csrf, back }: { app: OAuthAppSummary; csrf: strin
   return (
     <section class="card" id={`app-${app.id}`}>
       <h2>
-        {app.name} <StatusBadge status={app.status} /> {app.dynamic ? <span class="badge warn">unverified (dynamic)</span> : null}
+        <a href={path}>{app.name}</a> <StatusBadge status={app.status} /> {app.dynamic ? <span class="badge warn">unverified (dynamic)</span> : null}
       </h2>
       <p class="muted">
         Owner: {app.owner_email ? <a href={`${BASE}/users/${app.owner_id}`}>{app.owner_email}</a> : 'none (registered dynamically)'} · created {fmt(app.created_at)}
@@ -105,7 +127,7 @@ export function AppCard({ app, csrf, back }: { app: OAuthAppSummary; csrf: strin
       <div class="actions">
         {app.status !== 'published' ? <Action action={`${path}/status`} csrf={csrf} back={back} label="Publish" fields={{ status: 'published' }} /> : null}
         {app.status !== 'test' ? <Action action={`${path}/status`} csrf={csrf} back={back} label="Return to test mode" fields={{ status: 'test' }} /> : null}
-        {app.status !== 'suspended' ? <Action action={`${path}/suspend`} csrf={csrf} back={back} label="Suspend (revokes every token)" danger /> : null}
+        {app.status !== 'suspended' ? <Action action={`${path}/suspend`} csrf={csrf} back={back} label="Suspend" confirm={`Suspend ${app.name}? Every grant and token of it is revoked at once, and nobody can sign in to it until it is published again.`} /> : null}
         <a href={`${BASE}/audit?event=&client=${encodeURIComponent(app.clients[0]?.client_id ?? '')}`}>Audit</a>
       </div>
       <details>
@@ -145,7 +167,7 @@ export function AppsPage(props: Chrome & { apps: OAuthAppSummary[]; dynamic: boo
   const back = props.dynamic ? `${BASE}/clients` : `${BASE}/apps`;
   const title = props.dynamic ? 'Dynamically registered clients' : 'OAuth apps';
   return (
-    <OperatorLayout title={title} {...props}>
+    <OperatorLayout title={title} section={props.dynamic ? 'clients' : 'apps'} {...props}>
       <h1>{title}</h1>
       {props.dynamic ? <p class="muted">Registered through RFC 7591 without an account; shown to users as unverified.</p> : <p class="muted">New apps start in test mode: only their owner can authorize them until published.</p>}
       {props.apps.length === 0 ? <p>None yet.</p> : props.apps.map((app) => <AppCard app={app} csrf={props.csrf} back={back} />)}
@@ -155,7 +177,7 @@ export function AppsPage(props: Chrome & { apps: OAuthAppSummary[]; dynamic: boo
 
 export function UsersPage(props: Chrome & { q: string; users: UserSummary[] }) {
   return (
-    <OperatorLayout title="Users" {...props}>
+    <OperatorLayout title="Users" section="users" {...props}>
       <h1>Users</h1>
       <form method="get" action={`${BASE}/users`} role="search">
         <label for="q">Email or user id</label>
@@ -164,7 +186,8 @@ export function UsersPage(props: Chrome & { q: string; users: UserSummary[] }) {
           <button type="submit">Find</button>
         </div>
       </form>
-      {props.q ? (
+      <h2>{props.q ? `Accounts matching “${props.q}”` : 'All accounts'}</h2>
+      {props.users.length ? (
         <table>
           <thead>
             <tr>
@@ -198,7 +221,7 @@ export function UserPage(props: Chrome & { detail: UserDetail; self: boolean }) 
   const path = `${BASE}/users/${user.id}`;
   const csrf = props.csrf;
   return (
-    <OperatorLayout title={user.email} {...props}>
+    <OperatorLayout title={user.email} section="users" {...props}>
       <section class="card">
         <h1>{user.email}</h1>
         <p class="muted">
@@ -209,7 +232,7 @@ export function UserPage(props: Chrome & { detail: UserDetail; self: boolean }) 
           {props.self ? null : user.locked_at ? (
             <Action action={`${path}/unlock`} csrf={csrf} back={path} label="Unlock account" />
           ) : (
-            <Action action={`${path}/lock`} csrf={csrf} back={path} label="Lock account (ends sessions, revokes every token)" danger />
+            <Action action={`${path}/lock`} csrf={csrf} back={path} label="Lock account" confirm={`Lock ${user.email}? Their sessions end and every token they hold is revoked at once; they cannot sign in until unlocked.`} />
           )}
           <a href={`${BASE}/audit?user=${user.id}`}>Audit trail of this user</a>
         </div>
@@ -231,7 +254,7 @@ export function UserPage(props: Chrome & { detail: UserDetail; self: boolean }) 
                   <br />
                   last used {fmt(g.last_used_at)} · {g.live_tokens} live tokens
                 </td>
-                <td>{g.revoked_at ? `revoked ${fmt(g.revoked_at)}` : <Action action={`${path}/grants/${g.id}/revoke`} csrf={csrf} back={path} label="Revoke" danger />}</td>
+                <td>{g.revoked_at ? `revoked ${fmt(g.revoked_at)}` : <Action action={`${path}/grants/${g.id}/revoke`} csrf={csrf} back={path} label="Revoke" confirm={`End the access of ${g.app_name} to ${user.email}? Its tokens stop working at once.`} />}</td>
               </tr>
             ))}
           </tbody>
@@ -250,7 +273,7 @@ export function UserPage(props: Chrome & { detail: UserDetail; self: boolean }) 
                   <br />
                   last used {fmt(t.last_used_at)}
                 </td>
-                <td>{t.revoked_at ? `revoked ${fmt(t.revoked_at)}` : <Action action={`${path}/tokens/${t.id}/revoke`} csrf={csrf} back={path} label="Revoke" danger />}</td>
+                <td>{t.revoked_at ? `revoked ${fmt(t.revoked_at)}` : <Action action={`${path}/tokens/${t.id}/revoke`} csrf={csrf} back={path} label="Revoke" confirm={`Revoke the personal access token "${t.name}"? Tools using it lose access at once.`} />}</td>
               </tr>
             ))}
           </tbody>
@@ -271,7 +294,7 @@ export function UserPage(props: Chrome & { detail: UserDetail; self: boolean }) 
                 <td>
                   created {fmt(a.created_at)} · {a.live_admin_tokens} live admin tokens
                 </td>
-                <td>{a.live_admin_tokens > 0 ? <Action action={`${path}/apps/${a.id}/revoke-admin-tokens`} csrf={csrf} back={path} label="Revoke admin tokens" danger /> : null}</td>
+                <td>{a.live_admin_tokens > 0 ? <Action action={`${path}/apps/${a.id}/revoke-admin-tokens`} csrf={csrf} back={path} label="Revoke admin tokens" confirm={`Revoke every admin token of ${a.title}? Servers using them lose access to the app at once.`} /> : null}</td>
               </tr>
             ))}
           </tbody>
@@ -290,12 +313,13 @@ export interface AuditFilters {
   since: string;
 }
 
-export function AuditPage(props: Chrome & { rows: AuditRow[]; filters: AuditFilters; error?: string | undefined; nextBefore?: number | undefined }) {
+export function AuditPage(props: Chrome & { rows: AuditRow[]; names: AuditNames; filters: AuditFilters; error?: string | undefined; nextBefore?: number | undefined }) {
+  const { users, apps } = props.names;
   const f = props.filters;
   const groups = [...new Set(AUDIT_EVENTS.map((e) => e.split('.')[0]!))];
   const more = props.nextBefore ? `${BASE}/audit?${new URLSearchParams({ ...f, before: String(props.nextBefore) }).toString()}` : null;
   return (
-    <OperatorLayout title="Audit trail" {...props}>
+    <OperatorLayout title="Audit trail" section="audit" {...props}>
       <h1>Audit trail</h1>
       <form method="get" action={`${BASE}/audit`} role="search">
         <label for="user">User (email or id)</label>
@@ -323,39 +347,40 @@ export function AuditPage(props: Chrome & { rows: AuditRow[]; filters: AuditFilt
         </div>
       </form>
       {props.error ? <p class="error">{props.error}</p> : null}
-      <table>
-        <thead>
-          <tr>
-            <th>Time</th>
-            <th>Event</th>
-            <th>Actor / user / client</th>
-            <th>Address</th>
-            <th>Details</th>
-          </tr>
-        </thead>
-        <tbody>
-          {props.rows.map((r) => (
+      {/* Wide tables scroll inside their own box on a phone (focusable, so the keyboard can scroll it). */}
+      <div class="table-scroll" tabindex={0} role="region" aria-label="Audit events">
+        <table class="audit">
+          <thead>
             <tr>
-              <td>{fmt(r.at)}</td>
-              <td>
-                {r.event}
-                {r.outcome === 'failure' ? <span class="badge warn">failure</span> : null}
-              </td>
-              <td>
-                {r.actor ?? '—'}
-                <br />
-                {r.user_id ? <a href={`${BASE}/users/${r.user_id}`}>{r.user_id}</a> : '—'}
-                <br />
-                {r.client_id ? <code>{r.client_id}</code> : '—'}
-              </td>
-              <td>{r.address ?? '—'}</td>
-              <td>
-                <code>{Object.keys(r.details).length ? JSON.stringify(r.details) : ''}</code>
-              </td>
+              <th scope="col">Time</th>
+              <th scope="col">Event</th>
+              <th scope="col">User</th>
+              <th scope="col">App</th>
+              <th scope="col">Address</th>
+              <th scope="col">Details</th>
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {props.rows.map((r) => (
+              <tr>
+                <td class="nowrap">{fmt(r.at)}</td>
+                <td>
+                  {r.event}
+                  {r.outcome === 'failure' ? <> <span class="badge warn">failure</span></> : null}
+                  {r.actor && r.actor !== r.user_id ? <div class="hint">by {r.actor}</div> : null}
+                </td>
+                <td>{r.user_id ? <a href={`${BASE}/users/${r.user_id}`}>{users.get(r.user_id) ?? r.user_id}</a> : '—'}</td>
+                <td>
+                  {r.oauth_app_id ? <a href={`${BASE}/apps/${r.oauth_app_id}`}>{apps.get(r.oauth_app_id) ?? r.oauth_app_id}</a> : '—'}
+                  {r.client_id ? <div class="hint">client {r.client_id}</div> : null}
+                </td>
+                <td>{r.address ?? '—'}</td>
+                <td>{Object.keys(r.details).length ? <code class="details">{JSON.stringify(r.details)}</code> : null}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
       {props.rows.length === 0 ? <p>No events match.</p> : null}
       {more ? <a href={more}>Older events</a> : null}
     </OperatorLayout>

@@ -21,6 +21,7 @@ import {
   operatorActor,
   revokeGrant,
   revokePersonalToken,
+  auditNames,
   searchUsers,
   setAppStatus,
   suspendApp,
@@ -137,7 +138,7 @@ export function operatorRoutes(ctx: Ctx): Hono<Env> {
   // ---- users: search, detail, lock / unlock, revoke a grant or a personal access token
   app.get(`${BASE}/users`, async (c) => {
     const q = (c.req.query('q') ?? '').slice(0, 254);
-    return c.html(<UsersPage {...(await chrome(c))} q={q} users={q.trim() ? await searchUsers(ctx, q) : []} />);
+    return c.html(<UsersPage {...(await chrome(c))} q={q} users={await searchUsers(ctx, q)} />);
   });
   app.get(`${BASE}/users/:id`, async (c) => {
     const id = c.req.param('id');
@@ -190,7 +191,7 @@ export function operatorRoutes(ctx: Ctx): Hono<Env> {
           });
     const error = since === null ? 'Since must be a duration such as 1h or 7d, or an ISO date.' : undefined;
     const nextBefore = rows.length === pageSize ? rows[rows.length - 1]!.id : undefined;
-    return c.html(<AuditPage {...(await chrome(c))} rows={rows} filters={filters} error={error} nextBefore={nextBefore} />);
+    return c.html(<AuditPage {...(await chrome(c))} rows={rows} names={await auditNames(ctx, rows)} filters={filters} error={error} nextBefore={nextBefore} />);
   });
 
   app.all(`${BASE}/*`, (c) => notFound(c));

@@ -190,7 +190,32 @@ export interface UserSummary extends User {
   live_personal_tokens: number;
 }
 
-/** Accounts whose email contains `q` (case-insensitive), or the account with that id; at most 100. */
+/**
+ * The emails of the users and the names of the OAuth apps that audit rows name by id, in one statement, so the
+ * audit table shows people and apps rather than UUIDs (deleted ones are simply missing: the id is shown).
+ */
+export interface AuditNames {
+  users: Map<string, string>;
+  apps: Map<string, string>;
+}
+
+export async function auditNames(ctx: Ctx, rows: ReadonlyArray<{ user_id: string | null; oauth_app_id: string | null }>): Promise<AuditNames> {
+  const userIds = [...new Set(rows.map((r) => r.user_id).filter((x): x is string => !!x))];
+  const appIds = [...new Set(rows.map((r) => r.oauth_app_id).filter((x): x is string => !!x))];
+  const users = new Map<string, string>();
+  const apps = new Map<string, string>();
+  if (!userIds.length && !appIds.length) return { users, apps };
+  const found = await ctx.db.query<{ kind: 'u' | 'a'; id: string; name: string }>(
+    `select 'u' as kind, id::text as id, email as name from users where id = any($1::uuid[])
+     union all
+     select 'a' as kind, id::text as id, name from oauth_apps where id = any($2::uuid[])`,
+    [userIds, appIds],
+  );
+  for (const f of found) (f.kind === 'u' ? users : apps).set(f.id, f.name);
+  return { users, apps };
+}
+
+/** Accounts whose email contains `q` (case-insensitive), or the account with that id (an empty `q`: every account); at most 100. */
 export async function searchUsers(ctx: Ctx, q: string): Promise<UserSummary[]> {
   const term = q.trim().toLowerCase();
   const like = '%' + term.replace(/[%_\\]/g, '\\$&') + '%';

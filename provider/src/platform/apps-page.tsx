@@ -102,7 +102,7 @@ export async function appsPage(ctx: Ctx, c: Context): Promise<Response> {
   }
   const csrf = await csrfToken(ctx, c);
   return c.html(
-    <Layout title="Your apps" user={user} csrf={csrf}>
+    <Layout title="Your apps" user={user} csrf={csrf} current="apps">
       <h1>Your apps</h1>
       {views.length === 0 ? (
         <section class="card">

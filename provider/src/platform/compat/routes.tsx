@@ -49,7 +49,7 @@ export function compatRoutes(ctx: Ctx): Hono {
     if (!user) return seeOther(c, `/dash/login?next=${encodeURIComponent(`/dash?ticket=${encodeURIComponent(ticket)}`)}`);
     const login = await findWaitingLogin(ctx, ticket);
     if (!login) return pageError(c, ApiError.notFound('cli-login', 'This CLI login link has expired or was already used. Run `instant-cli login` again.'));
-    return c.html(<ConfirmCliLoginPage user={user} csrf={csrfToken(ctx, c)} ticket={ticket} clientLabel={login.client_label} expiresAt={login.expires_at} />);
+    return c.html(<ConfirmCliLoginPage user={user} csrf={await csrfToken(ctx, c)} ticket={ticket} clientLabel={login.client_label} expiresAt={login.expires_at} />);
   });
 
   r.post('/dash/cli/auth/register', async (c) => c.json(await registerCliLogin(ctx, c, clientAddress(c))));
@@ -76,7 +76,7 @@ export function compatRoutes(ctx: Ctx): Hono {
   r.get('/dash/cli/auth/done', async (c) => {
     const user = await sessionUser(ctx, c);
     if (!user) return seeOther(c, '/dash/login');
-    return c.html(<CliLoginDonePage user={user} csrf={csrfToken(ctx, c)} flash={await takeFlash(ctx, c)} />);
+    return c.html(<CliLoginDonePage user={user} csrf={await csrfToken(ctx, c)} flash={await takeFlash(ctx, c)} />);
   });
   return r;
 }
