@@ -60,7 +60,7 @@ export function compatRoutes(ctx: Ctx): Hono {
     r.post(path, async (c) => {
       try {
         const form = await readForm(c);
-        requireCsrf(ctx, c, form._csrf);
+        await requireCsrf(ctx, c, form._csrf);
         const user = await sessionUser(ctx, c);
         if (!user) return seeOther(c, '/dash/login');
         const login = await decideCliLogin(ctx, user, form.ticket, decision);
