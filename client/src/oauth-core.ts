@@ -31,7 +31,7 @@ export function isLoopbackHost(hostname: string): boolean {
 
 /**
  * oauth4webapi request options for a server URL: plain `http` is allowed only for loopback hosts
- * (RFC 9700 §2.6 / SECURITY.md 1); anything else must be `https`.
+ * (RFC 9700 §2.6 / docs/security.md §1); anything else must be `https`.
  */
 export function transportOptions(url: string | URL, customFetch?: typeof fetch): { [o.allowInsecureRequests]?: boolean; [o.customFetch]?: typeof fetch } {
   const u = new URL(url);
@@ -48,7 +48,7 @@ export function transportOptions(url: string | URL, customFetch?: typeof fetch):
 
 /**
  * Authorization server metadata for a server without discovery (Instant's own): endpoints at the
- * paths of API.md §2 under `apiURI`.
+ * paths of docs/api.md §2 under `apiURI`.
  */
 export function staticAuthorizationServer(apiURI: string): o.AuthorizationServer {
   const base = apiURI.replace(/\/+$/, '');

@@ -5,7 +5,7 @@ import type { Store } from './store/index.ts';
 
 /** Settings after start-up: the issuer and secret are always known. */
 export interface ResolvedConfig extends ProviderConfig {
-  /** The issuer: PUBLIC_URL, or http://localhost:<bound port>. Never taken from request headers (SECURITY.md 9). */
+  /** The issuer: PUBLIC_URL, or http://localhost:<bound port>. Never taken from request headers (docs/security.md §9). */
   issuer: string;
   secret: string;
 }

@@ -1,4 +1,4 @@
-/** A line-per-event logger. Never pass secrets or full URLs with tokens in their query (SECURITY.md 7). */
+/** A line-per-event logger. Never pass secrets or full URLs with tokens in their query (docs/security.md §7). */
 export interface Logger {
   error(msg: string, fields?: Record<string, unknown>): void;
   info(msg: string, fields?: Record<string, unknown>): void;

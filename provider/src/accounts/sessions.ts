@@ -8,7 +8,7 @@ import type { User } from './users.ts';
 
 export const SESSION_COOKIE = 'instant_session';
 
-/** Cookie attributes for every provider cookie (SECURITY.md 8). */
+/** Cookie attributes for every provider cookie (docs/security.md §8). */
 export function cookieOptions(ctx: Ctx, maxAgeS: number) {
   return {
     path: '/',

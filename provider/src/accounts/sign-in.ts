@@ -6,7 +6,7 @@ import { hashToken } from '../tokens.ts';
 import { verifyPassword } from './passwords.ts';
 import { createUser, verifyLogin, type User } from './users.ts';
 
-/** The one message for every failed login: unknown email, wrong password, locked account (SECURITY.md 11). */
+/** The one message for every failed login: unknown email, wrong password, locked account (docs/security.md §11). */
 export const LOGIN_FAILED = 'The email or password is incorrect';
 
 /** The one message for a sign-up refused for any reason other than the form's own validation. */
@@ -47,7 +47,7 @@ export async function logIn(ctx: Ctx, address: string, email: string, password: 
 /**
  * Creates an account, rate-limited per client address.
  *
- * Enumeration (SECURITY.md 11): form problems (bad email shape, short password) are reported as such,
+ * Enumeration (docs/security.md §11): form problems (bad email shape, short password) are reported as such,
  * since they are judged before the store is consulted. For an address already registered: if the
  * password matches, the person simply gets signed in, with the same response as a new account;
  * otherwise the answer is SIGNUP_REFUSED. Every path costs one password hash plus one verification,

@@ -23,7 +23,7 @@ export const emailSchema = z
 
 export type SignupResult = { ok: true; user: User } | { ok: false; reason: 'invalid'; message: string } | { ok: false; reason: 'taken' };
 
-/** Creates an account. An address already in use returns `taken`; callers must not reveal that (SECURITY.md 11). */
+/** Creates an account. An address already in use returns `taken`; callers must not reveal that (docs/security.md §11). */
 export async function createUser(ctx: Ctx, emailInput: string, password: string): Promise<SignupResult> {
   const email = emailSchema.safeParse(emailInput);
   if (!email.success) return { ok: false, reason: 'invalid', message: email.error.issues[0]?.message ?? 'Enter a valid email address' };

@@ -7,7 +7,7 @@ import { findAdminToken } from '../platform/admin-tokens.ts';
 import { hashToken, recogniseBearer } from '../tokens.ts';
 import { ApiError } from './errors.ts';
 
-/** Who is calling, after authentication (API.md §1 token kinds). */
+/** Who is calling, after authentication (docs/api.md §1 token kinds). */
 export type Principal =
   | { kind: 'session'; user: User }
   | { kind: 'personal'; user: User; tokenId: string }
@@ -37,7 +37,7 @@ const LAST_USED_RESOLUTION_MS = 60_000;
 /**
  * Authenticates a request: a bearer token of a known kind, else (if allowed) the session cookie.
  * Missing, unknown, revoked → 401 `record-not-found`; expired → 401 `record-expired`;
- * a refresh token as bearer → 401 (SECURITY.md 14).
+ * a refresh token as bearer → 401 (docs/security.md §14).
  */
 export async function authenticate(ctx: Ctx, c: Context, opts: AuthOptions = {}): Promise<Principal> {
   const token = bearerToken(c);
@@ -99,7 +99,7 @@ function pickUser(r: User): User {
   return { id: r.id, email: r.email, is_operator: r.is_operator, locked_at: r.locked_at, created_at: r.created_at };
 }
 
-/** True when the principal may act with `scope`; a `-write` scope implies its `-read` (API.md §2). */
+/** True when the principal may act with `scope`; a `-write` scope implies its `-read` (docs/api.md §2). */
 export function hasScope(p: Principal, scope: string): boolean {
   if (p.kind !== 'access') return true;
   if (p.scopes.includes(scope)) return true;

@@ -3,7 +3,7 @@ import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { Logger } from '../log.ts';
 
-/** Error types of the Platform API (API.md §1). */
+/** Error types of the Platform API (docs/api.md §1). */
 export type ApiErrorType =
   | 'param-missing'
   | 'param-malformed'

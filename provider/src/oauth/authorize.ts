@@ -62,7 +62,7 @@ export async function signedIn(ctx: Ctx, c: Context): Promise<LiveSessionRow | n
   return (await ctx.db.one<LiveSessionRow>(liveSessionSql('$1', '$2'), [sid, nowDate(ctx)])) ?? null;
 }
 
-/** An error page instead of a redirect: the redirect URI cannot be trusted (RFC 6749 §4.1.2.1, SECURITY.md 2). */
+/** An error page instead of a redirect: the redirect URI cannot be trusted (RFC 6749 §4.1.2.1, docs/security.md §2). */
 export async function errorPage(c: Context, status: 400 | 403 | 404, title: string, message: string): Promise<Response> {
   return c.html(ErrorHtml({ title, message }), status);
 }
@@ -160,7 +160,7 @@ const LOOK_UP_AND_STORE = `
   select c.*, exists (select 1 from stored) as stored from c`;
 
 /**
- * `GET|POST /platform/oauth/start`: the authorization endpoint (RFC 6749 §4.1.1, API.md §2).
+ * `GET|POST /platform/oauth/start`: the authorization endpoint (RFC 6749 §4.1.1, docs/api.md §2).
  * Consent is shown on every interactive request, even when a live grant already covers the scopes:
  * simplest and safe. Only `prompt=none` answers from an existing grant without UI.
  */

@@ -34,7 +34,7 @@ function browserHash(c: Context): string | null {
 }
 
 function testModeBlock(client: Client, userId: string): string | undefined {
-  // SECURITY.md 12: an app in test mode can only be authorized by its owner.
+  // docs/security.md §12: an app in test mode can only be authorized by its owner.
   if (client.app_status === 'test' && client.app_owner_id !== userId) {
     return `${client.app_name} is in test mode: only its developer can authorize it. Use the account that owns the app, or ask its developer to publish it.`;
   }

@@ -1,4 +1,4 @@
-/** Redirect URI rules (SECURITY.md 1): exact match; loopback IP literals may vary their port only. */
+/** Redirect URI rules (docs/security.md §1): exact match; loopback IP literals may vary their port only. */
 
 const LOOPBACK_IPS = new Set(['127.0.0.1', '[::1]']);
 

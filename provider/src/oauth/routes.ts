@@ -13,10 +13,10 @@ import { revokeEndpoint } from './revoke.ts';
 import { tokenEndpoint } from './token.ts';
 import { userinfoEndpoint } from './userinfo.ts';
 
-/** API.md §1: endpoints that take bearer tokens or client credentials (never cookies) answer any origin. */
+/** docs/api.md §1: endpoints that take bearer tokens or client credentials (never cookies) answer any origin. */
 const anyOrigin = cors({ origin: '*', allowMethods: ['GET', 'POST', 'OPTIONS'], allowHeaders: ['Authorization', 'Content-Type'], maxAge: 600 });
 
-/** OAuth 2 / OIDC endpoints (API.md §2). The authorization endpoint and consent send no CORS headers. */
+/** OAuth 2 / OIDC endpoints (docs/api.md §2). The authorization endpoint and consent send no CORS headers. */
 export function oauthRoutes(ctx: Ctx): Hono {
   const app = new Hono();
   const metadata = serverMetadata(ctx.config.issuer);

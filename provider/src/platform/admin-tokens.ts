@@ -6,7 +6,7 @@ import { hashToken, isUuid } from '../tokens.ts';
 
 /**
  * Resolves an app admin token (a UUID) to the app it is bound to, or null when it is unknown, revoked,
- * or its temporary app has expired. Looked up by SHA-256 hash only (SECURITY.md 7).
+ * or its temporary app has expired. Looked up by SHA-256 hash only (docs/security.md §7).
  */
 export async function findAdminToken(ctx: Ctx, token: string): Promise<{ appId: string; tokenId: string } | null> {
   if (!isUuid(token)) return null;

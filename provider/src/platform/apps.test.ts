@@ -33,7 +33,7 @@ async function setup() {
   return { alice, bob, per, bobPer, appId: app.id!, admin: app['admin-token']! };
 }
 
-describe('apps (API.md §3)', () => {
+describe('apps (docs/api.md §3)', () => {
   it('creates an app with a per_ token and returns App, admin token, schema and perms', async () => {
     const u = await makeUser(p.ctx);
     const per = await makePersonalToken(p.ctx, u.id);
@@ -240,7 +240,7 @@ describe('apps (API.md §3)', () => {
   });
 });
 
-describe('CLI endpoints under /dash (API.md §5)', () => {
+describe('CLI endpoints under /dash (docs/api.md §5)', () => {
   it('creates an app with a client-chosen id and admin token, refusing ones in use or not UUIDs', async () => {
     const u = await makeUser(p.ctx);
     const per = await makePersonalToken(p.ctx, u.id);

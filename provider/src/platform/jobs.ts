@@ -3,7 +3,7 @@ import { nowDate } from '../context.ts';
 import type { Db } from '../store/index.ts';
 import { JOB_STEP_TYPES, type Step } from './schema/types.ts';
 
-/** An indexing job (API.md §6). */
+/** An indexing job (docs/api.md §6). */
 export interface Job {
   id: string;
   app_id: string;

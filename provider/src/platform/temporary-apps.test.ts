@@ -24,7 +24,7 @@ async function temp(address = '203.0.113.7', extra: Record<string, unknown> = {}
   return r;
 }
 
-describe('temporary apps (API.md §4)', () => {
+describe('temporary apps (docs/api.md §4)', () => {
   it('creates an app without auth that expires 14 days after creation, with schema and rules', async () => {
     const r = await temp('203.0.113.7', { schema, rules: { code: { todos: { allow: { view: 'true' } } } } });
     expect(r.status).toBe(200);

@@ -7,7 +7,7 @@ import { makeAccessToken, makePersonalToken, makeUser } from '../testing.ts';
 
 /**
  * Instant's own published Platform SDK (`@instantdb/platform`) against this server over a real socket,
- * with only the base URL changed (API.md intro).
+ * with only the base URL changed (docs/api.md intro).
  */
 let p: TestProvider;
 let server: ServerType;

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestProvider, type TestProvider } from '../../testing/index.ts';
 import { makePersonalToken, makeUser, req } from '../testing.ts';
 
-/** SECURITY.md 16: schema steps are applied atomically; a failing step leaves the app unchanged. */
+/** docs/security.md §16: schema steps are applied atomically; a failing step leaves the app unchanged. */
 let p: TestProvider;
 let per: string;
 let appId: string;

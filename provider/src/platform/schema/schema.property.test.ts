@@ -85,7 +85,7 @@ function uuids(): () => string {
   return () => `00000000-0000-4000-8000-${(++n).toString(16).padStart(12, '0')}`;
 }
 
-describe('schema engine properties (API.md §6)', () => {
+describe('schema engine properties (docs/api.md §6)', () => {
   it('apply(plan(current, next)) matches next, keeps what next omits, and planning again is empty', () => {
     fc.assert(
       fc.property(defsArb, defsArb, fc.boolean(), fc.boolean(), (first, next, bgFirst, bgNext) => {
