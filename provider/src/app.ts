@@ -5,7 +5,7 @@ import type { Ctx } from './context.ts';
 import { accountRoutes } from './accounts/routes.ts';
 import { dashboardRoutes } from './dashboard/routes.tsx';
 import { STYLESHEET } from './dashboard/layout.tsx';
-import { errorResponse } from './http/errors.ts';
+import { API_STYLE, errorHandler } from './http/errors.ts';
 import { htmlSecurityHeaders } from './http/security-headers.ts';
 import { createObservability } from './http/metrics.ts';
 import { operatorRoutes } from './operator/routes.tsx';
@@ -52,7 +52,8 @@ export async function createProvider(config: ProviderConfig, deps: ProviderDeps 
   };
 
   const app = new Hono();
-  app.onError((err, c) => errorResponse(c, err, log));
+  // The default style of the provider's surfaces; the OAuth endpoints set their own (oauth/routes.ts).
+  app.onError(errorHandler(API_STYLE, log));
   const observability = createObservability(ctx);
   app.use('*', observability.middleware);
   app.use('*', htmlSecurityHeaders);

@@ -51,19 +51,10 @@ export async function authenticate(ctx: Ctx, c: Context, opts: AuthOptions = {})
   const now = nowDate(ctx);
   switch (recogniseBearer(token)) {
     case 'access': {
-      const row = await ctx.db.one<UserRow & { client_id: string; grant_id: string; scopes: string[]; app_status: string }>(
-        `select u.id, u.email, u.is_operator, u.locked_at, u.created_at, t.id as token_id, t.expires_at,
-                t.client_id, t.grant_id, t.scopes, a.status as app_status
-           from access_tokens t
-           join users u on u.id = t.user_id
-           join grants g on g.id = t.grant_id
-           join oauth_apps a on a.id = g.oauth_app_id
-          where t.token_hash = $1 and t.revoked_at is null and g.revoked_at is null`,
-        [hashToken(token)],
-      );
-      if (!row || row.locked_at || row.app_status === 'suspended') throw ApiError.unauthenticated('access-token', 'The access token is unknown or revoked');
-      if (row.expires_at && row.expires_at <= now) throw ApiError.expired('access-token', 'The access token has expired; refresh it');
-      return { kind: 'access', user: pickUser(row), tokenId: row.token_id, clientId: row.client_id, grantId: row.grant_id, scopes: row.scopes };
+      const found = await findAccessPrincipal(ctx, token, now);
+      if (found === 'unknown') throw ApiError.unauthenticated('access-token', 'The access token is unknown or revoked');
+      if (found === 'expired') throw ApiError.expired('access-token', 'The access token has expired; refresh it');
+      return found;
     }
     case 'personal': {
       const row = await ctx.db.one<UserRow & { last_used_at: Date | null }>(
@@ -93,6 +84,29 @@ export async function authenticate(ctx: Ctx, c: Context, opts: AuthOptions = {})
     default:
       throw ApiError.unauthenticated('token', 'The bearer token is not a token this server issues');
   }
+}
+
+export type AccessPrincipal = Extract<Principal, { kind: 'access' }>;
+
+/**
+ * The OAuth access token `token` (a `pat_`), if it is live: not revoked, its grant not revoked, its user
+ * not locked, its app not suspended. Each surface words the refusal itself (Platform API 401, RFC 6750
+ * `invalid_token` at userinfo).
+ */
+export async function findAccessPrincipal(ctx: Ctx, token: string, now = nowDate(ctx)): Promise<AccessPrincipal | 'unknown' | 'expired'> {
+  const row = await ctx.db.one<UserRow & { client_id: string; grant_id: string; scopes: string[]; app_status: string }>(
+    `select u.id, u.email, u.is_operator, u.locked_at, u.created_at, t.id as token_id, t.expires_at,
+            t.client_id, t.grant_id, t.scopes, a.status as app_status
+       from access_tokens t
+       join users u on u.id = t.user_id
+       join grants g on g.id = t.grant_id
+       join oauth_apps a on a.id = g.oauth_app_id
+      where t.token_hash = $1 and t.revoked_at is null and g.revoked_at is null`,
+    [hashToken(token)],
+  );
+  if (!row || row.locked_at || row.app_status === 'suspended') return 'unknown';
+  if (row.expires_at && row.expires_at <= now) return 'expired';
+  return { kind: 'access', user: pickUser(row), tokenId: row.token_id, clientId: row.client_id, grantId: row.grant_id, scopes: row.scopes };
 }
 
 function pickUser(r: User): User {

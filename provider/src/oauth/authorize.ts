@@ -4,11 +4,14 @@ import type { Ctx } from '../context.ts';
 import { AUDIT_COLUMNS, auditAddress, eventValues } from '../audit/events.ts';
 import { inSeconds, nowDate } from '../context.ts';
 import { cookieOptions, liveSessionSql, sessionIdHash, type LiveSessionRow } from '../accounts/sessions.ts';
+import { MAX_OAUTH_BODY_BYTES, readBytes } from '../http/body.ts';
+import type { OAuthErrorCode } from '../http/errors.ts';
 import { generateToken, hashToken } from '../tokens.ts';
 import { CLIENT_FROM, CLIENT_ID, CLIENT_SELECT, getClient, type Client } from './clients.ts';
 import { CODE_COLUMNS, mintCode, redirectWith } from './codes.ts';
 import { ErrorHtml } from './consent.tsx';
 import { liveGrantCovering } from './grants.ts';
+import { PageError } from './page-error.tsx';
 import { challengeProblem } from './pkce.ts';
 import { matchRedirectUri, redirectUriProblem } from './redirect-uris.ts';
 import { parseScope } from './scopes.ts';
@@ -75,8 +78,10 @@ async function requestParams(c: Context): Promise<{ params: Record<string, strin
   let source = new URL(c.req.url).searchParams;
   if (c.req.method === 'POST') {
     const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
-    const text = type === 'application/x-www-form-urlencoded' && Number(c.req.header('content-length') ?? 0) <= 64 * 1024 ? await c.req.text().catch(() => '') : '';
-    source = new URLSearchParams(text.length <= 64 * 1024 ? text : '');
+    // Only a form body is read; any body over the limit is a 413 page (PageError renders itself).
+    if (Number(c.req.header('content-length') ?? 0) > MAX_OAUTH_BODY_BYTES) throw PageError.tooLarge(MAX_OAUTH_BODY_BYTES);
+    const bytes = type === 'application/x-www-form-urlencoded' ? await readBytes(c, MAX_OAUTH_BODY_BYTES, PageError.tooLarge) : new ArrayBuffer(0);
+    source = new URLSearchParams(new TextDecoder().decode(bytes));
   }
   const params: Record<string, string> = {};
   let repeated: string | null = null;
@@ -87,7 +92,7 @@ async function requestParams(c: Context): Promise<{ params: Record<string, strin
   return { params, repeated };
 }
 
-type Checked = { ok: true; scopes: string[]; prompts: string[] } | { ok: false; error: string; description: string };
+type Checked = { ok: true; scopes: string[]; prompts: string[] } | { ok: false; error: OAuthErrorCode; description: string };
 
 /**
  * The parameter checks of RFC 6749 §4.1.1 / OIDC Core §3.1.2.1 after the client and redirect URI are known
@@ -95,7 +100,7 @@ type Checked = { ok: true; scopes: string[]; prompts: string[] } | { ok: false; 
  * app may request, PKCE for public clients) are skipped: "valid whatever the client".
  */
 function checkParams(p: Record<string, string>, repeated: string | null, client: Client | null): Checked {
-  const no = (error: string, description: string): Checked => ({ ok: false, error, description });
+  const no = (error: OAuthErrorCode, description: string): Checked => ({ ok: false, error, description });
   if (repeated) return no('invalid_request', `parameter ${repeated} is repeated`);
   if (p.request !== undefined) return no('request_not_supported', 'request objects are not supported'); // OIDC Core §6.1
   if (p.request_uri !== undefined) return no('request_uri_not_supported', 'request_uri is not supported'); // OIDC Core §6.2
@@ -212,7 +217,7 @@ async function authorizationAnswer(
   if (client.app_status === 'suspended') return errorPage(c, 403, 'App suspended', `${client.app_name} is suspended and cannot be signed in to.`);
   // From here on, errors go back to the (now validated) redirect URI, exactly as requested.
   const back = p.redirect_uri;
-  const fail = (error: string, description: string) => redirectWith(ctx, back, { error, error_description: description, state: p.state });
+  const fail = (error: OAuthErrorCode, description: string) => redirectWith(ctx, back, { error, error_description: description, state: p.state });
   const checked = checkParams(p, repeated, client);
   if (!checked.ok) return fail(checked.error, checked.description);
   const prompts = checked.prompts;
@@ -261,7 +266,7 @@ interface PendingRequest {
 /** `prompt=none` (OIDC Core §3.1.2.6): answer without any UI, or say why UI would be needed. */
 async function silentAuthorization(ctx: Ctx, c: Context, r: PendingRequest): Promise<Response> {
   const session = await signedIn(ctx, c);
-  const fail = (error: string, description: string) => redirectWith(ctx, r.redirectUri, { error, error_description: description, state: r.state });
+  const fail = (error: OAuthErrorCode, description: string) => redirectWith(ctx, r.redirectUri, { error, error_description: description, state: r.state });
   if (!session) return fail('login_required', 'the user is not signed in');
   const userId = session.user_id;
   if (r.client.app_status === 'test' && r.client.app_owner_id !== userId) return fail('access_denied', 'this app is in test mode; only its owner may authorize it');

@@ -4,12 +4,15 @@ import type { Ctx } from '../context.ts';
 import { AUDIT_COLUMNS, auditAddress, eventValues } from '../audit/events.ts';
 import { nowDate } from '../context.ts';
 import { liveSessionSql, sessionIdHash, sessionUserOf, type LiveSessionRow } from '../accounts/sessions.ts';
+import { MAX_OAUTH_BODY_BYTES, readBytes } from '../http/body.ts';
 import { CSRF_FIELD, csrfToken, csrfValid } from '../http/csrf.ts';
+import type { OAuthErrorCode } from '../http/errors.ts';
 import { hashToken } from '../tokens.ts';
 import { BROWSER_COOKIE, auditParams, consentPath, errorPage } from './authorize.ts';
 import { CLIENT_FROM, CLIENT_SELECT, type Client } from './clients.ts';
 import { CODE_COLUMNS, mintCode, redirectWith } from './codes.ts';
 import { ConsentPage } from './consent.tsx';
+import { PageError } from './page-error.tsx';
 
 interface RequestRow {
   redirect_uri: string;
@@ -101,11 +104,13 @@ export async function consentPage(ctx: Ctx, c: Context): Promise<Response> {
   return c.html(page, blocked ? 403 : 200);
 }
 
+/** The consent form's fields (the last of a repeated one); a body over the limit is a 413 page. */
 async function formFields(c: Context): Promise<Record<string, string>> {
+  const bytes = await readBytes(c, MAX_OAUTH_BODY_BYTES, PageError.tooLarge);
   try {
-    const body = await c.req.parseBody();
+    const form = await new Response(bytes, { headers: { 'Content-Type': c.req.header('content-type') ?? '' } }).formData();
     const out: Record<string, string> = {};
-    for (const [k, v] of Object.entries(body)) if (typeof v === 'string') out[k] = v;
+    for (const [k, v] of form) if (typeof v === 'string' && !k.endsWith('[]')) out[k] = v;
     return out;
   } catch {
     return {};
@@ -181,7 +186,7 @@ export async function consentDecision(ctx: Ctx, c: Context): Promise<Response> {
   if (client.app_status === 'suspended') {
     return (await answered()) ? errorPage(c, 403, 'App suspended', `${client.app_name} is suspended and cannot be signed in to.`) : expired();
   }
-  const fail = (error: string, description: string) => redirectWith(ctx, row.redirect_uri, { error, error_description: description, state: row.state });
+  const fail = (error: OAuthErrorCode, description: string) => redirectWith(ctx, row.redirect_uri, { error, error_description: description, state: row.state });
   const who = { actor: userId, userId, clientId: client.client_id, oauthAppId: client.oauth_app_id, address: auditAddress(ctx, c) };
   if (f.decision === 'deny') {
     // The answer and its audit event in one statement: both or neither.

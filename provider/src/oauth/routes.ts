@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import { cors } from 'hono/cors';
 import type { Ctx } from '../context.ts';
-import { OAuthError } from '../http/errors.ts';
+import { errorHandler, OAUTH_STYLE, OAuthError } from '../http/errors.ts';
 import { noStore } from '../http/security-headers.ts';
 import { startEndpoint } from './authorize.ts';
 import { consentDecision, consentPage } from './decision.ts';
@@ -19,6 +19,8 @@ const anyOrigin = cors({ origin: '*', allowMethods: ['GET', 'POST', 'OPTIONS'], 
 /** OAuth 2 / OIDC endpoints (docs/api.md §2). The authorization endpoint and consent send no CORS headers. */
 export function oauthRoutes(ctx: Ctx): Hono {
   const app = new Hono();
+  // Errors of every route here speak RFC 6749 §5.2 (the browser endpoints answer with pages themselves).
+  app.onError(errorHandler(OAUTH_STYLE, ctx.log));
   const metadata = serverMetadata(ctx.config.issuer);
   for (const path of ['/.well-known/oauth-authorization-server', '/.well-known/openid-configuration']) {
     app.use(path, anyOrigin);
