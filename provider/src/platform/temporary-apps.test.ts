@@ -2,7 +2,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { sweepOnce } from '../sweep.ts';
 import { createTestProvider, type TestProvider } from '../testing/index.ts';
 import { TEMPORARY_APP_TTL_MS } from './temporary-apps.ts';
-import { makeAccessToken, makePersonalToken, makeUser, req } from './testing.ts';
+import { makeAccessToken, makePersonalToken, req } from './testing.ts';
+import { createTestUser } from '../testing/fixtures.ts';
 
 let p: TestProvider;
 beforeEach(async () => {
@@ -74,7 +75,7 @@ describe('temporary apps (docs/api.md §4)', () => {
   });
 
   it('is claimed into an account with its admin token and then no longer expires', async () => {
-    const user = await makeUser(p.ctx);
+    const user = await createTestUser(p);
     const per = await makePersonalToken(p.ctx, user.id);
     const r = await temp();
     const app = r.json.app as Record<string, string>;
@@ -98,7 +99,7 @@ describe('temporary apps (docs/api.md §4)', () => {
   });
 
   it('cannot be claimed after it expired', async () => {
-    const user = await makeUser(p.ctx);
+    const user = await createTestUser(p);
     const per = await makePersonalToken(p.ctx, user.id);
     const app = (await temp()).json.app as Record<string, string>;
     p.clock.advance(14 * 86_400 + 1);

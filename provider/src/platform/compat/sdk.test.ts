@@ -3,7 +3,8 @@ import { serve, type ServerType } from '@hono/node-server';
 import { i, PlatformApi } from '@instantdb/platform';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestProvider, type TestProvider } from '../../testing/index.ts';
-import { makeAccessToken, makePersonalToken, makeUser } from '../testing.ts';
+import { makeAccessToken, makePersonalToken } from '../testing.ts';
+import { createTestUser } from '../../testing/fixtures.ts';
 
 /**
  * Instant's own published Platform SDK (`@instantdb/platform`) against this server over a real socket,
@@ -21,7 +22,7 @@ beforeAll(async () => {
     const s = serve({ fetch: p.app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
   });
   apiURI = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const user = await makeUser(p.ctx);
+  const user = await createTestUser(p);
   per = await makePersonalToken(p.ctx, user.id);
   pat = (await makeAccessToken(p.ctx, user.id, ['apps-write'])).access;
 });

@@ -2,13 +2,13 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestProvider, type TestProvider } from '../../testing/index.ts';
 import { createApp } from '../apps.ts';
-import { makeUser } from '../testing.ts';
 import { applySchemaPush, getApiSchema, planSchemaPush } from './apply.ts';
 import { toApiSchema } from './api-schema.ts';
 import { parseDefs } from './defs.ts';
 import { planSteps } from './plan.ts';
 import { runSteps } from './steps.ts';
 import type { ApiSchema, Attr } from './types.ts';
+import { createTestUser } from '../../testing/fixtures.ts';
 
 /** Random Defs in the JSON shape `i.schema(…)` produces. Link labels never collide with field names. */
 const ENTITIES = ['books', 'authors', 'tags', 'posts', '$users'] as const;
@@ -122,7 +122,7 @@ describe('schema engine through the store (PGlite / Postgres)', () => {
   let userId: string;
   beforeAll(async () => {
     p = await createTestProvider();
-    userId = (await makeUser(p.ctx)).id;
+    userId = (await createTestUser(p)).id;
   });
   afterAll(async () => {
     await p.close();
