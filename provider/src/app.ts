@@ -3,6 +3,7 @@ import { systemClock, systemRandom, type Clock, type Random } from './clock.ts';
 import type { ProviderConfig } from './config.ts';
 import type { Ctx } from './context.ts';
 import { accountRoutes } from './accounts/routes.ts';
+import { createUnsealCache } from './accounts/sessions.ts';
 import { dashboardRoutes } from './dashboard/routes.tsx';
 import { STYLESHEET } from './dashboard/layout.tsx';
 import { API_STYLE, errorHandler } from './http/errors.ts';
@@ -49,6 +50,7 @@ export async function createProvider(config: ProviderConfig, deps: ProviderDeps 
     clock: deps.clock ?? systemClock,
     random: deps.random ?? systemRandom,
     log,
+    unsealCache: createUnsealCache(),
   };
 
   const app = new Hono();

@@ -1,3 +1,4 @@
+import type { UnsealCache } from './accounts/sessions.ts';
 import type { Clock, Random } from './clock.ts';
 import type { ProviderConfig } from './config.ts';
 import type { Logger } from './log.ts';
@@ -17,6 +18,8 @@ export interface Ctx {
   clock: Clock;
   random: Random;
   log: Logger;
+  /** This provider's cache of unsealed session cookies (accounts/sessions.ts); per provider, never module state. */
+  unsealCache: UnsealCache;
 }
 
 /** `now` as a Date, for SQL parameters. */

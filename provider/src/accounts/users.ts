@@ -58,14 +58,6 @@ export async function verifyLogin(ctx: Ctx, emailInput: string, password: string
   return user;
 }
 
-export async function getUser(ctx: Ctx, id: string): Promise<User | undefined> {
-  return ctx.db.one<User>(`select ${USER_COLUMNS} from users where id = $1`, [id]);
-}
-
-export async function getUserByEmail(ctx: Ctx, email: string): Promise<User | undefined> {
-  return ctx.db.one<User>(`select ${USER_COLUMNS} from users where email = $1`, [email.trim().toLowerCase()]);
-}
-
 /** The JSON shape of a user on the wire (`GET /dash/me`). */
 export function userJson(u: User) {
   return { id: u.id, email: u.email, created_at: u.created_at.toISOString() };

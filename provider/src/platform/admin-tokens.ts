@@ -34,9 +34,3 @@ export async function issueAdminToken(ctx: Ctx, db: Db, appId: string, chosen?: 
   }
   return token;
 }
-
-/** True when `token` is a live admin token of `appId`. */
-export async function isAdminTokenOf(ctx: Ctx, appId: string, token: string): Promise<boolean> {
-  const found = await findAdminToken(ctx, token);
-  return found?.appId === appId;
-}
