@@ -8,7 +8,8 @@
 import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import { createProvider, type Provider } from '../app.ts';
-import { TestClock, systemRandom, type Random } from '../clock.ts';
+import { systemRandom, type Random } from '../clock.ts';
+import { TestClock } from './clock.ts';
 import { CookieJar } from './cookie-jar.ts';
 import { defaultConfig, type ProviderConfig } from '../config.ts';
 import type { Store } from '../store/index.ts';
