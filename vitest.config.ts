@@ -12,6 +12,7 @@ export const sourceAliases = [
   { find: /^instant-kit\/mcp$/, replacement: src('./client/src/mcp/index.ts') },
   { find: /^instant-kit\/(.+)$/, replacement: src('./client/src/$1.ts') },
   { find: /^instant-provider$/, replacement: src('./provider/src/index.ts') },
+  { find: /^instant-provider\/testing$/, replacement: src('./provider/src/testing/index.ts') },
 ];
 
 export default defineConfig({

@@ -9,7 +9,7 @@
  */
 import * as o from 'oauth4webapi';
 import { InstantOAuthError, StateMismatchError } from './errors.ts';
-import { clientAuth, staticAuthorizationServer, toOAuthError, toTokenSet, transportOptions, type TokenSet } from './oauth-core.ts';
+import { checkState, clientAuth, staticAuthorizationServer, toOAuthError, toTokenSet, transportOptions, type TokenSet } from './oauth-core.ts';
 import { PlatformApi, type RefreshedTokens } from './platform-api.ts';
 
 export { PlatformApi } from './platform-api.ts';
@@ -147,6 +147,7 @@ export class OAuthHandler {
     const client: o.Client = { client_id: this.clientId };
     const opts = transportOptions(this.apiURI, this.#fetch);
     let tokens: TokenSet;
+    checkState(params, state);
     try {
       const checked = o.validateAuthResponse(as, client, params, state);
       const res = await o.authorizationCodeGrantRequest(as, client, clientAuth(undefined), checked, this.redirectUri, verifier, opts);

@@ -5,7 +5,7 @@
  * @module
  */
 
-/** The body of a Platform API error (API.md §1): `{"type","message","hint"}`. */
+/** The body of a Platform API error (docs/api.md §1): `{"type","message","hint"}`. */
 export interface InstantAPIErrorBody {
   type?: string | undefined;
   message?: string | undefined;
@@ -22,7 +22,7 @@ export class InstantAPIError extends Error {
   readonly status: number;
   /** The error `type` (`record-not-found`, `permission-denied`, …), when the server sent one. */
   readonly type: string | undefined;
-  /** Extra details; always an object (API.md §1). */
+  /** Extra details; always an object (docs/api.md §1). */
   readonly hint: Record<string, unknown>;
   /** The parsed response body (or `{ message: text }` when it was not JSON). */
   readonly body: InstantAPIErrorBody;

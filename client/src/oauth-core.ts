@@ -30,25 +30,58 @@ export function isLoopbackHost(hostname: string): boolean {
 }
 
 /**
- * oauth4webapi request options for a server URL: plain `http` is allowed only for loopback hosts
- * (RFC 9700 §2.6 / SECURITY.md 1); anything else must be `https`.
+ * `fetch` for oauth4webapi that reports a request that got no response at all (refused connection,
+ * DNS, reset, abort) as {@link ProviderUnavailableError} where it happens, so no caller has to
+ * recognise a network failure by its message.
  */
-export function transportOptions(url: string | URL, customFetch?: typeof fetch): { [o.allowInsecureRequests]?: boolean; [o.customFetch]?: typeof fetch } {
+function providerFetch(customFetch: typeof fetch | undefined): typeof fetch {
+  const f = customFetch ?? globalThis.fetch;
+  return async (input, init) => {
+    try {
+      return await f(input, init);
+    } catch (e) {
+      throw new ProviderUnavailableError('The Instant provider could not be reached', e);
+    }
+  };
+}
+
+/**
+ * oauth4webapi request options for a server URL: plain `http` is allowed only for loopback hosts
+ * (RFC 9700 §2.6 / docs/security.md §1); anything else must be `https`.
+ */
+export function transportOptions(url: string | URL, customFetch?: typeof fetch): { [o.allowInsecureRequests]?: boolean; [o.customFetch]: typeof fetch } {
   const u = new URL(url);
-  const opts: { [o.allowInsecureRequests]?: boolean; [o.customFetch]?: typeof fetch } = {};
+  const opts: { [o.allowInsecureRequests]?: boolean; [o.customFetch]: typeof fetch } = { [o.customFetch]: providerFetch(customFetch) };
   if (u.protocol === 'http:') {
     if (!isLoopbackHost(u.hostname)) throw new TypeError(`Refusing plain http for a non-loopback issuer: ${u.origin} (use https)`);
     opts[o.allowInsecureRequests] = true;
   } else if (u.protocol !== 'https:') {
     throw new TypeError(`Unsupported issuer protocol: ${u.protocol}`);
   }
-  if (customFetch) opts[o.customFetch] = customFetch;
   return opts;
+}
+
+/** Constant-time string comparison (timing-safe state check). */
+function sameString(a: string, b: string): boolean {
+  if (a.length !== b.length) return false;
+  let diff = 0;
+  for (let k = 0; k < a.length; k++) diff |= a.charCodeAt(k) ^ b.charCodeAt(k);
+  return diff === 0;
+}
+
+/**
+ * The callback's `state` must be the one this browser started with (RFC 6749 §10.12): checked by the
+ * kit itself before oauth4webapi sees the response, so a mismatch is a {@link StateMismatchError} by
+ * construction.
+ */
+export function checkState(params: URLSearchParams, expected: string | undefined): void {
+  const got = params.get('state');
+  if (!got || !expected || !sameString(got, expected)) throw new StateMismatchError();
 }
 
 /**
  * Authorization server metadata for a server without discovery (Instant's own): endpoints at the
- * paths of API.md §2 under `apiURI`.
+ * paths of docs/api.md §2 under `apiURI`.
  */
 export function staticAuthorizationServer(apiURI: string): o.AuthorizationServer {
   const base = apiURI.replace(/\/+$/, '');
@@ -79,11 +112,17 @@ export function toTokenSet(res: o.TokenEndpointResponse, previousRefreshToken?: 
   return set;
 }
 
+/** The HTTP status of the response an oauth4webapi error is about, when it is about one. */
+function responseStatus(e: o.OperationProcessingError): number | undefined {
+  return e.cause instanceof Response ? e.cause.status : undefined;
+}
+
 /**
- * Maps errors thrown by oauth4webapi (or fetch) to the kit's typed errors:
- * `access_denied` → {@link AccessDeniedError}; a state mismatch → {@link StateMismatchError};
- * network failures and 5xx → {@link ProviderUnavailableError}; other RFC 6749 §5.2 errors →
- * {@link InstantOAuthError} with the server's `error` code.
+ * Maps errors thrown by oauth4webapi (or fetch) to the kit's typed errors, by class and code only:
+ * `access_denied` → {@link AccessDeniedError}; a response of 5xx, or none at all (see
+ * `providerFetch`), → {@link ProviderUnavailableError}; other RFC 6749 §5.2 errors →
+ * {@link InstantOAuthError} with the server's `error` code; a response oauth4webapi refused →
+ * `invalid_response`. A state mismatch never gets here: {@link checkState} runs first.
  */
 export function toOAuthError(e: unknown): Error {
   if (e instanceof InstantOAuthError) return e;
@@ -97,13 +136,11 @@ export function toOAuthError(e: unknown): Error {
     return new InstantOAuthError({ error: e.error, errorDescription: e.error_description, cause: e });
   }
   if (e instanceof o.OperationProcessingError) {
-    if (/"state"/.test(e.message)) return new StateMismatchError();
-    const status = (e.cause as { status?: unknown } | undefined)?.status;
-    if (typeof status === 'number' && status >= 500) return new ProviderUnavailableError(`The provider answered ${status}`, e);
+    const status = responseStatus(e);
+    if ((e.code === o.RESPONSE_IS_NOT_CONFORM || e.code === o.RESPONSE_IS_NOT_JSON) && status !== undefined && status >= 500) {
+      return new ProviderUnavailableError(`The provider answered ${status}`, e);
+    }
     return new InstantOAuthError({ error: 'invalid_response', reason: 'invalid_response', message: e.message, cause: e });
-  }
-  if (e instanceof TypeError && /fetch|network|ECONNREFUSED|connect/i.test(`${e.message} ${String((e as { cause?: unknown }).cause ?? '')}`)) {
-    return new ProviderUnavailableError('The Instant provider could not be reached', e);
   }
   return e instanceof Error ? e : new Error(String(e));
 }

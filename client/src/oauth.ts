@@ -6,8 +6,7 @@
  * @module
  */
 import * as o from 'oauth4webapi';
-import { StateMismatchError } from './errors.ts';
-import { clientAuth, refreshTokenGrant, toOAuthError, toTokenSet, transportOptions, type TokenSet } from './oauth-core.ts';
+import { checkState, clientAuth, refreshTokenGrant, toOAuthError, toTokenSet, transportOptions, type TokenSet } from './oauth-core.ts';
 
 /** Options of {@link InstantOAuth}. */
 export interface InstantOAuthConfig {
@@ -47,14 +46,6 @@ export interface UserInfo {
 }
 
 export type { TokenSet };
-
-/** Constant-time string comparison (timing-safe state check). */
-function sameString(a: string, b: string): boolean {
-  if (a.length !== b.length) return false;
-  let diff = 0;
-  for (let k = 0; k < a.length; k++) diff |= a.charCodeAt(k) ^ b.charCodeAt(k);
-  return diff === 0;
-}
 
 /**
  * A "Sign in with Instant" OAuth client.
@@ -152,8 +143,7 @@ export class InstantOAuth {
    */
   async exchangeCallback(callbackUrl: string | URL, checks: CallbackChecks): Promise<TokenSet> {
     const url = new URL(callbackUrl);
-    const got = url.searchParams.get('state');
-    if (!got || !checks.state || !sameString(got, checks.state)) throw new StateMismatchError();
+    checkState(url.searchParams, checks.state);
     try {
       const as = await this.discover();
       const params = o.validateAuthResponse(as, this.#client, url, checks.state);

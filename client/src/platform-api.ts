@@ -1,5 +1,5 @@
 /**
- * `PlatformApi`: a typed client of the Platform API (API.md §3–§5) with the method names and
+ * `PlatformApi`: a typed client of the Platform API (docs/api.md §3–§5) with the method names and
  * result shapes of Instant's Platform SDK, plus what that SDK gets wrong fixed: one shared
  * refresh for concurrent 401s, rotated refresh tokens kept, expiry computed from now, and the
  * refresh response's status checked. Browser-safe (no Node-only imports).
@@ -309,7 +309,7 @@ export class PlatformApi {
   }
 
   #pushBody(body: InstantAPISchemaPushBody) {
-    if ((body as { overwrite?: boolean }).overwrite) throw new TypeError('overwrite: true is not supported: a schema push never deletes attributes (API.md §6)');
+    if ((body as { overwrite?: boolean }).overwrite) throw new TypeError('overwrite: true is not supported: a schema push never deletes attributes (docs/api.md §6)');
     return { schema: schemaToDefs(body.schema), check_types: true, supports_background_updates: true };
   }
 

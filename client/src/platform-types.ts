@@ -1,5 +1,5 @@
 /**
- * Wire types of the Platform API (API.md §3–§6) and their translation into the result shapes of
+ * Wire types of the Platform API (docs/api.md §3–§6) and their translation into the result shapes of
  * Instant's Platform SDK (camelCase, `Date`s, schemas as `i.schema` objects, friendly step text).
  *
  * @module
@@ -8,10 +8,10 @@ import { DataAttrDef, i, type InstantSchemaDef, type LinkDef, type SchemaLike, t
 
 /** A triple identity `[id, etype, label]`. */
 export type InstantDBIdent = [string, string, string];
-/** Checked data types (API.md §6). */
+/** Checked data types (docs/api.md §6). */
 export type InstantDBCheckedDataType = 'string' | 'number' | 'boolean' | 'date';
 
-/** One attr as the server sends it (API.md §6). */
+/** One attr as the server sends it (docs/api.md §6). */
 export interface InstantDBAttr {
   id: string;
   'forward-identity': InstantDBIdent;
@@ -28,19 +28,19 @@ export interface InstantDBAttr {
   'on-delete-reverse'?: 'cascade' | null;
 }
 
-/** `ApiSchema` (API.md §6): what `GET …/schema` returns. */
+/** `ApiSchema` (docs/api.md §6): what `GET …/schema` returns. */
 export interface InstantAPIPlatformSchema {
   blobs: Record<string, Record<string, InstantDBAttr>>;
   refs: Record<string, InstantDBAttr>;
 }
 
-/** Permission rules (API.md §7). */
+/** Permission rules (docs/api.md §7). */
 export type InstantRules = Record<
   string,
   { allow?: Partial<Record<'view' | 'create' | 'update' | 'delete' | 'link' | 'unlink' | '$default', string>> & Record<string, string>; bind?: string[] | Record<string, string> }
 >;
 
-/** `App` on the wire (API.md §3). */
+/** `App` on the wire (docs/api.md §3). */
 export interface WireApp {
   id: string;
   title: string;
@@ -52,7 +52,7 @@ export interface WireApp {
   schema?: InstantAPIPlatformSchema;
 }
 
-/** A schema step on the wire (API.md §6 Steps). */
+/** A schema step on the wire (docs/api.md §6 Steps). */
 export type PlanStep =
   | ['add-attr', InstantDBAttr]
   | ['update-attr', InstantDBAttr]
@@ -63,7 +63,7 @@ export type PlanStep =
     ]
   | ['check-data-type', { 'attr-id': string; 'forward-identity': InstantDBIdent; 'checked-data-type': InstantDBCheckedDataType; 'job-id'?: string }];
 
-/** A background job on the wire (API.md §6). */
+/** A background job on the wire (docs/api.md §6). */
 export interface WireJob {
   id: string;
   app_id?: string;
@@ -138,7 +138,7 @@ export interface InstantAPIAppDetails {
 const name = (ident: InstantDBIdent) => `${ident[1]}.${ident[2]}`;
 const sorted = <T>(o: Record<string, T>) => Object.entries(o).sort(([a], [b]) => a.localeCompare(b));
 
-// [forward has, reverse has] by `${cardinality}-${unique}` (API.md §6: cardinality is forward `has`, unique when reverse `has` is one).
+// [forward has, reverse has] by `${cardinality}-${unique}` (docs/api.md §6: cardinality is forward `has`, unique when reverse `has` is one).
 const HAS: Record<string, ['one' | 'many', 'one' | 'many']> = {
   'many-false': ['many', 'many'],
   'one-true': ['one', 'one'],
@@ -317,7 +317,7 @@ export interface InstantAPICreateTemporaryAppBody {
   perms?: InstantRules | null | undefined;
 }
 
-/** Body of {@link PlatformApi.planSchemaPush} and {@link PlatformApi.schemaPush}. `overwrite` (deleting attrs) is not supported: a push never deletes (API.md §6). */
+/** Body of {@link PlatformApi.planSchemaPush} and {@link PlatformApi.schemaPush}. `overwrite` (deleting attrs) is not supported: a push never deletes (docs/api.md §6). */
 export interface InstantAPISchemaPushBody {
   schema: SchemaLike;
   overwrite?: false;
@@ -344,7 +344,7 @@ export interface InstantAPITokenInfoResponse {
   tokenType: 'Bearer';
 }
 
-/** An org (API.md §3 `GET /superadmin/orgs`). */
+/** An org (docs/api.md §3 `GET /superadmin/orgs`). */
 export interface InstantAPIOrgDetails {
   id: string;
   title: string;

@@ -29,7 +29,7 @@ describe('i schema builder', () => {
     expect(JSON.stringify(sample(i))).toBe(JSON.stringify(sample(coreI)));
   });
 
-  it('projects to exactly the API.md §6 Defs, the same for a kit schema and a core schema', () => {
+  it('projects to exactly the docs/api.md §6 Defs, the same for a kit schema and a core schema', () => {
     const defs = schemaToDefs(sample(i));
     expect(defs).toEqual(schemaToDefs(sample(coreI) as never));
     expect(defs).toEqual({

@@ -2,12 +2,12 @@
  * The `i` schema builder: describe an app's entities, attributes and links in TypeScript and
  * push them with {@link PlatformApi.schemaPush} or the CLI. `JSON.stringify(i.schema(…))` is
  * byte-for-byte what `@instantdb/core`'s `i.schema(…)` serialises to, and {@link schemaToDefs}
- * projects any such schema to the wire `Defs` of API.md §6.
+ * projects any such schema to the wire `Defs` of docs/api.md §6.
  *
  * @module
  */
 
-/** Value types an attribute can have (API.md §6 `valueType`). */
+/** Value types an attribute can have (docs/api.md §6 `valueType`). */
 export type ValueType = 'string' | 'number' | 'boolean' | 'date' | 'json' | 'any';
 
 /** Index / uniqueness flags of an attribute. */
@@ -86,7 +86,7 @@ export interface LinkSide<E extends string = string> {
   required?: boolean;
 }
 
-/** A link between two entities (API.md §6 `links`). */
+/** A link between two entities (docs/api.md §6 `links`). */
 export interface LinkDef<E extends string = string> {
   forward: LinkSide<E>;
   reverse: LinkSide<E>;
@@ -192,7 +192,7 @@ export const i = {
   any: () => new DataAttrDef('json', true, false),
 };
 
-/** API.md §6 `Defs`: exactly what is sent as `schema` to the plan and apply endpoints. */
+/** docs/api.md §6 `Defs`: exactly what is sent as `schema` to the plan and apply endpoints. */
 export interface Defs {
   entities: Record<string, { attrs: Record<string, { valueType: ValueType; required: boolean; config: AttrConfig }> }>;
   links: Record<string, { forward: LinkSide; reverse: LinkSide }>;
@@ -213,7 +213,7 @@ function sideDefs(s: LinkSide): LinkSide {
 
 /**
  * Projects a schema (from this kit's `i`, or from `@instantdb/core` / `@instantdb/admin`) to the
- * wire `Defs` of API.md §6, dropping client-only fields (`isIndexed`, `metadata`, `rooms`, link labels on entities).
+ * wire `Defs` of docs/api.md §6, dropping client-only fields (`isIndexed`, `metadata`, `rooms`, link labels on entities).
  */
 export function schemaToDefs(s: SchemaLike): Defs {
   const entities: Defs['entities'] = {};

@@ -34,7 +34,7 @@ export async function main(): Promise<void> {
     const force = setTimeout(() => process.exit(0), 5000);
     force.unref();
     server.close(() => process.exit(0));
-    (server as unknown as { closeIdleConnections?: () => void }).closeIdleConnections?.();
+    if ('closeIdleConnections' in server) server.closeIdleConnections();
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);

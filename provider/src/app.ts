@@ -3,10 +3,11 @@ import { systemClock, systemRandom, type Clock, type Random } from './clock.ts';
 import type { ProviderConfig } from './config.ts';
 import type { Ctx } from './context.ts';
 import { accountRoutes } from './accounts/routes.ts';
+import { createUnsealCache } from './accounts/sessions.ts';
 import { dashboardRoutes } from './dashboard/routes.tsx';
 import { ErrorPage, FAVICON, STYLESHEET } from './dashboard/layout.tsx';
 import { clientAddressMiddleware, type PeerAddress } from './http/client-address.ts';
-import { errorResponse } from './http/errors.ts';
+import { API_STYLE, errorHandler } from './http/errors.ts';
 import { htmlSecurityHeaders } from './http/security-headers.ts';
 import { createObservability } from './http/metrics.ts';
 import { operatorRoutes } from './operator/routes.tsx';
@@ -57,10 +58,12 @@ export async function createProvider(config: ProviderConfig, deps: ProviderDeps 
     clock: deps.clock ?? systemClock,
     random: deps.random ?? systemRandom,
     log,
+    unsealCache: createUnsealCache(),
   };
 
   const app = new Hono();
-  app.onError((err, c) => errorResponse(c, err, log));
+  // The default style of the provider's surfaces; the OAuth endpoints set their own (oauth/routes.ts).
+  app.onError(errorHandler(API_STYLE, log));
   const observability = createObservability(ctx);
   app.use('*', accessLog(log));
   app.use('*', clientAddressMiddleware(config.trustProxy, deps.peerAddress));

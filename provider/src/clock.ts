@@ -14,14 +14,3 @@ export interface Random {
 
 export const systemClock: Clock = { now: () => Date.now() };
 export const systemRandom: Random = { bytes: (n) => randomBytes(n), uuid: () => randomUUID() };
-
-/** A clock tests move by hand. */
-export class TestClock implements Clock {
-  constructor(private ms = Date.UTC(2026, 0, 1)) {}
-  now(): number {
-    return this.ms;
-  }
-  advance(seconds: number): void {
-    this.ms += seconds * 1000;
-  }
-}

@@ -1,3 +1,4 @@
+import type { UnsealCache } from './accounts/sessions.ts';
 import type { Clock, Random } from './clock.ts';
 import type { ProviderConfig } from './config.ts';
 import type { Logger } from './log.ts';
@@ -5,7 +6,7 @@ import type { Store } from './store/index.ts';
 
 /** Settings after start-up: the issuer and secret are always known. */
 export interface ResolvedConfig extends ProviderConfig {
-  /** The issuer: PUBLIC_URL, or http://localhost:<bound port>. Never taken from request headers (SECURITY.md 9). */
+  /** The issuer: PUBLIC_URL, or http://localhost:<bound port>. Never taken from request headers (docs/security.md §9). */
   issuer: string;
   secret: string;
 }
@@ -17,6 +18,8 @@ export interface Ctx {
   clock: Clock;
   random: Random;
   log: Logger;
+  /** This provider's cache of unsealed session cookies (accounts/sessions.ts); per provider, never module state. */
+  unsealCache: UnsealCache;
 }
 
 /** `now` as a Date, for SQL parameters. */

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { MiddlewareHandler } from 'hono';
 import { routeLabel } from './http/metrics.ts';
 
-/** A line-per-event logger. Never pass secrets or full URLs with tokens in their query (SECURITY.md 7). */
+/** A line-per-event logger. Never pass secrets or full URLs with tokens in their query (docs/security.md §7). */
 export interface Logger {
   error(msg: string, fields?: Record<string, unknown>): void;
   warn(msg: string, fields?: Record<string, unknown>): void;

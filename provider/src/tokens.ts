@@ -2,7 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Random } from './clock.ts';
 
 /**
- * Secrets the provider hands out. Each is 256 bits of randomness (RFC 9700 §4.x, SECURITY.md 4 and 7),
+ * Secrets the provider hands out. Each is 256 bits of randomness (RFC 9700 §4.x, docs/security.md §4 and §7),
  * stored only as its SHA-256 hash and looked up by that hash.
  */
 export type TokenKind = 'access' | 'refresh' | 'personal' | 'code' | 'client_secret' | 'request' | 'session';
@@ -40,7 +40,7 @@ export function hashToken(token: string): string {
   return createHash('sha256').update(token, 'utf8').digest('hex');
 }
 
-/** Which kind of bearer token a string is, by its shape alone (API.md §1). */
+/** Which kind of bearer token a string is, by its shape alone (docs/api.md §1). */
 export function recogniseBearer(token: string): 'access' | 'refresh' | 'personal' | 'admin' | null {
   if (token.startsWith('pat_') && HEX64.test(token.slice(4))) return 'access';
   if (token.startsWith('prt_') && HEX64.test(token.slice(4))) return 'refresh';

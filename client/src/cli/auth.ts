@@ -10,7 +10,7 @@ import type { ParsedArgs } from './args.ts';
 import { readConfig, updateProvider } from './config.ts';
 import type { CliIO } from './io.ts';
 
-/** Kinds of bearer tokens (API.md §1), told apart by shape. */
+/** Kinds of bearer tokens (docs/api.md §1), told apart by shape. */
 export type TokenKind = 'personal' | 'access' | 'admin' | 'unknown';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -59,7 +59,7 @@ export function platformApi(args: ParsedArgs, io: CliIO): { api: PlatformApi; ki
 
 /**
  * One authenticated JSON request outside the PlatformApi surface (the `/dash` endpoints of
- * API.md §4–§5); a 401 refreshes saved login tokens once and retries.
+ * docs/api.md §4–§5); a 401 refreshes saved login tokens once and retries.
  */
 export async function dashRequest<T>(args: ParsedArgs, io: CliIO, api: PlatformApi, path: string, init: { method?: string; body?: unknown } = {}): Promise<T> {
   const send = async (): Promise<Response> => {

@@ -80,7 +80,7 @@ export async function login(args: ParsedArgs, io: CliIO): Promise<void> {
       oauth = new InstantOAuth({ issuer: args.apiUri, clientId, redirectUri, fetch: io.fetch });
       const candidate = await oauth.authorizationUrl({ scopes: CLI_SCOPES });
       // A remembered client the provider no longer knows gets an error page, never a redirect
-      // (API.md §2): find out before sending the user there, and register afresh.
+      // (docs/api.md §2): find out before sending the user there, and register afresh.
       if (attempt === 0 && (await unknownClient(candidate.url, io))) {
         clientId = undefined;
         continue;

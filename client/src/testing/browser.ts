@@ -7,7 +7,7 @@
 import { serve, type ServerType } from '@hono/node-server';
 import { createServer } from 'node:net';
 import { chromium, type Browser } from 'playwright-core';
-import { createTestProvider, type TestProvider } from '../../../provider/src/testing/index.ts';
+import { createTestProvider, type TestProvider } from 'instant-provider/testing';
 
 /** A free TCP port on 127.0.0.1. */
 export function freePort(): Promise<number> {

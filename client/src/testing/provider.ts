@@ -4,8 +4,7 @@
  *
  * @module
  */
-import { createTestProvider, type TestProvider } from '../../../provider/src/testing/index.ts';
-import { consentFormFields, CookieJar, createTestClient, createTestUser, sessionCookie, type TestClientOptions } from '../../../provider/src/testing/fixtures.ts';
+import { consentFormFields, CookieJar, createTestClient, createTestProvider, createTestUser, sessionCookie, type TestClientOptions, type TestProvider } from 'instant-provider/testing';
 
 export { createTestProvider, createTestClient, createTestUser, sessionCookie, CookieJar, type TestProvider };
 

@@ -5,7 +5,7 @@ import { listGrantsOfUser, revokeGrantsOfApp } from '../oauth/grants.ts';
 import { isUuid } from '../tokens.ts';
 
 /**
- * The OAuth apps a user has granted, and ending them (SECURITY.md 13). The grant and token SQL lives
+ * The OAuth apps a user has granted, and ending them (docs/security.md §13). The grant and token SQL lives
  * in oauth/grants.ts (`listGrantsOfUser`, `revokeGrantsOfApp`, `revokeGrant`, `revokeTokensOfClient`);
  * this module only shapes it for the dashboard and checks ownership.
  */

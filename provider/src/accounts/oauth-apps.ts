@@ -7,7 +7,7 @@ import { revokeGrant, revokeTokensOfClient } from '../oauth/grants.ts';
 import { redirectUriProblem } from './redirect-uris.ts';
 import { LIMITS } from './validation.ts';
 
-/** Self-service OAuth apps and their clients (API.md §8). Every function checks the caller owns the app. */
+/** Self-service OAuth apps and their clients (docs/api.md §8). Every function checks the caller owns the app. */
 
 export const MAX_APPS_PER_USER = 50;
 export const MAX_CLIENTS_PER_APP = 20;
@@ -69,7 +69,7 @@ export function oauthAppJson(a: OAuthApp & { clients?: OAuthClient[] }) {
   };
 }
 
-/** A new OAuth app of the user. It starts in test mode: only its owner can authorize it (SECURITY.md 12). */
+/** A new OAuth app of the user. It starts in test mode: only its owner can authorize it (docs/security.md §12). */
 export async function createOAuthApp(
   ctx: Ctx,
   ownerId: string,
@@ -117,7 +117,7 @@ export async function updateOAuthApp(
   return getOAuthApp(ctx, ownerId, app.id);
 }
 
-/** Deletes an app with its clients and grants; every token of it ends first (SECURITY.md 13, via oauth/grants.ts). */
+/** Deletes an app with its clients and grants; every token of it ends first (docs/security.md §13, via oauth/grants.ts). */
 export async function deleteOAuthApp(ctx: Ctx, ownerId: string, appId: string): Promise<void> {
   const app = await ownedApp(ctx.db, ownerId, appId);
   const clients = await ctx.db.query<{ client_id: string }>(`select client_id from oauth_clients where oauth_app_id = $1`, [app.id]);
@@ -214,7 +214,7 @@ export async function revokeClientSecret(ctx: Ctx, ownerId: string, appId: strin
   return getClient(ctx, ownerId, appId, clientId);
 }
 
-/** Deletes a client; every token it holds ends at once (SECURITY.md 13, via oauth/grants.ts). */
+/** Deletes a client; every token it holds ends at once (docs/security.md §13, via oauth/grants.ts). */
 export async function deleteClient(ctx: Ctx, ownerId: string, appId: string, clientId: string): Promise<void> {
   const client = await getClient(ctx, ownerId, appId, clientId);
   await revokeTokensOfClient(ctx, client.client_id);

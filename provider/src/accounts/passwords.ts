@@ -11,7 +11,7 @@ export function hashPassword(password: string): Promise<string> {
 }
 
 // A real hash of a random string: verifying against it costs what a real verify costs,
-// so an unknown email takes as long as a wrong password (SECURITY.md 11).
+// so an unknown email takes as long as a wrong password (docs/security.md §11).
 let dummy: Promise<string> | undefined;
 
 /** Verifies a password; with no stored hash, spends the same time and returns false. */

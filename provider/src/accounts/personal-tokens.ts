@@ -26,7 +26,7 @@ export function personalTokenJson(t: PersonalToken) {
   };
 }
 
-/** Makes a `per_` token for a user. The plaintext is returned once and never stored (API.md §1). */
+/** Makes a `per_` token for a user. The plaintext is returned once and never stored (docs/api.md §1). */
 export async function createPersonalToken(
   ctx: Ctx,
   userId: string,

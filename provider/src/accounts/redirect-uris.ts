@@ -11,7 +11,7 @@ const FORBIDDEN_SCHEMES = new Set(['javascript:', 'data:', 'vbscript:', 'file:',
  * string at the authorization endpoint, so they are stored exactly as given.
  *
  * - absolute, no fragment (RFC 6749 §3.1.2), no credentials, no whitespace;
- * - `https`, or `http` only for loopback (127.0.0.1, [::1]) and `localhost` (SECURITY.md 1, RFC 8252 §7.3);
+ * - `https`, or `http` only for loopback (127.0.0.1, [::1]) and `localhost` (docs/security.md §1, RFC 8252 §7.3);
  * - a public (native) client may also use a private-use scheme in reverse-domain form,
  *   like `com.example.app:/callback` (RFC 8252 §7.1).
  *

@@ -44,7 +44,7 @@ export function mediaType(c: Context): string {
 }
 
 /**
- * Account JSON endpoints (API.md §8), usable with the dashboard session cookie or a `per_` token.
+ * Account JSON endpoints (docs/api.md §8), usable with the dashboard session cookie or a `per_` token.
  * With a session they take only `application/json` bodies and send no CORS headers: a cross-site
  * form cannot send that content type without a preflight we never answer, so together with
  * SameSite=Lax cookies that is their CSRF defence. The HTML forms (dashboard/) carry CSRF tokens.
@@ -78,7 +78,7 @@ export function accountRoutes(ctx: Ctx): Hono<Env> {
     return c.json({ ok: true });
   });
 
-  // Instant's CLI calls this with any user token, OAuth access tokens included (API.md §5).
+  // Instant's CLI calls this with any user token, OAuth access tokens included (docs/api.md §5).
   app.get('/dash/me', async (c) => {
     const user = requireUser(await authenticate(ctx, c));
     return c.json({ user: userJson(user) });

@@ -17,7 +17,7 @@ export function cookieName(ctx: Ctx, name: string): string {
   return ctx.config.issuer.startsWith('https:') ? `__Host-${name}` : name;
 }
 
-/** Cookie attributes for every provider cookie (SECURITY.md 8). */
+/** Cookie attributes for every provider cookie (docs/security.md §8). */
 export function cookieOptions(ctx: Ctx, maxAgeS: number) {
   return {
     path: '/',
@@ -53,7 +53,16 @@ export async function unseal<T extends Record<string, unknown>>(ctx: Ctx, sealed
  */
 export const UNSEAL_CACHE_MS = 60_000;
 export const UNSEAL_CACHE_MAX = 2048;
-const unsealCaches = new WeakMap<object, { secret: string; entries: Map<string, { sid: string; until: number }> }>();
+
+/** One provider's unsealed session cookies (made by createProvider, carried as `ctx.unsealCache`), for one SECRET. */
+export interface UnsealCache {
+  secret: string;
+  entries: Map<string, { sid: string; until: number }>;
+}
+
+export function createUnsealCache(): UnsealCache {
+  return { secret: '', entries: new Map() };
+}
 
 /** The iron expiry (epoch ms) written in a seal (`Fe26.2*id*salt*iv*data*expiration*hmacSalt*hmac~2`), or null. */
 function sealExpiry(sealed: string): number | null {
@@ -77,8 +86,11 @@ function sessionIdOf(ctx: Ctx, c: Context): Promise<string | null> {
 async function unsealSessionId(ctx: Ctx, c: Context): Promise<string | null> {
   const sealed = getCookie(c, cookieName(ctx, SESSION_COOKIE));
   if (!sealed || sealed.length > 4096) return null;
-  let held = unsealCaches.get(ctx.config);
-  if (held?.secret !== ctx.config.secret) unsealCaches.set(ctx.config, (held = { secret: ctx.config.secret, entries: new Map() }));
+  const held = ctx.unsealCache;
+  if (held.secret !== ctx.config.secret) {
+    held.secret = ctx.config.secret;
+    held.entries.clear();
+  }
   const cache = held.entries;
   const now = Date.now(); // iron-session checks seal expiry against the system clock too
   const hit = cache.get(sealed);

@@ -6,7 +6,7 @@ import { hashToken } from '../tokens.ts';
 import { verifyPassword } from './passwords.ts';
 import { createUser, verifyLogin, type User } from './users.ts';
 
-/** The one message for every failed login: unknown email, wrong password, locked account (SECURITY.md 11). */
+/** The one message for every failed login: unknown email, wrong password, locked account (docs/security.md §11). */
 export const LOGIN_FAILED = 'The email or password is incorrect';
 
 /** The one message for a sign-up refused for any reason other than the form's own validation. */

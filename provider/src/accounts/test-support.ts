@@ -1,27 +1,7 @@
 import type { TestProvider } from '../testing/index.ts';
+import { CookieJar } from '../testing/cookie-jar.ts';
 import { insertTokenSet, type IssuedTokens } from '../testing/fixtures.ts';
 import { hashToken } from '../tokens.ts';
-
-/** A browser's cookies, enough for in-process tests: name → value, updated from Set-Cookie. */
-export class CookieJar {
-  readonly cookies = new Map<string, string>();
-
-  update(res: Response): void {
-    for (const line of res.headers.getSetCookie()) {
-      const [pair] = line.split(';');
-      const eq = pair!.indexOf('=');
-      const name = pair!.slice(0, eq).trim();
-      const value = pair!.slice(eq + 1).trim();
-      const expired = /max-age=0/i.test(line) || /expires=Thu, 01 Jan 1970/i.test(line);
-      if (expired || value === '') this.cookies.delete(name);
-      else this.cookies.set(name, value);
-    }
-  }
-
-  header(): string {
-    return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
-  }
-}
 
 /** A user agent against the in-process app: keeps cookies, never follows redirects. */
 export class Browser {
@@ -36,7 +16,7 @@ export class Browser {
     if (this.jar.cookies.size && !headers.has('cookie')) headers.set('cookie', this.jar.header());
     if (!headers.has('x-test-client-address')) headers.set('x-test-client-address', this.address);
     const res = await this.p.app.request(path, { ...init, headers, redirect: 'manual' });
-    this.jar.update(res);
+    this.jar.take(res);
     return res;
   }
 

@@ -23,7 +23,7 @@ export const emailSchema = z
 
 export type SignupResult = { ok: true; user: User } | { ok: false; reason: 'invalid'; message: string } | { ok: false; reason: 'taken' };
 
-/** Creates an account. An address already in use returns `taken`; callers must not reveal that (SECURITY.md 11). */
+/** Creates an account. An address already in use returns `taken`; callers must not reveal that (docs/security.md §11). */
 export async function createUser(ctx: Ctx, emailInput: string, password: string): Promise<SignupResult> {
   const email = emailSchema.safeParse(emailInput);
   if (!email.success) return { ok: false, reason: 'invalid', message: email.error.issues[0]?.message ?? 'Enter a valid email address' };
@@ -56,14 +56,6 @@ export async function verifyLogin(ctx: Ctx, emailInput: string, password: string
   if (!ok || !row || row.locked_at) return null;
   const { password_hash: _hash, ...user } = row;
   return user;
-}
-
-export async function getUser(ctx: Ctx, id: string): Promise<User | undefined> {
-  return ctx.db.one<User>(`select ${USER_COLUMNS} from users where id = $1`, [id]);
-}
-
-export async function getUserByEmail(ctx: Ctx, email: string): Promise<User | undefined> {
-  return ctx.db.one<User>(`select ${USER_COLUMNS} from users where email = $1`, [email.trim().toLowerCase()]);
 }
 
 /** The JSON shape of a user on the wire (`GET /dash/me`). */

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { ApiError } from '../http/errors.ts';
 import { emailSchema } from './users.ts';
 
-/** Bounds of everything a user can type into the dashboard (SECURITY.md 15). */
+/** Bounds of everything a user can type into the dashboard (docs/security.md §15). */
 export const LIMITS = {
   name: 100,
   url: 2000,

@@ -1,5 +1,5 @@
 /**
- * Keeps secrets out of the audit trail (SECURITY.md 7: tokens are never logged). Two nets:
+ * Keeps secrets out of the audit trail (docs/security.md §7: tokens are never logged). Two nets:
  * keys that name a secret are dropped whatever their value, and values shaped like one of our
  * secrets are replaced, whatever their key.
  */

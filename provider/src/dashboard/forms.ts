@@ -70,7 +70,7 @@ export async function takeFlash(ctx: Ctx, c: Context): Promise<Flash> {
   return (await unseal<Flash>(ctx, raw, FLASH_TTL_S)) ?? {};
 }
 
-/** 303 See Other: the answer to every processed form post (SECURITY.md 8). */
+/** 303 See Other: the answer to every processed form post (docs/security.md §8). */
 export function seeOther(c: Context, location: string): Response {
   return c.redirect(location, 303);
 }

@@ -8,11 +8,11 @@ import { hashToken, recogniseBearer } from '../tokens.ts';
 import { ApiError } from './errors.ts';
 import { audienceOf, calledFromMcp, type Audience } from '../mcp/audience.ts';
 
-/** Who is calling, after authentication (API.md §1 token kinds). */
+/** Who is calling, after authentication (docs/api.md §1 token kinds). */
 export type Principal =
   | { kind: 'session'; user: User }
   | { kind: 'personal'; user: User; tokenId: string }
-  | { kind: 'access'; user: User; tokenId: string; clientId: string; grantId: string; scopes: string[] }
+  | { kind: 'access'; user: User; tokenId: string; clientId: string; grantId: string; scopes: string[]; /** RFC 8707 resource the token was issued for; null: the Platform API (docs/mcp.md §2). */ resource: string | null }
   | { kind: 'admin'; appId: string; tokenId: string };
 
 export interface AuthOptions {
@@ -43,7 +43,7 @@ const LAST_USED_RESOLUTION_MS = 60_000;
 /**
  * Authenticates a request: a bearer token of a known kind, else (if allowed) the session cookie.
  * Missing, unknown, revoked → 401 `record-not-found`; expired → 401 `record-expired`;
- * a refresh token as bearer → 401 (SECURITY.md 14).
+ * a refresh token as bearer → 401 (docs/security.md §14).
  */
 export async function authenticate(ctx: Ctx, c: Context, opts: AuthOptions = {}): Promise<Principal> {
   const token = bearerToken(c);
@@ -57,23 +57,14 @@ export async function authenticate(ctx: Ctx, c: Context, opts: AuthOptions = {})
   const now = nowDate(ctx);
   switch (recogniseBearer(token)) {
     case 'access': {
-      const row = await ctx.db.one<UserRow & { client_id: string; grant_id: string; scopes: string[]; app_status: string; resource: string | null }>(
-        `select u.id, u.email, u.is_operator, u.locked_at, u.created_at, t.id as token_id, t.expires_at,
-                t.client_id, t.grant_id, t.scopes, a.status as app_status, t.resource
-           from access_tokens t
-           join users u on u.id = t.user_id
-           join grants g on g.id = t.grant_id
-           join oauth_apps a on a.id = g.oauth_app_id
-          where t.token_hash = $1 and t.revoked_at is null and g.revoked_at is null`,
-        [hashToken(token)],
-      );
-      if (!row || row.locked_at || row.app_status === 'suspended') throw ApiError.unauthenticated('access-token', 'The access token is unknown or revoked');
-      if (row.expires_at && row.expires_at <= now) throw ApiError.expired('access-token', 'The access token has expired; refresh it');
+      const found = await findAccessPrincipal(ctx, token, now);
+      if (found === 'unknown') throw ApiError.unauthenticated('access-token', 'The access token is unknown or revoked');
+      if (found === 'expired') throw ApiError.expired('access-token', 'The access token has expired; refresh it');
       const audience = opts.audience ?? (calledFromMcp(c) ? 'mcp' : 'platform');
-      if (audienceOf(ctx.config.issuer, row.resource) !== audience) {
-        throw ApiError.unauthenticated('access-token', `The access token was issued for another resource (${row.resource ?? ctx.config.issuer}), not this one`);
+      if (audienceOf(ctx.config.issuer, found.resource) !== audience) {
+        throw ApiError.unauthenticated('access-token', `The access token was issued for another resource (${found.resource ?? ctx.config.issuer}), not this one`);
       }
-      return { kind: 'access', user: pickUser(row), tokenId: row.token_id, clientId: row.client_id, grantId: row.grant_id, scopes: row.scopes };
+      return found;
     }
     case 'personal': {
       const row = await ctx.db.one<UserRow & { last_used_at: Date | null }>(
@@ -105,11 +96,34 @@ export async function authenticate(ctx: Ctx, c: Context, opts: AuthOptions = {})
   }
 }
 
+export type AccessPrincipal = Extract<Principal, { kind: 'access' }>;
+
+/**
+ * The OAuth access token `token` (a `pat_`), if it is live: not revoked, its grant not revoked, its user
+ * not locked, its app not suspended. Each surface words the refusal itself (Platform API 401, RFC 6750
+ * `invalid_token` at userinfo).
+ */
+export async function findAccessPrincipal(ctx: Ctx, token: string, now = nowDate(ctx)): Promise<AccessPrincipal | 'unknown' | 'expired'> {
+  const row = await ctx.db.one<UserRow & { client_id: string; grant_id: string; scopes: string[]; app_status: string; resource: string | null }>(
+    `select u.id, u.email, u.is_operator, u.locked_at, u.created_at, t.id as token_id, t.expires_at,
+            t.client_id, t.grant_id, t.scopes, a.status as app_status, t.resource
+       from access_tokens t
+       join users u on u.id = t.user_id
+       join grants g on g.id = t.grant_id
+       join oauth_apps a on a.id = g.oauth_app_id
+      where t.token_hash = $1 and t.revoked_at is null and g.revoked_at is null`,
+    [hashToken(token)],
+  );
+  if (!row || row.locked_at || row.app_status === 'suspended') return 'unknown';
+  if (row.expires_at && row.expires_at <= now) return 'expired';
+  return { kind: 'access', user: pickUser(row), tokenId: row.token_id, clientId: row.client_id, grantId: row.grant_id, scopes: row.scopes, resource: row.resource };
+}
+
 function pickUser(r: User): User {
   return { id: r.id, email: r.email, is_operator: r.is_operator, locked_at: r.locked_at, created_at: r.created_at };
 }
 
-/** True when the principal may act with `scope`; a `-write` scope implies its `-read` (API.md §2). */
+/** True when the principal may act with `scope`; a `-write` scope implies its `-read` (docs/api.md §2). */
 export function hasScope(p: Principal, scope: string): boolean {
   if (p.kind !== 'access') return true;
   if (p.scopes.includes(scope)) return true;

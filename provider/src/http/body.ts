@@ -1,8 +1,10 @@
 import type { Context } from 'hono';
-import { ApiError, OAuthError } from './errors.ts';
+import { ApiError, OAuthError, type OAuthErrorCode } from './errors.ts';
 
 /** Largest body any endpoint reads (schema pushes included). Route groups may set lower limits. */
 export const MAX_BODY_BYTES = 1024 * 1024;
+/** Largest body of an OAuth endpoint (parameters only). */
+export const MAX_OAUTH_BODY_BYTES = 64 * 1024;
 
 /**
  * Deepest nesting of arrays and objects a JSON body may have (finding F5, docs/security-accounts.md §3).
@@ -42,25 +44,47 @@ function parseJson(text: string, fail: (message: string) => Error): unknown {
   }
 }
 
-async function readText(c: Context, maxBytes: number, tooLarge: () => Error): Promise<string> {
+/** The errors a body reader throws, in the style of the surface that reads it. */
+export interface BodyErrors {
+  tooLarge(maxBytes: number): Error;
+  malformed(message: string): Error;
+}
+
+/** Platform API and account endpoints: 413 `payload-too-large`, 400 `param-malformed`. */
+export const API_BODY_ERRORS: BodyErrors = { tooLarge: (n) => ApiError.tooLarge(n), malformed: (m) => ApiError.malformed(m) };
+
+/** OAuth endpoints: 413 / 400 with the given code for bad content (RFC 6749 §5.2 `invalid_request` by default). */
+export function oauthBodyErrors(code: OAuthErrorCode = 'invalid_request'): BodyErrors {
+  return { tooLarge: (n) => new OAuthError('invalid_request', `request body larger than ${n} bytes`, 413), malformed: (m) => new OAuthError(code, m) };
+}
+const OAUTH_BODY_ERRORS = oauthBodyErrors();
+
+/** The body's bytes, at most `maxBytes` (declared or actual), else `tooLarge`. */
+export async function readBytes(c: Context, maxBytes: number, tooLarge: (maxBytes: number) => Error): Promise<ArrayBuffer> {
   const declared = Number(c.req.header('content-length') ?? '0');
-  if (declared > maxBytes) throw tooLarge();
+  if (declared > maxBytes) throw tooLarge(maxBytes);
   const buf = await c.req.arrayBuffer();
-  if (buf.byteLength > maxBytes) throw tooLarge();
+  if (buf.byteLength > maxBytes) throw tooLarge(maxBytes);
+  return buf;
+}
+
+/** The body as UTF-8 text, at most `maxBytes`. */
+async function readText(c: Context, maxBytes: number, errors: BodyErrors): Promise<string> {
+  const buf = await readBytes(c, maxBytes, errors.tooLarge);
   try {
     return new TextDecoder('utf-8', { fatal: true }).decode(buf);
   } catch {
-    throw new ApiError(400, 'param-malformed', 'The request body is not valid UTF-8');
+    throw errors.malformed('The request body is not valid UTF-8');
   }
 }
 
-/** A JSON object body for the Platform API; malformed JSON or a non-object → 400 `param-malformed`. */
-export async function readJsonObject(c: Context, maxBytes = MAX_BODY_BYTES): Promise<Record<string, unknown>> {
-  const text = await readText(c, maxBytes, () => ApiError.tooLarge(maxBytes));
+/** A JSON object body; malformed JSON or a non-object → `errors.malformed` (400 `param-malformed` by default). */
+export async function readJsonObject(c: Context, maxBytes = MAX_BODY_BYTES, errors = API_BODY_ERRORS): Promise<Record<string, unknown>> {
+  const text = await readText(c, maxBytes, errors);
   if (text.trim() === '') return {};
-  const value = parseJson(text, (m) => ApiError.malformed(m));
+  const value = parseJson(text, (m) => errors.malformed(m));
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw ApiError.malformed('The request body must be a JSON object');
+    throw errors.malformed('The request body must be a JSON object');
   }
   return value as Record<string, unknown>;
 }
@@ -69,15 +93,8 @@ export async function readJsonObject(c: Context, maxBytes = MAX_BODY_BYTES): Pro
  * Parameters of an OAuth endpoint: `application/x-www-form-urlencoded` (RFC 6749 §3.2) or JSON.
  * Repeated parameters are refused (RFC 6749 §3.1: "Request and response parameters MUST NOT be included more than once").
  */
-export async function readOAuthParams(c: Context, maxBytes = 64 * 1024): Promise<Record<string, string>> {
-  const tooLarge = () => new OAuthError('invalid_request', `request body larger than ${maxBytes} bytes`, 413);
-  let text: string;
-  try {
-    text = await readText(c, maxBytes, tooLarge);
-  } catch (err) {
-    if (err instanceof ApiError) throw new OAuthError('invalid_request', err.message);
-    throw err;
-  }
+export async function readOAuthParams(c: Context, maxBytes = MAX_OAUTH_BODY_BYTES): Promise<Record<string, string>> {
+  const text = await readText(c, maxBytes, OAUTH_BODY_ERRORS);
   const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
   const out: Record<string, string> = {};
   if (type === 'application/json') {

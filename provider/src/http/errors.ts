@@ -3,7 +3,7 @@ import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { Logger } from '../log.ts';
 
-/** Error types of the Platform API (API.md §1). */
+/** Error types of the Platform API (docs/api.md §1). */
 export type ApiErrorType =
   | 'param-missing'
   | 'param-malformed'
@@ -16,20 +16,38 @@ export type ApiErrorType =
   | 'not-found'
   | 'not-supported';
 
-/** A Platform API error: `{"type","message","hint"}`; `hint` is always an object. */
-export class ApiError extends Error {
+/** Every error answer is personal to its request: never cached. */
+const NO_STORE = { 'Cache-Control': 'no-store' };
+
+/**
+ * The provider's errors. Like Hono's HTTPException each renders itself (`getResponse`), in the shape of
+ * the surface that throws it, so no handler converts one kind into another.
+ */
+export abstract class ProviderError extends HTTPException {
+  abstract override getResponse(): Response;
+}
+
+/**
+ * A Platform API error: `{"type","message","hint"}`; `hint` is always an object. Like Hono's
+ * HTTPException it renders itself (`getResponse`), so any surface can throw it.
+ */
+export class ApiError extends ProviderError {
   constructor(
-    readonly status: ContentfulStatusCode,
+    status: ContentfulStatusCode,
     readonly type: ApiErrorType,
     message: string,
     readonly hint: Record<string, unknown> = {},
     readonly headers: Record<string, string> = {},
   ) {
-    super(message);
+    super(status, { message });
   }
 
   toJSON() {
     return { type: this.type, message: this.message, hint: this.hint };
+  }
+
+  override getResponse(): Response {
+    return Response.json(this.toJSON(), { status: this.status, headers: { ...this.headers, ...NO_STORE } });
   }
 
   static paramMissing(param: string, message = `${param} is required`) {
@@ -65,7 +83,10 @@ export class ApiError extends Error {
   }
 }
 
-/** RFC 6749 §5.2 error codes (plus RFC 7591 §3.2.2 and RFC 6750 §3.1). */
+/**
+ * Every OAuth error code this server sends: RFC 6749 §4.1.2.1 and §5.2, RFC 6750 §3.1, RFC 7591 §3.2.2,
+ * RFC 8707 §2, and the OpenID Connect Core §3.1.2.6 codes of authorization redirects.
+ */
 export type OAuthErrorCode =
   | 'invalid_request'
   | 'invalid_client'
@@ -81,47 +102,71 @@ export type OAuthErrorCode =
   | 'invalid_client_metadata'
   | 'invalid_token'
   | 'insufficient_scope'
+  | 'slow_down'
   | 'invalid_target'
-  | 'slow_down';
+  | 'login_required'
+  | 'consent_required'
+  | 'interaction_required'
+  | 'request_not_supported'
+  | 'request_uri_not_supported';
 
-/** An OAuth endpoint error: `{"error","error_description"}` (RFC 6749 §5.2). */
-export class OAuthError extends Error {
+/** An OAuth endpoint error: `{"error","error_description"}` (RFC 6749 §5.2); renders itself like ApiError. */
+export class OAuthError extends ProviderError {
   constructor(
     readonly error: OAuthErrorCode,
     readonly description: string,
-    readonly status: ContentfulStatusCode = 400,
+    status: ContentfulStatusCode = 400,
     readonly headers: Record<string, string> = {},
   ) {
-    super(description);
+    super(status, { message: description });
   }
+
   toJSON() {
     return { error: this.error, error_description: this.description };
   }
+
+  override getResponse(): Response {
+    return Response.json(this.toJSON(), { status: this.status, headers: { ...this.headers, ...NO_STORE } });
+  }
 }
 
-const OAUTH_PATH = /^\/(platform\/oauth\/|\.well-known\/)/;
-
-/** Which error shape a path speaks. */
-export function errorStyle(path: string): 'oauth' | 'api' {
-  return OAUTH_PATH.test(path) ? 'oauth' : 'api';
+/** What a surface answers for an error that is not one of ours: Hono's own HTTPException, or a bug. */
+interface ErrorStyle {
+  /** A Hono HTTPException (a malformed request Hono itself refused). */
+  refused(status: ContentfulStatusCode, message: string): Response;
+  /** Anything else: logged, and answered without any detail. */
+  failed(): Response;
 }
 
-/** Renders any thrown value as the documented error shape of the path. Nothing ever leaks a stack trace. */
-export function errorResponse(c: Context, err: unknown, log: Logger): Response {
-  const noStore = { 'Cache-Control': 'no-store' };
-  if (err instanceof ApiError) return c.json(err.toJSON(), err.status, { ...err.headers, ...noStore });
-  if (err instanceof OAuthError) return c.json(err.toJSON(), err.status, { ...err.headers, ...noStore });
-  if (err instanceof HTTPException) {
-    const status = err.status as ContentfulStatusCode;
-    if (errorStyle(c.req.path) === 'oauth') {
-      return c.json({ error: 'invalid_request', error_description: err.message || 'invalid request' }, status, noStore);
+const json = (body: unknown, status: ContentfulStatusCode) => Response.json(body, { status, headers: NO_STORE });
+
+/** The Platform API's style: `{"type","message","hint"}`. The default for every surface of the provider. */
+export const API_STYLE: ErrorStyle = {
+  refused: (status, message) => json({ type: status === 413 ? 'payload-too-large' : status === 404 ? 'not-found' : 'param-malformed', message, hint: {} }, status),
+  failed: () => json({ type: 'server-error', message: 'The server could not complete the request', hint: {} }, 500),
+};
+
+/** The OAuth endpoints' style (RFC 6749 §5.2): `{"error","error_description"}`. */
+export const OAUTH_STYLE: ErrorStyle = {
+  refused: (status, message) => json({ error: 'invalid_request', error_description: message }, status),
+  failed: () => json({ error: 'server_error', error_description: 'The server could not complete the request' }, 500),
+};
+
+/**
+ * The `onError` of a surface: our errors render themselves; anything else is answered in the surface's
+ * style. Each surface passes its style where it is mounted (`app.onError(errorHandler(OAUTH_STYLE, log))`).
+ * Nothing ever leaks a stack trace.
+ */
+export function errorHandler(style: ErrorStyle, log: Logger): (err: Error, c: Context) => Response {
+  return (err, c) => {
+    let res: Response;
+    if (err instanceof ProviderError) res = err.getResponse();
+    else if (err instanceof HTTPException) res = style.refused(err.status, err.message || 'invalid request');
+    else {
+      log.error('unhandled error', { path: c.req.path, method: c.req.method, error: err.message });
+      res = style.failed();
     }
-    const type: ApiErrorType = status === 413 ? 'payload-too-large' : status === 404 ? 'not-found' : 'param-malformed';
-    return c.json({ type, message: err.message || 'invalid request', hint: {} }, status, noStore);
-  }
-  log.error('unhandled error', { path: c.req.path, method: c.req.method, error: err instanceof Error ? err.message : String(err) });
-  if (errorStyle(c.req.path) === 'oauth') {
-    return c.json({ error: 'server_error', error_description: 'The server could not complete the request' }, 500, noStore);
-  }
-  return c.json({ type: 'server-error', message: 'The server could not complete the request', hint: {} }, 500, noStore);
+    // Through the context, so headers set before the error (CORS, cookies) stay on the answer.
+    return c.newResponse(res.body, res);
+  };
 }

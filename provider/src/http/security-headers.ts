@@ -1,7 +1,7 @@
 import type { MiddlewareHandler } from 'hono';
 
 /**
- * Headers for every HTML page of the provider (SECURITY.md 8): no framing, no referrer,
+ * Headers for every HTML page of the provider (docs/security.md §8): no framing, no referrer,
  * no third-party resources (only our own stylesheet, and inline `data:` logos).
  */
 export const htmlSecurityHeaders: MiddlewareHandler = async (c, next) => {

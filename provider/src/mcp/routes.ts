@@ -14,7 +14,7 @@ const PRM_PATH = '/.well-known/oauth-protected-resource/mcp';
 /** The scopes the tools use (docs/mcp.md §3): MCP clients ask for these. */
 const MCP_SCOPES = ['apps-read', 'apps-write'];
 
-/** RFC 9728 §2: the MCP server's protected-resource metadata, from configuration alone (SECURITY.md 9). */
+/** RFC 9728 §2: the MCP server's protected-resource metadata, from configuration alone (docs/security.md §9). */
 export function protectedResourceMetadata(issuer: string) {
   return {
     resource: mcpResource(issuer),

@@ -17,7 +17,7 @@ afterAll(async () => {
 
 const { start, callback, consentPageOf, base } = browserHelpers(() => w);
 
-describe('redirect URI validation (SECURITY.md 1, 2)', () => {
+describe('redirect URI validation (docs/security.md §1, §2)', () => {
   it('shows an error page, never a redirect, for an unknown client_id', async () => {
     for (const clientId of ['nope', '', '\u0000x', 'x'.repeat(500)]) {
       const res = await start(base(clientId, 'https://evil.example/cb'));
@@ -77,7 +77,7 @@ describe('redirect URI validation (SECURITY.md 1, 2)', () => {
   });
 });
 
-describe('authorization request errors go back to the client with state and iss (SECURITY.md 3, 5)', () => {
+describe('authorization request errors go back to the client with state and iss (docs/security.md §3, §5)', () => {
   it('refuses PKCE plain, a challenge without S256, and a malformed challenge', async () => {
     const c = await newClient(w);
     const { challenge } = pkcePair();
@@ -155,7 +155,7 @@ describe('POST to the authorization endpoint (OIDC Core §3.1.2.1)', () => {
   });
 });
 
-describe('issuer (SECURITY.md 5, 9)', () => {
+describe('issuer (docs/security.md §5, §9)', () => {
   it('advertises iss support and takes the issuer from configuration, never from Host or X-Forwarded-*', async () => {
     const spoof = { host: 'evil.example', 'x-forwarded-host': 'evil.example', 'x-forwarded-proto': 'https' };
     for (const path of ['/.well-known/oauth-authorization-server', '/.well-known/openid-configuration']) {
@@ -172,7 +172,7 @@ describe('issuer (SECURITY.md 5, 9)', () => {
   });
 });
 
-describe('consent page (SECURITY.md 8, 12)', () => {
+describe('consent page (docs/security.md §8, §12)', () => {
   it('cannot be framed, leaks no referrer, loads nothing third-party and protects its forms', async () => {
     const c = await newClient(w, { name: 'Acme <b>Board</b>', homePage: 'https://acme.example', logo: 'data:image/png;base64,iVBORw0KGgo=' });
     const { page, html } = await consentPageOf(await start({ ...base(c.clientId, c.redirectUri), scope: 'apps-write email' }), w.cookie);

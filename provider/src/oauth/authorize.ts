@@ -5,6 +5,8 @@ import { AUDIT_COLUMNS, auditAddress, eventValues } from '../audit/events.ts';
 import { inSeconds, nowDate } from '../context.ts';
 import { cookieName, cookieOptions, liveSessionSql, sessionIdHash, type LiveSessionRow } from '../accounts/sessions.ts';
 import { issueBinding, isIssuedBinding } from '../http/csrf.ts';
+import { MAX_OAUTH_BODY_BYTES, readBytes } from '../http/body.ts';
+import type { OAuthErrorCode } from '../http/errors.ts';
 import { generateToken, hashToken } from '../tokens.ts';
 import { CLIENT_FROM, CLIENT_ID, CLIENT_SELECT, getClient, type Client } from './clients.ts';
 import { isMetadataClientId, resolveMetadataClient } from './client-metadata.ts';
@@ -12,6 +14,7 @@ import { CODE_COLUMNS, mintCode, redirectWith } from './codes.ts';
 import { ErrorHtml, safeHomePage } from './consent.tsx';
 import { TO_DASHBOARD, type NextStep } from '../dashboard/layout.tsx';
 import { liveGrantCovering } from './grants.ts';
+import { PageError } from './page-error.tsx';
 import { challengeProblem } from './pkce.ts';
 import { matchRedirectUri, redirectUriProblem } from './redirect-uris.ts';
 import { parseScope } from './scopes.ts';
@@ -73,7 +76,7 @@ export async function signedIn(ctx: Ctx, c: Context): Promise<LiveSessionRow | n
   return (await ctx.db.one<LiveSessionRow>(liveSessionSql('$1', '$2'), [sid, nowDate(ctx)])) ?? null;
 }
 
-/** An error page instead of a redirect: the redirect URI cannot be trusted (RFC 6749 §4.1.2.1, SECURITY.md 2). */
+/** An error page instead of a redirect: the redirect URI cannot be trusted (RFC 6749 §4.1.2.1, docs/security.md §2). */
 export async function errorPage(c: Context, status: 400 | 403 | 404, title: string, message: string, next?: NextStep[]): Promise<Response> {
   return c.html(ErrorHtml({ title, message, next }), status);
 }
@@ -93,8 +96,10 @@ async function requestParams(c: Context): Promise<{ params: Record<string, strin
   let source = new URL(c.req.url).searchParams;
   if (c.req.method === 'POST') {
     const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
-    const text = type === 'application/x-www-form-urlencoded' && Number(c.req.header('content-length') ?? 0) <= 64 * 1024 ? await c.req.text().catch(() => '') : '';
-    source = new URLSearchParams(text.length <= 64 * 1024 ? text : '');
+    // Only a form body is read; any body over the limit is a 413 page (PageError renders itself).
+    if (Number(c.req.header('content-length') ?? 0) > MAX_OAUTH_BODY_BYTES) throw PageError.tooLarge(MAX_OAUTH_BODY_BYTES);
+    const bytes = type === 'application/x-www-form-urlencoded' ? await readBytes(c, MAX_OAUTH_BODY_BYTES, PageError.tooLarge) : new ArrayBuffer(0);
+    source = new URLSearchParams(new TextDecoder().decode(bytes));
   }
   const params: Record<string, string> = {};
   let repeated: string | null = null;
@@ -105,7 +110,7 @@ async function requestParams(c: Context): Promise<{ params: Record<string, strin
   return { params, repeated };
 }
 
-type Checked = { ok: true; scopes: string[]; prompts: string[] } | { ok: false; error: string; description: string };
+type Checked = { ok: true; scopes: string[]; prompts: string[] } | { ok: false; error: OAuthErrorCode; description: string };
 
 /**
  * The parameter checks of RFC 6749 §4.1.1 / OIDC Core §3.1.2.1 after the client and redirect URI are known
@@ -113,7 +118,7 @@ type Checked = { ok: true; scopes: string[]; prompts: string[] } | { ok: false; 
  * app may request, PKCE for public clients) are skipped: "valid whatever the client".
  */
 function checkParams(p: Record<string, string>, repeated: string | null, client: Client | null): Checked {
-  const no = (error: string, description: string): Checked => ({ ok: false, error, description });
+  const no = (error: OAuthErrorCode, description: string): Checked => ({ ok: false, error, description });
   if (repeated) return no('invalid_request', `parameter ${repeated} is repeated`);
   if (p.request !== undefined) return no('request_not_supported', 'request objects are not supported'); // OIDC Core §6.1
   if (p.request_uri !== undefined) return no('request_uri_not_supported', 'request_uri is not supported'); // OIDC Core §6.2
@@ -178,7 +183,7 @@ const LOOK_UP_AND_STORE = `
   select c.*, exists (select 1 from stored) as stored from c`;
 
 /**
- * `GET|POST /platform/oauth/start`: the authorization endpoint (RFC 6749 §4.1.1, API.md §2).
+ * `GET|POST /platform/oauth/start`: the authorization endpoint (RFC 6749 §4.1.1, docs/api.md §2).
  * Every interactive request goes to the consent page, which answers at once when a live grant already covers
  * the scopes (unless `prompt=consent`); `prompt=none` answers from an existing grant here, without UI.
  */
@@ -244,7 +249,7 @@ async function authorizationAnswer(
   if (client.app_status === 'suspended') return suspendedPage(c, client);
   // From here on, errors go back to the (now validated) redirect URI, exactly as requested.
   const back = p.redirect_uri;
-  const fail = (error: string, description: string) => redirectWith(ctx, back, { error, error_description: description, state: p.state });
+  const fail = (error: OAuthErrorCode, description: string) => redirectWith(ctx, back, { error, error_description: description, state: p.state });
   const checked = checkParams(p, repeated, client);
   if (!checked.ok) return fail(checked.error, checked.description);
   // RFC 8707 §2: only resources this server is (docs/mcp.md §2).
@@ -297,7 +302,7 @@ interface PendingRequest {
 /** `prompt=none` (OIDC Core §3.1.2.6): answer without any UI, or say why UI would be needed. */
 async function silentAuthorization(ctx: Ctx, c: Context, r: PendingRequest): Promise<Response> {
   const session = await signedIn(ctx, c);
-  const fail = (error: string, description: string) => redirectWith(ctx, r.redirectUri, { error, error_description: description, state: r.state });
+  const fail = (error: OAuthErrorCode, description: string) => redirectWith(ctx, r.redirectUri, { error, error_description: description, state: r.state });
   if (!session) return fail('login_required', 'the user is not signed in');
   const userId = session.user_id;
   if (r.client.app_status === 'test' && r.client.app_owner_id !== userId) return fail('access_denied', 'this app is in test mode; only its owner may authorize it');

@@ -7,7 +7,7 @@ export const CODE_COLUMNS = 'code_hash, grant_id, client_id, user_id, redirect_u
 
 /**
  * A new authorization code: 256 random bits, stored only as its hash (`hash`), valid once for at most
- * AUTH_CODE_TTL_S ≤ 600 s from `createdAt` (RFC 6749 §4.1.2, SECURITY.md 4). The statement that inserts it
+ * AUTH_CODE_TTL_S ≤ 600 s from `createdAt` (RFC 6749 §4.1.2, docs/security.md §4). The statement that inserts it
  * binds it to client, redirect URI, PKCE challenge, scopes, nonce and grant (authorize.ts, decision.ts).
  */
 export function mintCode(ctx: Ctx): { code: string; hash: string; createdAt: Date; expiresAt: Date } {

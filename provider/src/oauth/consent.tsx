@@ -16,7 +16,7 @@ export function redirectTarget(uri: string): string {
   }
 }
 
-/** Only inline `data:` images render (CSP `img-src 'self' data:`, no third-party resources: SECURITY.md 8). */
+/** Only inline `data:` images render (CSP `img-src 'self' data:`, no third-party resources: docs/security.md §8). */
 function safeLogo(logo: string | null): string | null {
   return logo && /^data:image\/(png|jpeg|gif|webp);base64,[A-Za-z0-9+/=]+$/.test(logo) && logo.length < 200_000 ? logo : null;
 }
@@ -41,7 +41,7 @@ export interface ConsentProps {
   logo: string | null;
   redirectUri: string;
   scopes: string[];
-  /** Registered through RFC 7591: nobody has reviewed it (SECURITY.md 12). */
+  /** Registered through RFC 7591: nobody has reviewed it (docs/security.md §12). */
   unverified: boolean;
   testMode: boolean;
   /** The request is for the MCP server (`resource`, docs/mcp.md §4): an AI agent is asking. */

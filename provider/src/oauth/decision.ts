@@ -3,7 +3,9 @@ import type { Ctx } from '../context.ts';
 import { AUDIT_COLUMNS, auditAddress, eventValues } from '../audit/events.ts';
 import { nowDate } from '../context.ts';
 import { liveSessionSql, sessionIdHash, sessionUserOf, type LiveSessionRow } from '../accounts/sessions.ts';
+import { MAX_OAUTH_BODY_BYTES, readBytes } from '../http/body.ts';
 import { CSRF_FIELD, csrfToken, csrfValid } from '../http/csrf.ts';
+import type { OAuthErrorCode } from '../http/errors.ts';
 import { hashToken } from '../tokens.ts';
 import { auditParams, browserBindingCookie, consentPath, errorPage, suspendedPage } from './authorize.ts';
 import { CLIENT_FROM, CLIENT_SELECT, type Client } from './clients.ts';
@@ -11,6 +13,7 @@ import { CODE_COLUMNS, mintCode, redirectWith } from './codes.ts';
 import { ConsentPage } from './consent.tsx';
 import { audienceOf } from '../mcp/audience.ts';
 import { scopesCover } from './scopes.ts';
+import { PageError } from './page-error.tsx';
 
 interface RequestRow {
   redirect_uri: string;
@@ -39,7 +42,7 @@ function browserHash(ctx: Ctx, c: Context): string | null {
 }
 
 function testModeBlock(client: Client, userId: string): string | undefined {
-  // SECURITY.md 12: an app in test mode can only be authorized by its owner.
+  // docs/security.md §12: an app in test mode can only be authorized by its owner.
   if (client.app_status === 'test' && client.app_owner_id !== userId) {
     return `${client.app_name} is in test mode: only its developer can authorize it. Use the account that owns the app, or ask its developer to publish it.`;
   }
@@ -134,11 +137,13 @@ export async function consentPage(ctx: Ctx, c: Context): Promise<Response> {
   return c.html(page, blocked ? 403 : 200);
 }
 
+/** The consent form's fields (the last of a repeated one); a body over the limit is a 413 page. */
 async function formFields(c: Context): Promise<Record<string, string>> {
+  const bytes = await readBytes(c, MAX_OAUTH_BODY_BYTES, PageError.tooLarge);
   try {
-    const body = await c.req.parseBody();
+    const form = await new Response(bytes, { headers: { 'Content-Type': c.req.header('content-type') ?? '' } }).formData();
     const out: Record<string, string> = {};
-    for (const [k, v] of Object.entries(body)) if (typeof v === 'string') out[k] = v;
+    for (const [k, v] of form) if (typeof v === 'string' && !k.endsWith('[]')) out[k] = v;
     return out;
   } catch {
     return {};
@@ -214,7 +219,7 @@ export async function consentDecision(ctx: Ctx, c: Context): Promise<Response> {
   if (client.app_status === 'suspended') {
     return (await answered()) ? suspendedPage(c, client) : expired();
   }
-  const fail = (error: string, description: string) => redirectWith(ctx, row.redirect_uri, { error, error_description: description, state: row.state });
+  const fail = (error: OAuthErrorCode, description: string) => redirectWith(ctx, row.redirect_uri, { error, error_description: description, state: row.state });
   const who = { actor: userId, userId, clientId: client.client_id, oauthAppId: client.oauth_app_id, address: auditAddress(ctx, c) };
   if (f.decision === 'deny') {
     // The answer and its audit event in one statement: both or neither.

@@ -25,7 +25,7 @@ export async function liveGrantCovering(ctx: Ctx, userId: string, oauthAppId: st
 
 /**
  * Revokes a grant and, in the same transaction, every code, access and refresh token issued under it
- * (SECURITY.md 13). Bearer checks also refuse tokens of a revoked grant, so this takes effect at once.
+ * (docs/security.md §13). Bearer checks also refuse tokens of a revoked grant, so this takes effect at once.
  * Returns false when the grant was unknown or already revoked.
  */
 export async function revokeGrant(ctx: Ctx, grantId: string): Promise<boolean> {

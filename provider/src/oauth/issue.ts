@@ -60,7 +60,7 @@ export interface TokenResponse {
   id_token?: string;
 }
 
-/** RFC 6749 §5.1 success body; `scopes` repeats `scope` for clients written against Instant's server (API.md §2). */
+/** RFC 6749 §5.1 success body; `scopes` repeats `scope` for clients written against Instant's server (docs/api.md §2). */
 export function tokenResponse(ctx: Ctx, access: string, scopes: readonly string[], refresh: string | undefined, idToken: string | undefined): TokenResponse {
   const s = scopeString(scopes);
   const body: TokenResponse = { access_token: access, token_type: 'Bearer', expires_in: ctx.config.accessTokenTtlS, scope: s, scopes: s };

@@ -3,7 +3,7 @@ import { SUPPORTED_SCOPES } from './scopes.ts';
 
 /**
  * Authorization server metadata (RFC 8414 §2) and OpenID Provider metadata (OIDC Discovery §3).
- * Built from configuration alone, never from request headers (SECURITY.md 9), and never touches the store.
+ * Built from configuration alone, never from request headers (docs/security.md §9), and never touches the store.
  */
 export function serverMetadata(issuer: string) {
   const e = (path: string) => issuer + path;

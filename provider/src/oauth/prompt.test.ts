@@ -53,7 +53,7 @@ describe('max_age', () => {
   });
 });
 
-describe('prompt=none and test mode (SECURITY.md 12)', () => {
+describe('prompt=none and test mode (docs/security.md §12)', () => {
   it('answers prompt=none for a test-mode app with access_denied unless the user owns it', async () => {
     const owner = await createTestUser(w.p);
     const c = await createTestClient(w.p, { ownerId: owner.id, status: 'test' });

@@ -1,4 +1,4 @@
-/** Redirect URI rules (SECURITY.md 1): exact match; loopback IP literals may vary their port only. */
+/** Redirect URI rules (docs/security.md §1): exact match; loopback IP literals may vary their port only. */
 
 const LOOPBACK_IPS = new Set(['127.0.0.1', '[::1]']);
 
@@ -39,7 +39,7 @@ export function redirectUriProblem(uri: string): string | null {
 
 /**
  * Why a redirect URI may not be registered by anonymous dynamic registration, or null: the general rules,
- * and only https or http on loopback (API.md §2 "with loopback or https redirect URIs"; finding F9,
+ * and only https or http on loopback (docs/api.md §2 "with loopback or https redirect URIs"; finding F9,
  * docs/security-accounts.md §6). A private-use scheme proves nothing about who registers it: any native
  * app can claim `com.example.app:`, so only a signed-in developer may register one, in the dashboard.
  */

@@ -19,7 +19,7 @@ async function publicSignIn(wo: OAuthWorld, c: Awaited<ReturnType<typeof newClie
 
 const refresh = (wo: OAuthWorld, c: Awaited<ReturnType<typeof newClient>>, token: string) => postToken(wo, c, { grant_type: 'refresh_token', refresh_token: token });
 
-describe('refresh tokens (SECURITY.md 6)', () => {
+describe('refresh tokens (docs/security.md §6)', () => {
   it('revokes the whole family when a rotated refresh token is reused', async () => {
     w = await world({ refreshTokenReuseGraceS: 0 });
     const c = await newClient(w, { public: true });

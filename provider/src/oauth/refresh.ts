@@ -89,7 +89,7 @@ export async function refreshTokenGrant(ctx: Ctx, client: Client, params: Record
     if (!won) {
       const again = await db.one<{ rotated_at: Date | null; revoked_at: Date | null }>(`select rotated_at, revoked_at from refresh_tokens where id = $1`, [row.id]);
       const graceEnds = again?.rotated_at ? again.rotated_at.getTime() + ctx.config.refreshTokenReuseGraceS * 1000 : 0;
-      // A concurrent duplicate inside the grace window is served, not punished (API.md §2).
+      // A concurrent duplicate inside the grace window is served, not punished (docs/api.md §2).
       if (!again || again.revoked_at || ctx.clock.now() >= graceEnds) return 'reused' as const;
     }
     const successor = await insertRefreshToken(db, ctx, binding, row.scopes, row.id);

@@ -2,9 +2,9 @@ import type { Context } from 'hono';
 import { z } from 'zod';
 import type { Ctx } from '../context.ts';
 import { nowDate } from '../context.ts';
-import { readJsonObject } from '../http/body.ts';
+import { oauthBodyErrors, readJsonObject } from '../http/body.ts';
 import { clientAddress } from '../http/client-address.ts';
-import { ApiError, OAuthError } from '../http/errors.ts';
+import { OAuthError } from '../http/errors.ts';
 import { RATE_LIMITS } from '../http/rate-limit.ts';
 import { dynamicRedirectUriProblem } from './redirect-uris.ts';
 import { rateLimit } from './token.ts';
@@ -30,13 +30,8 @@ function badMetadata(description: string): OAuthError {
  */
 export async function registerEndpoint(ctx: Ctx, c: Context): Promise<Response> {
   await rateLimit(ctx, `register:addr:${clientAddress(c)}`, RATE_LIMITS.registerPerAddress);
-  let raw: Record<string, unknown>;
-  try {
-    raw = await readJsonObject(c, 16 * 1024);
-  } catch (err) {
-    if (err instanceof ApiError) throw badMetadata(err.message);
-    throw err;
-  }
+  // Unreadable metadata is invalid_client_metadata (RFC 7591 §3.2.2); an oversized body a 413.
+  const raw = await readJsonObject(c, 16 * 1024, oauthBodyErrors('invalid_client_metadata'));
   const parsed = clientMetadata.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];

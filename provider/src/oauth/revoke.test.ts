@@ -122,7 +122,7 @@ describe('token-info and userinfo', () => {
   });
 });
 
-describe('grants and clients (SECURITY.md 13)', () => {
+describe('grants and clients (docs/security.md §13)', () => {
   it('ends every token of a grant at once when the user revokes it', async () => {
     const c = await newClient(w, { name: 'Revocable' });
     const t = await signIn(c);

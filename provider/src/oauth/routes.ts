@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import { cors } from 'hono/cors';
 import type { Ctx } from '../context.ts';
-import { OAuthError } from '../http/errors.ts';
+import { errorHandler, OAUTH_STYLE, OAuthError } from '../http/errors.ts';
 import { noStore } from '../http/security-headers.ts';
 import { startEndpoint } from './authorize.ts';
 import { consentDecision, consentPage } from './decision.ts';
@@ -14,16 +14,18 @@ import { tokenEndpoint } from './token.ts';
 import { userinfoEndpoint } from './userinfo.ts';
 
 /**
- * API.md §1: endpoints that take bearer tokens or client credentials (never cookies) answer any origin.
+ * docs/api.md §1: endpoints that take bearer tokens or client credentials (never cookies) answer any origin.
  * With no fixed `allowHeaders`, the requested headers are reflected: Instant's SDKs send their own
  * (`Instant-Core-Version`, `X-Instant-Source` …), and no credentials are allowed, so no header can carry a cookie
  * (docs/instant-compat.md §1).
  */
 const anyOrigin = cors({ origin: '*', allowMethods: ['GET', 'POST', 'OPTIONS'], maxAge: 600 });
 
-/** OAuth 2 / OIDC endpoints (API.md §2). The authorization endpoint and consent send no CORS headers. */
+/** OAuth 2 / OIDC endpoints (docs/api.md §2). The authorization endpoint and consent send no CORS headers. */
 export function oauthRoutes(ctx: Ctx): Hono {
   const app = new Hono();
+  // Errors of every route here speak RFC 6749 §5.2 (the browser endpoints answer with pages themselves).
+  app.onError(errorHandler(OAUTH_STYLE, ctx.log));
   const metadata = serverMetadata(ctx.config.issuer);
   for (const path of ['/.well-known/oauth-authorization-server', '/.well-known/openid-configuration']) {
     app.use(path, anyOrigin);

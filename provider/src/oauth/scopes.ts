@@ -1,4 +1,4 @@
-/** The scopes this server knows (API.md §2), each with the words the consent page shows. */
+/** The scopes this server knows (docs/api.md §2), each with the words the consent page shows. */
 export const SCOPE_DESCRIPTIONS = {
   'apps-read': 'See your Instant apps, their schema and permissions',
   'apps-write': 'Create, change and delete your Instant apps, their schema and permissions',
@@ -21,7 +21,7 @@ export type ScopeParse = { ok: true; scopes: Scope[] } | { ok: false; descriptio
 
 /**
  * A `scope` parameter: space-delimited, case-sensitive tokens (RFC 6749 §3.3). Duplicates are dropped,
- * order kept. Empty, malformed or unknown scopes are refused (API.md §2).
+ * order kept. Empty, malformed or unknown scopes are refused (docs/api.md §2).
  */
 export function parseScope(raw: string | undefined, allowed: readonly string[] | null = null): ScopeParse {
   if (raw === undefined || raw.trim() === '') return { ok: false, description: 'scope is required' };
@@ -36,7 +36,7 @@ export function parseScope(raw: string | undefined, allowed: readonly string[] |
   return { ok: true, scopes: out };
 }
 
-/** True when `granted` covers every scope in `wanted` (a `-write` scope implies its `-read`, API.md §2). */
+/** True when `granted` covers every scope in `wanted` (a `-write` scope implies its `-read`, docs/api.md §2). */
 export function scopesCover(granted: readonly string[], wanted: readonly string[]): boolean {
   return wanted.every((s) => granted.includes(s) || (s.endsWith('-read') && granted.includes(s.replace(/-read$/, '-write'))));
 }

@@ -21,7 +21,7 @@ async function codeFor(c: Awaited<ReturnType<typeof newClient>>, extra: Paramete
   return r.code!;
 }
 
-describe('authorization codes (SECURITY.md 4)', () => {
+describe('authorization codes (docs/security.md §4)', () => {
   it('rejects a reused authorization code and revokes its tokens', async () => {
     const c = await newClient(w);
     const { res, code } = await codeExchange(w, c);
@@ -88,7 +88,7 @@ describe('authorization codes (SECURITY.md 4)', () => {
     for (const r of results.filter((x) => x.status === 400)) expect(await json(r)).toMatchObject({ error: 'invalid_grant' });
   });
 
-  it('stores codes and tokens only as SHA-256 hashes of 256-bit values (SECURITY.md 7)', async () => {
+  it('stores codes and tokens only as SHA-256 hashes of 256-bit values (docs/security.md §7)', async () => {
     const c = await newClient(w);
     const code = await codeFor(c);
     expect(Buffer.from(code, 'base64url')).toHaveLength(32);
@@ -119,7 +119,7 @@ describe('rate limits', () => {
   });
 });
 
-describe('PKCE at the token endpoint (SECURITY.md 3)', () => {
+describe('PKCE at the token endpoint (docs/security.md §3)', () => {
   it('fails a challenge without a verifier, a verifier without a challenge, and a malformed verifier', async () => {
     const c = await newClient(w);
     const { verifier, challenge } = pkcePair();
@@ -184,7 +184,7 @@ describe('client authentication', () => {
   });
 });
 
-describe('token endpoint responses (SECURITY.md 10)', () => {
+describe('token endpoint responses (docs/security.md §10)', () => {
   it('sends Cache-Control: no-store on success and on errors, and refuses unknown grant types', async () => {
     const c = await newClient(w);
     const { res } = await codeExchange(w, c);

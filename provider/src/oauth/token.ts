@@ -78,7 +78,7 @@ async function authorizationCodeGrant(ctx: Ctx, client: Client, params: Record<s
   }
   const row = await ctx.db.one<CodeRow>(`select * from authorization_codes where code_hash = $1`, [codeHash]);
   if (!row) throw invalidGrant('the authorization code is invalid');
-  // A code bound to another client: as if client authentication failed, so no revocation (SECURITY.md 4).
+  // A code bound to another client: as if client authentication failed, so no revocation (docs/security.md §4).
   if (row.client_id !== client.client_id) throw invalidGrant('the authorization code was issued to another client');
   // RFC 7636 §4.6 and RFC 9700 §4.8.2; a failed PKCE check neither consumes the code nor revokes its tokens.
   const pkce = pkceProblem(row.code_challenge, verifier);

@@ -1,20 +1,18 @@
 import type { Context } from 'hono';
 import type { Ctx } from '../context.ts';
-import { authenticate } from '../http/auth.ts';
-import { ApiError, OAuthError } from '../http/errors.ts';
+import { bearerToken, findAccessPrincipal } from '../http/auth.ts';
+import { OAuthError } from '../http/errors.ts';
+import { recogniseBearer } from '../tokens.ts';
 import { invalidToken } from './introspect.ts';
 
 /** `GET|POST /platform/oauth/userinfo` (OIDC Core §5.3): needs an access token with `openid`. */
 export async function userinfoEndpoint(ctx: Ctx, c: Context): Promise<Response> {
-  let principal;
-  try {
-    principal = await authenticate(ctx, c, { session: false });
-  } catch (err) {
-    if (err instanceof ApiError && err.status === 401) throw invalidToken('the access token is unknown, expired or revoked');
-    if (err instanceof ApiError) throw invalidToken('only OAuth access tokens are accepted here');
-    throw err;
-  }
-  if (principal.kind !== 'access') throw invalidToken('only OAuth access tokens are accepted here');
+  const token = bearerToken(c);
+  const kind = token ? recogniseBearer(token) : null;
+  // RFC 6750 §3.1: a personal or admin token is a token of the wrong kind here, not an unknown one.
+  if (kind === 'personal' || kind === 'admin') throw invalidToken('only OAuth access tokens are accepted here');
+  const principal = token && kind === 'access' ? await findAccessPrincipal(ctx, token) : 'unknown';
+  if (typeof principal === 'string') throw invalidToken('the access token is unknown, expired or revoked');
   if (!principal.scopes.includes('openid')) {
     // RFC 6750 §3.1
     throw new OAuthError('insufficient_scope', 'the access token lacks the openid scope', 403, { 'WWW-Authenticate': 'Bearer error="insufficient_scope", scope="openid"' });

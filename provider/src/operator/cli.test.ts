@@ -6,7 +6,7 @@ import { createTestProvider, type TestProvider } from '../testing/index.ts';
 import { listEvents, recordEvent } from '../audit/events.ts';
 import { acquireDataDir, dataDirHolder } from '../store/lock.ts';
 import { runAdminCommand } from './cli.ts';
-import { makeUser } from './test-support.ts';
+import { createTestUser } from '../testing/fixtures.ts';
 
 let p: TestProvider | undefined;
 afterEach(async () => {
@@ -24,7 +24,7 @@ async function run(args: string[], env: Record<string, string> = {}) {
 describe('instant-provider operator / audit', () => {
   it('operator add and remove change the stored role and are audited', async () => {
     p = await createTestProvider();
-    const u = await makeUser(p.ctx, 'ops@example.com');
+    const u = await createTestUser(p, { email: 'ops@example.com' });
     expect(await run(['operator', 'add', 'OPS@example.com'])).toMatchObject({ code: 0, out: 'ops@example.com is now an operator\n' });
     expect((await p.ctx.db.one<{ is_operator: boolean }>('select is_operator from users where id = $1', [u.id]))!.is_operator).toBe(true);
     const removed = await run(['operator', 'remove', 'ops@example.com'], { OPERATOR_EMAILS: 'ops@example.com' });

@@ -8,6 +8,7 @@ import { createLogger } from '../log.ts';
 import { openStore, type Store } from '../store/index.ts';
 import { acquireDataDir, DataDirBusyError } from '../store/lock.ts';
 import { setOperatorRole } from './services.ts';
+import { createUnsealCache } from '../accounts/sessions.ts';
 
 export const ADMIN_USAGE = `  operator add EMAIL      give an account the operator role (stored; OPERATOR_EMAILS also grants it)
   operator remove EMAIL   withdraw the stored operator role
@@ -59,6 +60,7 @@ export async function runAdminCommand(args: string[], io: CliIo): Promise<number
           clock: systemClock,
           random: systemRandom,
           log: createLogger(config.logLevel === 'silent' ? 'silent' : 'error'),
+          unsealCache: createUnsealCache(),
         };
         return parsed.kind === 'operator' ? await operator(ctx, parsed.add, parsed.email, io) : await audit(ctx, parsed, io);
       } finally {

@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createTestProvider, type TestProvider } from '../testing/index.ts';
 import { listEvents } from '../audit/events.ts';
-import { Browser, bearerAccepted, makeGrant, makeOAuthApp, makePersonalToken, makeUser } from './test-support.ts';
+import { Browser, bearerAccepted, makeGrant, makeOAuthApp, makePersonalToken } from './test-support.ts';
+import { createTestUser } from '../testing/fixtures.ts';
 
 let p: TestProvider | undefined;
 afterEach(async () => {
@@ -11,9 +12,9 @@ afterEach(async () => {
 
 async function setup(overrides: Parameters<typeof createTestProvider>[0] = {}) {
   p = await createTestProvider({ operatorEmails: ['ops@example.com'], ...overrides });
-  const op = await makeUser(p.ctx, 'ops@example.com');
-  const owner = await makeUser(p.ctx, 'owner@example.com');
-  const alice = await makeUser(p.ctx, 'alice@example.com');
+  const op = await createTestUser(p, { email: 'ops@example.com' });
+  const owner = await createTestUser(p, { email: 'owner@example.com' });
+  const alice = await createTestUser(p, { email: 'alice@example.com' });
   const ops = await Browser.signedIn(p, op.id);
   return { p, op, owner, alice, ops };
 }

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createTestProvider, type TestProvider } from '../testing/index.ts';
-import { Browser, makeGrant, makeOAuthApp, makeUser } from './test-support.ts';
+import { Browser, makeGrant, makeOAuthApp } from './test-support.ts';
+import { createTestUser } from '../testing/fixtures.ts';
 
 let p: TestProvider;
 afterEach(async () => {
@@ -10,9 +11,9 @@ afterEach(async () => {
 describe('operator console pages', () => {
   it('lists every account without a search, marks the current section, and the audit trail names people and apps', async () => {
     p = await createTestProvider({ operatorEmails: ['ops@example.com'] });
-    const op = await makeUser(p.ctx, 'ops@example.com');
-    const owner = await makeUser(p.ctx, 'owner@example.com');
-    const alice = await makeUser(p.ctx, 'alice@example.com');
+    const op = await createTestUser(p, { email: 'ops@example.com' });
+    const owner = await createTestUser(p, { email: 'owner@example.com' });
+    const alice = await createTestUser(p, { email: 'alice@example.com' });
     const ops = await Browser.signedIn(p, op.id);
 
     const users = (await ops.get('/dash/operator/users')).html;

@@ -5,7 +5,7 @@ import type { User } from '../accounts/users.ts';
 import type { Db } from '../store/index.ts';
 import { recordEvent, type AuditEvent } from '../audit/events.ts';
 
-/** Every scope an OAuth app may be limited to (API.md §2). */
+/** Every scope an OAuth app may be limited to (docs/api.md §2). */
 export const ALL_SCOPES = ['apps-read', 'apps-write', 'data-read', 'data-write', 'storage-read', 'storage-write', 'openid', 'email'] as const;
 
 export type AppStatus = 'test' | 'published' | 'suspended';

@@ -2,22 +2,12 @@ import { Hono } from 'hono';
 import type { Ctx } from '../context.ts';
 import { nowDate, inSeconds } from '../context.ts';
 import { seal, SESSION_COOKIE } from '../accounts/sessions.ts';
-import type { User } from '../accounts/users.ts';
 import { authenticate } from '../http/auth.ts';
 import { generateToken, hashToken } from '../tokens.ts';
 import type { TestProvider } from '../testing/index.ts';
 import { insertTokenSet } from '../testing/fixtures.ts';
 
 /** Test data written straight to the store, so these tests do not depend on the OAuth or account routes. */
-
-export async function makeUser(ctx: Ctx, email: string, opts: { operator?: boolean } = {}): Promise<User> {
-  const user = await ctx.db.one<User>(
-    `insert into users (id, email, password_hash, is_operator, created_at) values ($1, $2, 'not-a-hash', $3, $4)
-     returning id, email, is_operator, locked_at, created_at`,
-    [ctx.random.uuid(), email, opts.operator ?? false, nowDate(ctx)],
-  );
-  return user!;
-}
 
 export async function makeOAuthApp(
   ctx: Ctx,

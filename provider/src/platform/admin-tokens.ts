@@ -8,7 +8,7 @@ import { hashToken, isUuid } from '../tokens.ts';
 /**
  * Resolves an app admin token (a UUID) to the app it is bound to, or null when it is unknown, revoked, expired
  * (an unused provisional token of the CLI's app picker, platform/compat/dash.ts), or its temporary app has expired.
- * Looked up by SHA-256 hash only (SECURITY.md 7).
+ * Looked up by SHA-256 hash only (docs/security.md §7).
  */
 export async function findAdminToken(ctx: Ctx, token: string): Promise<{ appId: string; tokenId: string } | null> {
   if (!isUuid(token)) return null;
@@ -55,8 +55,3 @@ export async function rotateAppAdminToken(ctx: Ctx, userId: string, appId: strin
   return token;
 }
 
-/** True when `token` is a live admin token of `appId`. */
-export async function isAdminTokenOf(ctx: Ctx, appId: string, token: string): Promise<boolean> {
-  const found = await findAdminToken(ctx, token);
-  return found?.appId === appId;
-}

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createTestProvider, type TestProvider } from '../testing/index.ts';
-import { makePersonalToken, makeSessionCookie, makeUser, req } from './testing.ts';
+import { makePersonalToken, req } from './testing.ts';
+import { createTestUser, sessionCookie } from '../testing/fixtures.ts';
 
 let p: TestProvider;
 beforeEach(async () => {
@@ -12,8 +13,8 @@ afterEach(async () => {
 
 describe('GET /dash/apps (dashboard page)', () => {
   it("lists the signed-in user's apps with schema, links and perms, and claimed temporary apps", async () => {
-    const u = await makeUser(p.ctx);
-    const other = await makeUser(p.ctx);
+    const u = await createTestUser(p);
+    const other = await createTestUser(p);
     const per = await makePersonalToken(p.ctx, u.id);
     const otherPer = await makePersonalToken(p.ctx, other.id);
     const schema = {
@@ -25,7 +26,7 @@ describe('GET /dash/apps (dashboard page)', () => {
     const temp = (await (await p.app.request('/dash/apps/ephemeral', req('POST', null, { title: 'Scratchpad' }))).json()) as { app: { id: string; 'admin-token': string } };
     await p.app.request(`/dash/apps/ephemeral/${temp.app.id}/claim`, req('POST', per, { app_id: temp.app.id, token: temp.app['admin-token'] }));
 
-    const res = await p.app.request('/dash/apps', { headers: { cookie: await makeSessionCookie(p.ctx, u.id) } });
+    const res = await p.app.request('/dash/apps', { headers: { cookie: await sessionCookie(p, u.id) } });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/text\/html/);
     expect(res.headers.get('access-control-allow-origin')).toBeNull();

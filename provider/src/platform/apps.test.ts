@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createTestProvider, type TestProvider } from '../testing/index.ts';
-import { makeAccessToken, makePersonalToken, makeUser, req } from './testing.ts';
+import { makeAccessToken, makePersonalToken, req } from './testing.ts';
+import { createTestUser } from '../testing/fixtures.ts';
 
 let p: TestProvider;
 beforeEach(async () => {
@@ -23,8 +24,8 @@ async function call(path: string, init: RequestInit) {
 }
 
 async function setup() {
-  const alice = await makeUser(p.ctx);
-  const bob = await makeUser(p.ctx);
+  const alice = await createTestUser(p);
+  const bob = await createTestUser(p);
   const per = await makePersonalToken(p.ctx, alice.id);
   const bobPer = await makePersonalToken(p.ctx, bob.id);
   const created = await call('/superadmin/apps', req('POST', per, { title: 'Alice app' }));
@@ -33,9 +34,9 @@ async function setup() {
   return { alice, bob, per, bobPer, appId: app.id!, admin: app['admin-token']! };
 }
 
-describe('apps (API.md §3)', () => {
+describe('apps (docs/api.md §3)', () => {
   it('creates an app with a per_ token and returns App, admin token, schema and perms', async () => {
-    const u = await makeUser(p.ctx);
+    const u = await createTestUser(p);
     const per = await makePersonalToken(p.ctx, u.id);
     const { status, json } = await call(
       '/superadmin/apps',
@@ -243,9 +244,9 @@ describe('apps (API.md §3)', () => {
   });
 });
 
-describe('CLI endpoints under /dash (API.md §5)', () => {
+describe('CLI endpoints under /dash (docs/api.md §5)', () => {
   it('creates an app with a client-chosen id and admin token, refusing ones in use or not UUIDs', async () => {
-    const u = await makeUser(p.ctx);
+    const u = await createTestUser(p);
     const per = await makePersonalToken(p.ctx, u.id);
     const id = '11111111-1111-4111-8111-111111111111';
     const token = '22222222-2222-4222-8222-222222222222';
@@ -260,7 +261,7 @@ describe('CLI endpoints under /dash (API.md §5)', () => {
   });
 
   it('applies CLI steps, reports jobs, and serves the job group and the pulled schema', async () => {
-    const u = await makeUser(p.ctx);
+    const u = await createTestUser(p);
     const per = await makePersonalToken(p.ctx, u.id);
     const app = (await call('/dash/apps', req('POST', per, { title: 'CLI' }))).json.app as Record<string, string>;
     const idId = '33333333-3333-4333-8333-333333333333';
@@ -303,7 +304,7 @@ describe('CLI endpoints under /dash (API.md §5)', () => {
   });
 
   it('plans and applies Defs through the /dash twins older CLI releases use', async () => {
-    const u = await makeUser(p.ctx);
+    const u = await createTestUser(p);
     const per = await makePersonalToken(p.ctx, u.id);
     const app = (await call('/dash/apps', req('POST', per, { title: 'Old CLI' }))).json.app as Record<string, string>;
     const schema = { entities: { notes: { attrs: { body: { valueType: 'string', required: false, config: { indexed: true, unique: false } } } } } };
@@ -317,7 +318,7 @@ describe('CLI endpoints under /dash (API.md §5)', () => {
   });
 
   it('pushes and pulls rules verbatim with /rules and /perms/pull, and names the path of a bad rule', async () => {
-    const u = await makeUser(p.ctx);
+    const u = await createTestUser(p);
     const per = await makePersonalToken(p.ctx, u.id);
     const app = (await call('/dash/apps', req('POST', per, { title: 'R' }))).json.app as Record<string, string>;
     expect((await call(`/dash/apps/${app.id}/perms/pull`, req('GET', per))).json).toEqual({ perms: null });

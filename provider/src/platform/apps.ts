@@ -27,7 +27,7 @@ export interface AppRow {
   claimed_at: Date | null;
 }
 
-/** `App` on the wire (API.md §3). */
+/** `App` on the wire (docs/api.md §3). */
 export interface AppJson {
   id: string;
   title: string;
@@ -85,7 +85,7 @@ export interface CreatedApp {
 
 /**
  * Creates an app with its admin token, and its schema and rules when given, in one transaction.
- * `creatorId` null with `expiresAt` makes a temporary app (API.md §4).
+ * `creatorId` null with `expiresAt` makes a temporary app (docs/api.md §4).
  */
 export async function createApp(ctx: Ctx, creatorId: string | null, input: CreateAppInput, opts: { expiresAt?: Date } = {}): Promise<CreatedApp> {
   const title = parseTitle(input.title);
@@ -143,7 +143,7 @@ export async function getAppRow(db: Db, appId: string): Promise<AppRow | undefin
 }
 
 /**
- * The app a request may act on (SECURITY.md 14): the scope first (403 with `required-scope`), then an admin
+ * The app a request may act on (docs/security.md §14): the scope first (403 with `required-scope`), then an admin
  * token must belong to this very app (403), and a user must own it (404 otherwise, as for a missing app).
  */
 export async function authorizeApp(ctx: Ctx, p: Principal, appId: string, scope: 'apps-read' | 'apps-write', opts: { admin: boolean }): Promise<AppRow> {

@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createTestProvider, type TestProvider } from '../testing/index.ts';
-import { makePersonalToken, makeSessionCookie, makeUser, req } from './testing.ts';
+import { makePersonalToken, req } from './testing.ts';
+import { createTestUser, sessionCookie } from '../testing/fixtures.ts';
 
 let p: TestProvider;
 beforeEach(async () => {
@@ -26,8 +27,8 @@ describe('Platform API over HTTP: CORS, sessions, limits', () => {
   });
 
   it('accepts a dashboard session on the /dash CLI endpoints only with JSON bodies, and never on /superadmin', async () => {
-    const u = await makeUser(p.ctx);
-    const cookie = await makeSessionCookie(p.ctx, u.id);
+    const u = await createTestUser(p);
+    const cookie = await sessionCookie(p, u.id);
     const form = await p.app.request('/dash/apps', { method: 'POST', headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' }, body: 'title=x' });
     expect(form.status).toBe(400);
     const created = await p.app.request('/dash/apps', { method: 'POST', headers: { cookie, 'content-type': 'application/json' }, body: JSON.stringify({ title: 'From the dashboard' }) });
@@ -38,7 +39,7 @@ describe('Platform API over HTTP: CORS, sessions, limits', () => {
   });
 
   it('limits the number of entities, name lengths and reserved names with a 400 naming the problem', async () => {
-    const u = await makeUser(p.ctx);
+    const u = await createTestUser(p);
     const per = await makePersonalToken(p.ctx, u.id);
     const app = ((await (await p.app.request('/superadmin/apps', req('POST', per, { title: 'Limits' }))).json()) as { app: { id: string } }).app;
     const many = { entities: Object.fromEntries(Array.from({ length: 501 }, (_, i) => [`e${i}`, { attrs: {} }])) };
@@ -62,7 +63,7 @@ describe('Platform API over HTTP: CORS, sessions, limits', () => {
   });
 
   it('never answers 5xx to random bodies on any endpoint, and always with the error shape', async () => {
-    const u = await makeUser(p.ctx);
+    const u = await createTestUser(p);
     const per = await makePersonalToken(p.ctx, u.id);
     const created = (await (await p.app.request('/superadmin/apps', req('POST', per, { title: 'Fuzz' }))).json()) as { app: { id: string; 'admin-token': string } };
     const id = created.app.id;

@@ -3,10 +3,10 @@ import { nowDate } from '../context.ts';
 import { ApiError } from '../http/errors.ts';
 import type { Db } from '../store/index.ts';
 
-/** Permission rules (API.md §7), kept as the exact JSON the client sent. */
+/** Permission rules (docs/api.md §7), kept as the exact JSON the client sent. */
 export type Rules = Record<string, unknown>;
 
-/** Largest rules document accepted, serialised (SECURITY.md 15). */
+/** Largest rules document accepted, serialised (docs/security.md §15). */
 export const MAX_RULES_BYTES = 256 * 1024;
 
 const ACTIONS = new Set(['view', 'create', 'update', 'delete', 'link', 'unlink', '$default']);

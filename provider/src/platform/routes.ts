@@ -22,7 +22,7 @@ const RULES_BODY_BYTES = MAX_RULES_BYTES + 1024;
 
 /**
  * A JSON body. With a session cookie only `application/json` is accepted: that forces a CORS preflight,
- * which with SameSite cookies is the CSRF defence of these endpoints (API.md §8).
+ * which with SameSite cookies is the CSRF defence of these endpoints (docs/api.md §8).
  */
 async function body(c: Context, p: Principal | null, maxBytes: number): Promise<Record<string, unknown>> {
   if (p?.kind === 'session') {
@@ -37,10 +37,10 @@ function include(c: Context): { schema: boolean; perms: boolean } {
   return { schema: parts.includes('schema'), perms: parts.includes('perms') };
 }
 
-/** Platform API (API.md §3–§5): one set of services behind two route tables, `/superadmin` and `/dash`. */
+/** Platform API (docs/api.md §3–§5): one set of services behind two route tables, `/superadmin` and `/dash`. */
 export function platformRoutes(ctx: Ctx): Hono {
   const r = new Hono();
-  // Bearer-token APIs answer preflights from any origin; no credentials, so cookies never ride along (API.md §1).
+  // Bearer-token APIs answer preflights from any origin; no credentials, so cookies never ride along (docs/api.md §1).
   const apiCors = cors({ origin: '*', allowMethods: ['GET', 'POST', 'DELETE', 'OPTIONS'], maxAge: 600 });
   r.use('/superadmin/*', apiCors);
   r.use('/dash/apps/*', async (c, next) => (c.req.path === '/dash/apps' && c.req.method === 'GET' ? next() : apiCors(c, next)));
@@ -48,7 +48,7 @@ export function platformRoutes(ctx: Ctx): Hono {
   const user = (c: Context, session: boolean) => authenticate(ctx, c, { session, admin: false });
   const anyone = (c: Context, session: boolean) => authenticate(ctx, c, { session, admin: true });
 
-  // --- /superadmin (API.md §3): pat_, per_, or an app's admin token where the app is named.
+  // --- /superadmin (docs/api.md §3): pat_, per_, or an app's admin token where the app is named.
   r.get('/superadmin/apps', async (c) => {
     const p = await user(c, false);
     requireScope(p, 'apps-read');
@@ -112,7 +112,7 @@ export function platformRoutes(ctx: Ctx): Hono {
     return c.json(await applySchemaPush(ctx, app.id, await body(c, p, MAX_BODY_BYTES)));
   });
 
-  // --- temporary apps (API.md §4): no auth to create; claiming needs a user.
+  // --- temporary apps (docs/api.md §4): no auth to create; claiming needs a user.
   r.post('/dash/apps/ephemeral', async (c) => {
     const b = await readJsonObject(c, MAX_BODY_BYTES);
     return c.json(await createTemporaryApp(ctx, clientAddress(c), b));
@@ -125,7 +125,7 @@ export function platformRoutes(ctx: Ctx): Hono {
     return c.json(await claimTemporaryApp(ctx, u, c.req.param('app_id'), await body(c, p, SMALL_BODY_BYTES)));
   });
 
-  // --- endpoints Instant's CLI uses (API.md §5); a session cookie works too.
+  // --- endpoints Instant's CLI uses (docs/api.md §5); a session cookie works too.
   r.delete('/dash/apps/:app_id', async (c) => {
     const app = await authorizeApp(ctx, await user(c, true), c.req.param('app_id'), 'apps-write', { admin: false });
     await deleteApp(ctx, app.id);

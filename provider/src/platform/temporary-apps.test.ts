@@ -2,7 +2,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { sweepOnce } from '../sweep.ts';
 import { createTestProvider, type TestProvider } from '../testing/index.ts';
 import { TEMPORARY_APP_TTL_MS } from './temporary-apps.ts';
-import { makeAccessToken, makePersonalToken, makeUser, req } from './testing.ts';
+import { makeAccessToken, makePersonalToken, req } from './testing.ts';
+import { createTestUser } from '../testing/fixtures.ts';
 
 let p: TestProvider;
 beforeEach(async () => {
@@ -24,7 +25,7 @@ async function temp(address = '203.0.113.7', extra: Record<string, unknown> = {}
   return r;
 }
 
-describe('temporary apps (API.md §4)', () => {
+describe('temporary apps (docs/api.md §4)', () => {
   it('creates an app without auth that expires 14 days after creation, with schema and rules', async () => {
     const r = await temp('203.0.113.7', { schema, rules: { code: { todos: { allow: { view: 'true' } } } } });
     expect(r.status).toBe(200);
@@ -74,7 +75,7 @@ describe('temporary apps (API.md §4)', () => {
   });
 
   it('is claimed into an account with its admin token and then no longer expires', async () => {
-    const user = await makeUser(p.ctx);
+    const user = await createTestUser(p);
     const per = await makePersonalToken(p.ctx, user.id);
     const r = await temp();
     const app = r.json.app as Record<string, string>;
@@ -100,7 +101,7 @@ describe('temporary apps (API.md §4)', () => {
   });
 
   it('cannot be claimed after it expired', async () => {
-    const user = await makeUser(p.ctx);
+    const user = await createTestUser(p);
     const per = await makePersonalToken(p.ctx, user.id);
     const app = (await temp()).json.app as Record<string, string>;
     p.clock.advance(14 * 86_400 + 1);
@@ -110,7 +111,7 @@ describe('temporary apps (API.md §4)', () => {
 
 describe('admin tokens after a claim, and rotation by the owner (F7)', () => {
   it('stops the temporary app’s admin token at the claim and returns a new one to the claimer only', async () => {
-    const user = await makeUser(p.ctx);
+    const user = await createTestUser(p);
     const per = await makePersonalToken(p.ctx, user.id);
     const app = (await temp()).json.app as Record<string, string>;
     const old = app['admin-token']!;
@@ -125,14 +126,14 @@ describe('admin tokens after a claim, and rotation by the owner (F7)', () => {
   });
 
   it('lets the owner rotate an app’s admin token; the old one stops, an admin token cannot rotate, another user cannot', async () => {
-    const owner = await makeUser(p.ctx);
+    const owner = await createTestUser(p);
     const per = await makePersonalToken(p.ctx, owner.id);
     const created = await call('/superadmin/apps', req('POST', per, { title: 'rotating' }));
     const app = created.json.app as Record<string, string>;
     const old = app['admin-token']!;
     const rotate = (token: string) => call(`/superadmin/apps/${app.id}/admin-token/rotate`, req('POST', token, {}));
     expect((await rotate(old)).status).toBe(403);
-    const stranger = await makePersonalToken(p.ctx, (await makeUser(p.ctx)).id);
+    const stranger = await makePersonalToken(p.ctx, (await createTestUser(p)).id);
     expect((await rotate(stranger)).status).toBe(404);
     const rotated = await rotate(per);
     expect(rotated.status).toBe(200);

@@ -8,7 +8,7 @@ import { findAdminToken, rotateAdminTokens } from './admin-tokens.ts';
 import { appJson, createApp, getAppRow, type AppRow } from './apps.ts';
 import { validateRules } from './perms.ts';
 
-/** A temporary app lives 14 days from creation (API.md §4). */
+/** A temporary app lives 14 days from creation (docs/api.md §4). */
 export const TEMPORARY_APP_TTL_MS = 14 * 86_400_000;
 
 function isLiveTemporary(ctx: Ctx, a: AppRow | undefined): a is AppRow & { expires_at: Date } {
@@ -17,7 +17,7 @@ function isLiveTemporary(ctx: Ctx, a: AppRow | undefined): a is AppRow & { expir
 
 /**
  * `POST /dash/apps/ephemeral`: an app with no owner that expires in 14 days. Rate-limited per client
- * address (SECURITY.md 17). Rules come as `rules: {code}` (API.md) or `perms` (what Instant's SDK sends).
+ * address (docs/security.md §17). Rules come as `rules: {code}` (docs/api.md) or `perms` (what Instant's SDK sends).
  */
 export async function createTemporaryApp(ctx: Ctx, address: string, body: Record<string, unknown>) {
   const limit = await hit(ctx, `temporary-app:addr:${address}`, RATE_LIMITS.temporaryAppPerAddress);

@@ -1,17 +1,8 @@
 import type { Ctx } from '../context.ts';
-import { createUser, type User } from '../accounts/users.ts';
 import { generateToken, hashToken } from '../tokens.ts';
 import { insertTokenSet } from '../testing/fixtures.ts';
 
 /** Test helpers for the Platform API: users and bearer tokens made straight in the store. */
-
-let counter = 0;
-
-export async function makeUser(ctx: Ctx, email = `user${++counter}-${Math.random().toString(36).slice(2, 8)}@example.com`): Promise<User> {
-  const r = await createUser(ctx, email, 'correct horse battery staple 42');
-  if (!r.ok) throw new Error(`could not create user ${email}: ${r.reason}`);
-  return r.user;
-}
 
 /** A `per_` token for a user. */
 export async function makePersonalToken(ctx: Ctx, userId: string, opts: { expiresAt?: Date; revoked?: boolean } = {}): Promise<string> {
@@ -56,18 +47,4 @@ export function req(method: string, token: string | null, body?: unknown, header
     },
     body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
   };
-}
-
-/** A dashboard session cookie (`Cookie:` header value) for a user. */
-export async function makeSessionCookie(ctx: Ctx, userId: string): Promise<string> {
-  const { seal, SESSION_COOKIE } = await import('../accounts/sessions.ts');
-  const sid = generateToken(ctx.random, 'session');
-  const now = new Date(ctx.clock.now());
-  await ctx.db.query(`insert into sessions (id_hash, user_id, created_at, expires_at) values ($1, $2, $3, $4)`, [
-    hashToken(sid),
-    userId,
-    now,
-    new Date(now.getTime() + ctx.config.sessionTtlS * 1000),
-  ]);
-  return `${SESSION_COOKIE}=${await seal(ctx, { sid }, ctx.config.sessionTtlS)}`;
 }

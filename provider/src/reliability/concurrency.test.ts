@@ -1,4 +1,4 @@
-// SECURITY.md "Reliability / Concurrency": N simultaneous uses of one code or one rotating refresh token.
+// docs/security.md §R1 (concurrency): N simultaneous uses of one code or one rotating refresh token.
 // In process (app.request) on a fresh store: PGlite by default, a real Postgres pool with TEST_DATABASE_URL.
 import { afterEach, describe, expect, it } from 'vitest';
 import { createTestProvider, type TestProvider } from '../testing/index.ts';

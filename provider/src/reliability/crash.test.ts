@@ -1,4 +1,4 @@
-// SECURITY.md "Reliability / Crash": kill -9 the provider during sustained token issuance on the file-backed
+// docs/security.md §R2 (crash): kill -9 the provider during sustained token issuance on the file-backed
 // embedded store (PGlite in a data directory); after a restart every token that was returned still works and the
 // store opens cleanly. A real child process (node provider/bin/instant-provider.mjs) on a loopback port.
 import { mkdtempSync, rmSync } from 'node:fs';

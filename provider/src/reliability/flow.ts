@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { CookieJar } from '../testing/cookie-jar.ts';
 
 /**
  * A multi-request HTTP flow (e.g. authorize → consent → token) written once as a list of steps, and run
@@ -72,39 +73,8 @@ export function json<T = Record<string, unknown>>(step: string, res: HttpRespons
   }
 }
 
-/** A minimal cookie jar: name → value, no domains or paths (one origin per flow). */
-export class CookieJar {
-  constructor(readonly cookies: Map<string, string> = new Map()) {}
-  clone(): CookieJar {
-    return new CookieJar(new Map(this.cookies));
-  }
-  /** Applies every Set-Cookie of a response (deleting expired cookies). */
-  take(res: HttpResponse): void {
-    const set = res.headers['set-cookie'];
-    for (const line of Array.isArray(set) ? set : set ? [set] : []) {
-      const [pair, ...attrs] = line.split(';');
-      const eq = pair!.indexOf('=');
-      if (eq < 1) continue;
-      const name = pair!.slice(0, eq).trim();
-      const value = pair!.slice(eq + 1).trim();
-      const expired = attrs.some((a) => {
-        const [k, v = ''] = a.trim().split('=');
-        if (k!.toLowerCase() === 'max-age') return Number(v) <= 0;
-        if (k!.toLowerCase() === 'expires') return Date.parse(v) < Date.now();
-        return false;
-      });
-      if (expired || value === '') this.cookies.delete(name);
-      else this.cookies.set(name, value);
-    }
-  }
-  header(): string {
-    return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
-  }
-  /** `{cookie: …}` when the jar holds anything. */
-  headers(): Record<string, string> {
-    return this.cookies.size ? { cookie: this.header() } : {};
-  }
-}
+// The load flows share the tests' cookie jar (bench/ imports it from here).
+export { CookieJar };
 
 /** A PKCE pair (RFC 7636 §4.1–4.2, S256). */
 export function pkcePair(): { verifier: string; challenge: string } {

@@ -1,4 +1,4 @@
-// SECURITY.md "Reliability / Bad input": fast-check builds requests for every endpoint — random methods among the
+// docs/security.md §R4 (bad input): fast-check builds requests for every endpoint — random methods among the
 // route's, path parameters, query parameters, headers (credentials of every kind, content types, forwarded
 // addresses), bodies of random types, sizes and encodings — and every answer must be below 500, carry no stack
 // trace, and (for JSON errors) have the documented shape: RFC 6749 §5.2 `{error, error_description}` on OAuth
@@ -28,7 +28,7 @@ const START_FIELDS = ['client_id', 'redirect_uri', 'response_type', 'scope', 'st
 const APP_FIELDS = ['title', 'schema', 'perms', 'rules', 'code', 'org_id', 'id', 'admin_token', 'app_id', 'token', 'steps', 'check_types', 'supports_background_updates', 'include'];
 const ACCOUNT_FIELDS = ['email', 'password', 'name', 'expires_in_days', 'home_page', 'logo', 'support_email', 'redirect_uris', 'redirect_uri', 'public', 'next', '_csrf', 'decision', 'request'];
 
-/** Every route of API.md (and the dashboard's, which must not 500 either). */
+/** Every route of docs/api.md (and the dashboard's, which must not 500 either). */
 const ENDPOINTS: Endpoint[] = [
   { methods: ['GET', 'POST'], path: '/.well-known/oauth-authorization-server' },
   { methods: ['GET'], path: '/.well-known/openid-configuration' },

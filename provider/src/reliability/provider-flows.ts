@@ -232,7 +232,7 @@ function unescapeHtml(s: string): string {
   return s.replace(/&amp;/g, '&').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>');
 }
 
-/** A small schema (Defs, API.md §6) for temporary-app creation. */
+/** A small schema (Defs, docs/api.md §6) for temporary-app creation. */
 export const SMALL_SCHEMA = {
   entities: {
     todos: {

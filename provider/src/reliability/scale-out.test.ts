@@ -1,4 +1,4 @@
-// SECURITY.md "Reliability / Scale-out": two provider processes on one Postgres behave as one. Runs in the Postgres
+// docs/security.md §R3 (scale-out): two provider processes on one Postgres behave as one. Runs in the Postgres
 // pass (TEST_DATABASE_URL set); each test gets a fresh database that both processes migrate at once on start.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FORM, JSON_BODY, runFlow, send, type HttpRequest } from './flow.ts';

@@ -33,7 +33,13 @@ function concat(parts: Uint8Array[]): Uint8Array {
  * mounted with NODEFS, where every write Postgres makes reaches the OS at once (a commit writes its WAL record),
  * so a killed process loses nothing it committed (reliability/crash.test.ts); the call only cost ~80–200 µs.
  */
-export async function openPglite(opts: { dataDir?: string; snapshot?: Blob | File }): Promise<Store> {
+/** The embedded store, which can also dump itself (tests start their stores from one migrated dump). */
+export interface PgliteStore extends Store {
+  /** The whole data directory as a tarball, to start other stores from (tests). */
+  dumpSnapshot(): Promise<Blob>;
+}
+
+export async function openPglite(opts: { dataDir?: string; snapshot?: Blob | File }): Promise<PgliteStore> {
   if (opts.dataDir) mkdirSync(opts.dataDir, { recursive: true });
   const pg = await PGlite.create({ dataDir: opts.dataDir, loadDataDir: opts.snapshot, ...pgliteOptions() });
   const mutex = new Mutex();
@@ -98,7 +104,6 @@ export async function openPglite(opts: { dataDir?: string; snapshot?: Blob | Fil
       mutex.run(async () => {
         if (!pg.closed) await pg.close();
       }),
-    /** The whole data directory as a tarball, to start other stores from (tests). */
     dumpSnapshot: () => mutex.run(() => pg.dumpDataDir('none')),
-  } as Store;
+  } satisfies PgliteStore;
 }

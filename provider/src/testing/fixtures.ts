@@ -4,13 +4,16 @@ import { cookieName, SESSION_COOKIE, seal } from '../accounts/sessions.ts';
 import { createUser, type User } from '../accounts/users.ts';
 import { generateToken, hashToken } from '../tokens.ts';
 import type { TestProvider } from './index.ts';
+import { CookieJar } from './cookie-jar.ts';
+
+export { CookieJar };
 
 /** Test helpers shared by every suite: users, sessions, OAuth clients, and the browser leg of an authorization. */
 
 let userCounter = 0;
 
-/** A new account. The password is returned so login tests can use it. */
-export async function createTestUser(p: TestProvider, opts: { email?: string; password?: string } = {}): Promise<User & { password: string }> {
+/** A new account, made as sign-up makes it. The password is returned so login tests can use it. */
+export async function createTestUser(p: Pick<TestProvider, 'ctx'>, opts: { email?: string; password?: string } = {}): Promise<User & { password: string }> {
   const email = opts.email ?? `user${++userCounter}-${randomBytes(4).toString('hex')}@example.com`;
   const password = opts.password ?? 'correct horse battery staple';
   const r = await createUser(p.ctx, email, password);
@@ -19,7 +22,7 @@ export async function createTestUser(p: TestProvider, opts: { email?: string; pa
 }
 
 /** A `Cookie` header value carrying a live dashboard session for the user (the session row is inserted directly). */
-export async function sessionCookie(p: TestProvider, userId: string): Promise<string> {
+export async function sessionCookie(p: Pick<TestProvider, 'ctx'>, userId: string): Promise<string> {
   const sid = generateToken(p.ctx.random, 'session');
   await p.ctx.db.query(`insert into sessions (id_hash, user_id, created_at, expires_at) values ($1, $2, $3, $4)`, [
     hashToken(sid),
@@ -74,35 +77,6 @@ export async function createTestClient(p: TestProvider, o: TestClientOptions = {
     await ctx.db.query(`insert into client_secrets (id, client_id, secret_hash, created_at) values ($1, $2, $3, $4)`, [ctx.random.uuid(), clientId, hashToken(clientSecret), now]);
   }
   return { appId, clientId, clientSecret, redirectUri: redirectUris[0]!, redirectUris };
-}
-
-/** A tiny cookie jar for in-process browser flows. */
-export class CookieJar {
-  private cookies = new Map<string, string>();
-  constructor(initial?: string) {
-    if (initial) this.add(initial);
-  }
-  /** Adds `name=value; name2=value2` pairs. */
-  add(header: string): void {
-    for (const part of header.split(';')) {
-      const i = part.indexOf('=');
-      if (i > 0) this.cookies.set(part.slice(0, i).trim(), part.slice(i + 1).trim());
-    }
-  }
-  /** Takes every Set-Cookie of a response (deletions included). */
-  take(res: Response): void {
-    for (const sc of res.headers.getSetCookie()) {
-      const [pair] = sc.split(';');
-      const i = pair!.indexOf('=');
-      const name = pair!.slice(0, i).trim();
-      const value = pair!.slice(i + 1).trim();
-      if (value === '' || /max-age=0/i.test(sc)) this.cookies.delete(name);
-      else this.cookies.set(name, value);
-    }
-  }
-  header(): string {
-    return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
-  }
 }
 
 /** An S256 PKCE pair (RFC 7636 §4.1–4.2). */

@@ -41,8 +41,7 @@ export default async function setup() {
   const dir = mkdtempSync(join(tmpdir(), 'instant-test-'));
   const store = await openPglite({});
   await migrate(store);
-  const dump = await (store as unknown as { dumpSnapshot?: () => Promise<Blob> }).dumpSnapshot?.();
-  if (!dump) throw new Error('PGlite store cannot dump a snapshot');
+  const dump = await store.dumpSnapshot();
   const file = join(dir, 'snapshot.tar');
   writeFileSync(file, Buffer.from(await dump.arrayBuffer()));
   await store.close();

@@ -1,8 +1,17 @@
+/**
+ * `instant-provider/testing`: the one test-support module of the repository (provider, kit, demo app,
+ * e2e): a provider on a fresh store with a hand-moved clock, the cookie jar, users, sessions, OAuth
+ * clients, and the browser leg of an authorization. Never imported by production code.
+ *
+ * @module
+ */
 import { readFileSync } from 'node:fs';
 import type { Context } from 'hono';
 import pg from 'pg';
 import { createProvider, type Provider } from '../app.ts';
-import { TestClock, systemRandom, type Random } from '../clock.ts';
+import { systemRandom, type Random } from '../clock.ts';
+import { TestClock } from './clock.ts';
+import { CookieJar } from './cookie-jar.ts';
 import { defaultConfig, type ProviderConfig } from '../config.ts';
 import type { Store } from '../store/index.ts';
 import { openPglite } from '../store/pglite.ts';
@@ -62,3 +71,21 @@ export async function createTestProvider(overrides: Partial<ProviderConfig> = {}
   const testFetch = ((input: RequestInfo | URL, init?: RequestInit) => app.request(input instanceof Request ? input : String(input), init)) as typeof fetch;
   return { ...provider, clock, fetch: testFetch, issuer: provider.ctx.config.issuer };
 }
+
+export { TestClock, CookieJar };
+export type { CookieSource } from './cookie-jar.ts';
+export {
+  authorizeInBrowser,
+  authorizeUrl,
+  consentFormFields,
+  createTestClient,
+  createTestUser,
+  insertTokenSet,
+  pkcePair,
+  sessionCookie,
+  type AuthorizeOptions,
+  type AuthorizeResult,
+  type IssuedTokens,
+  type TestClient,
+  type TestClientOptions,
+} from './fixtures.ts';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestProvider, type TestProvider } from '../../testing/index.ts';
-import { CookieJar } from '../../testing/fixtures.ts';
-import { makeAccessToken, makePersonalToken, makeSessionCookie, makeUser, req } from '../testing.ts';
+import { CookieJar, createTestUser, sessionCookie } from '../../testing/fixtures.ts';
+import { makeAccessToken, makePersonalToken, req } from '../testing.ts';
 
 /** docs/instant-compat.md §5: the CLI login, over HTTP as Instant's CLI and a browser drive it. */
 let p: TestProvider;
@@ -27,8 +27,8 @@ async function check(secret: string) {
 
 /** A signed-in browser: its jar, and the confirm page of a ticket. */
 async function browser() {
-  const user = await makeUser(p.ctx);
-  const jar = new CookieJar(await makeSessionCookie(p.ctx, user.id));
+  const user = await createTestUser(p);
+  const jar = new CookieJar(await sessionCookie(p, user.id));
   const open = async (path: string) => {
     const r = await p.app.request(path, { headers: { cookie: jar.header() } });
     jar.take(r);
@@ -164,7 +164,7 @@ describe('CLI login', () => {
 
 describe('GET /dash for the CLI, DELETE /dash/apps/:id, and what is not hosted', () => {
   it('answers {apps, orgs, user} to a bearer token with a fresh admin token per app; an import keeps only that one', async () => {
-    const u = await makeUser(p.ctx);
+    const u = await createTestUser(p);
     const per = await makePersonalToken(p.ctx, u.id);
     const a = ((await (await p.app.request('/dash/apps', req('POST', per, { title: 'One' }))).json()) as { app: { id: string } }).app;
     const b2 = ((await (await p.app.request('/dash/apps', req('POST', per, { title: 'Two' }))).json()) as { app: { id: string } }).app;
@@ -191,7 +191,7 @@ describe('GET /dash for the CLI, DELETE /dash/apps/:id, and what is not hosted',
     for (const x of viaOAuth.apps) expect(x).not.toHaveProperty('admin_token');
 
     // a browser still gets the page
-    const page = await p.app.request('/dash', { headers: { cookie: await makeSessionCookie(p.ctx, u.id) } });
+    const page = await p.app.request('/dash', { headers: { cookie: await sessionCookie(p, u.id) } });
     expect(page.headers.get('content-type')).toMatch(/^text\/html/);
 
     // DELETE /dash/apps/:id
@@ -199,12 +199,12 @@ describe('GET /dash for the CLI, DELETE /dash/apps/:id, and what is not hosted',
     expect(del.status).toBe(200);
     expect(await del.json()).toEqual({ ok: true });
     expect((await p.app.request(`/dash/apps/${b2.id}`, req('GET', per))).status).toBe(404);
-    const other = await makePersonalToken(p.ctx, (await makeUser(p.ctx)).id);
+    const other = await makePersonalToken(p.ctx, (await createTestUser(p)).id);
     expect((await p.app.request(`/dash/apps/${a.id}`, req('DELETE', other))).status).toBe(404);
   });
 
   it('answers data-plane routes with a typed 501', async () => {
-    const u = await makeUser(p.ctx);
+    const u = await createTestUser(p);
     const per = await makePersonalToken(p.ctx, u.id);
     const id = '00000000-0000-4000-8000-000000000001';
     for (const [method, path, feature] of [

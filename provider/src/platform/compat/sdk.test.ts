@@ -3,12 +3,12 @@ import { serve, type ServerType } from '@hono/node-server';
 import { exchangeCodeForToken, exchangeRefreshToken, i, PlatformApi } from '@instantdb/platform';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestProvider, type TestProvider } from '../../testing/index.ts';
-import { authorizeInBrowser, createTestClient, sessionCookie } from '../../testing/fixtures.ts';
-import { makeAccessToken, makePersonalToken, makeUser } from '../testing.ts';
+import { authorizeInBrowser, createTestClient, createTestUser, sessionCookie } from '../../testing/fixtures.ts';
+import { makeAccessToken, makePersonalToken } from '../testing.ts';
 
 /**
  * Instant's own published Platform SDK (`@instantdb/platform`) against this server over a real socket,
- * with only the base URL changed (API.md intro).
+ * with only the base URL changed (docs/api.md intro).
  */
 let p: TestProvider;
 let server: ServerType;
@@ -23,7 +23,7 @@ beforeAll(async () => {
     const s = serve({ fetch: p.app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
   });
   apiURI = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const user = await makeUser(p.ctx);
+  const user = await createTestUser(p);
   userId = user.id;
   per = await makePersonalToken(p.ctx, user.id);
   pat = (await makeAccessToken(p.ctx, user.id, ['apps-write'])).access;

@@ -1,6 +1,6 @@
 import type { ApiSchema, Attr } from './types.ts';
 
-/** A ref's key in ApiSchema: names both sides; clients must not parse it (API.md §6). */
+/** A ref's key in ApiSchema: names both sides; clients must not parse it (docs/api.md §6). */
 export function refKey(a: Attr): string {
   const [, fe, fl] = a['forward-identity'];
   const [, re, rl] = a['reverse-identity'] ?? [null, '', ''];

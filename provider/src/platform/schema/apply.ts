@@ -29,7 +29,7 @@ function flag(body: Record<string, unknown>, key: string): boolean {
   return v;
 }
 
-/** `POST …/schema/push/plan` body → the plan (API.md §3, §6). Reads only. */
+/** `POST …/schema/push/plan` body → the plan (docs/api.md §3, §6). Reads only. */
 export async function planSchemaPush(ctx: Ctx, appId: string, body: Record<string, unknown>): Promise<PlanResult> {
   if (body.schema === undefined) throw ApiError.paramMissing('schema');
   const defs = parseDefs(body.schema);
@@ -58,7 +58,7 @@ export async function applySchemaPush(ctx: Ctx, appId: string, body: Record<stri
 
 /**
  * `POST /dash/apps/:id/schema/steps/apply`: client-computed steps (Instant's CLI), applied in order and
- * atomically: one invalid step and nothing changes (SECURITY.md 16).
+ * atomically: one invalid step and nothing changes (docs/security.md §16).
  */
 export async function applySchemaSteps(ctx: Ctx, appId: string, input: unknown): Promise<{ steps: Step[]; 'indexing-jobs': IndexingJobs }> {
   if (input === undefined) throw ApiError.paramMissing('steps');

@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestProvider, type TestProvider } from '../../testing/index.ts';
-import { makePersonalToken, makeUser, req } from '../testing.ts';
+import { makePersonalToken, req } from '../testing.ts';
+import { createTestUser } from '../../testing/fixtures.ts';
 
-/** SECURITY.md 16: schema steps are applied atomically; a failing step leaves the app unchanged. */
+/** docs/security.md §16: schema steps are applied atomically; a failing step leaves the app unchanged. */
 let p: TestProvider;
 let per: string;
 let appId: string;
@@ -14,7 +15,7 @@ const blob = (id: string, etype: string, label: string, extra: Record<string, un
 
 beforeAll(async () => {
   p = await createTestProvider();
-  const u = await makeUser(p.ctx);
+  const u = await createTestUser(p);
   per = await makePersonalToken(p.ctx, u.id);
   const r = await p.app.request('/dash/apps', req('POST', per, { title: 'Atomic' }));
   appId = ((await r.json()) as { app: { id: string } }).app.id;

@@ -28,13 +28,13 @@ export function makeAttr(fields: Partial<Attr> & Pick<Attr, 'id' | 'forward-iden
   };
 }
 
-/** The `id` attr every entity has (API.md §6). */
+/** The `id` attr every entity has (docs/api.md §6). */
 export function idAttr(id: string, etype: string): Attr {
   return makeAttr({ id, 'forward-identity': [id, etype, 'id'], 'value-type': 'blob', 'unique?': true });
 }
 
 /**
- * Plans the steps that turn `current` into a store matching `defs` (API.md §6): new entities get their `id`
+ * Plans the steps that turn `current` into a store matching `defs` (docs/api.md §6): new entities get their `id`
  * attr, new fields and links an `add-attr`, changed flags a flag step (or one `update-attr`), changed
  * checked types a data-type step. Nothing is deleted. Pure: `newId` supplies fresh attr ids.
  */
@@ -119,7 +119,7 @@ function blobAttr(id: string, etype: string, label: string, f: FieldDef, checkTy
   });
 }
 
-/** A link's attr: cardinality is the forward `has`; unique when the reverse `has` is one (API.md §6). */
+/** A link's attr: cardinality is the forward `has`; unique when the reverse `has` is one (docs/api.md §6). */
 export function refAttr(id: string, reverseId: string, link: LinkDef): Attr {
   return makeAttr({
     id,

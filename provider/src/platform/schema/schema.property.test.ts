@@ -2,13 +2,13 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestProvider, type TestProvider } from '../../testing/index.ts';
 import { createApp } from '../apps.ts';
-import { makeUser } from '../testing.ts';
 import { applySchemaPush, getApiSchema, planSchemaPush } from './apply.ts';
 import { toApiSchema } from './api-schema.ts';
 import { parseDefs } from './defs.ts';
 import { planSteps } from './plan.ts';
 import { runSteps } from './steps.ts';
 import type { ApiSchema, Attr } from './types.ts';
+import { createTestUser } from '../../testing/fixtures.ts';
 
 /** Random Defs in the JSON shape `i.schema(…)` produces. Link labels never collide with field names. */
 const ENTITIES = ['books', 'authors', 'tags', 'posts', '$users'] as const;
@@ -85,7 +85,7 @@ function uuids(): () => string {
   return () => `00000000-0000-4000-8000-${(++n).toString(16).padStart(12, '0')}`;
 }
 
-describe('schema engine properties (API.md §6)', () => {
+describe('schema engine properties (docs/api.md §6)', () => {
   it('apply(plan(current, next)) matches next, keeps what next omits, and planning again is empty', () => {
     fc.assert(
       fc.property(defsArb, defsArb, fc.boolean(), fc.boolean(), (first, next, bgFirst, bgNext) => {
@@ -122,7 +122,7 @@ describe('schema engine through the store (PGlite / Postgres)', () => {
   let userId: string;
   beforeAll(async () => {
     p = await createTestProvider();
-    userId = (await makeUser(p.ctx)).id;
+    userId = (await createTestUser(p)).id;
   });
   afterAll(async () => {
     await p.close();

@@ -15,7 +15,7 @@ function isObject(v: unknown): v is Record<string, unknown> {
 }
 
 /**
- * Runs steps in order on an in-memory copy of an app's attrs (API.md §6) and returns the result with the
+ * Runs steps in order on an in-memory copy of an app's attrs (docs/api.md §6) and returns the result with the
  * steps normalised. Any invalid step (unknown type or attr id, duplicate identity, bad names or values)
  * throws a 400 naming it, before anything is written: the caller persists only a complete result.
  */
@@ -143,7 +143,7 @@ function parseAttr(v: unknown, path: Path, base: Attr | undefined): Attr {
   });
 }
 
-/** Within one entity every forward and reverse label names one thing (API.md §6: duplicate identities are refused). */
+/** Within one entity every forward and reverse label names one thing (docs/api.md §6: duplicate identities are refused). */
 function checkIdentities(attrs: Map<string, Attr>, attr: Attr, path: Path): void {
   const mine = [attr['forward-identity'], attr['reverse-identity']].filter((x): x is Identity => x !== null);
   if (mine.length === 2 && mine[0]![1] === mine[1]![1] && mine[0]![2] === mine[1]![2]) {

@@ -1,4 +1,4 @@
-/** Wire shapes of the schema model (API.md §6). */
+/** Wire shapes of the schema model (docs/api.md §6). */
 
 export type Identity = [id: string, etype: string, label: string];
 export type CheckedDataType = 'string' | 'number' | 'boolean' | 'date';
@@ -67,7 +67,7 @@ export interface ApiSchema {
   refs: Record<string, Attr>;
 }
 
-/** Limits on one app's schema (SECURITY.md 15). */
+/** Limits on one app's schema (docs/security.md §15). */
 export const SCHEMA_LIMITS = {
   maxEntities: 500,
   maxAttrs: 5000,

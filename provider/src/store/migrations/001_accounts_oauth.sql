@@ -1,5 +1,5 @@
 -- Accounts, sessions, personal access tokens, OAuth apps/clients, and the OAuth 2 grant state.
--- Every secret column holds a SHA-256 hex hash, never the secret (SECURITY.md 7).
+-- Every secret column holds a SHA-256 hex hash, never the secret (docs/security.md §7).
 
 create table users (
   id uuid primary key,

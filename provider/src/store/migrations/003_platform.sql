@@ -1,4 +1,4 @@
--- Platform API: apps, their admin tokens, schema attrs, permission rules and indexing jobs (API.md §3–§7).
+-- Platform API: apps, their admin tokens, schema attrs, permission rules and indexing jobs (docs/api.md §3–§7).
 -- Deleting an app deletes everything of it through the cascades below.
 
 -- creator_id null: a temporary app nobody has claimed yet (expires_at set).
@@ -15,7 +15,7 @@ create table apps (
 create index apps_creator on apps(creator_id);
 create index apps_expires on apps(expires_at);
 
--- App admin tokens are UUIDs; only their SHA-256 hash is kept (SECURITY.md 7).
+-- App admin tokens are UUIDs; only their SHA-256 hash is kept (docs/security.md §7).
 create table app_admin_tokens (
   id uuid primary key,
   app_id uuid not null references apps(id) on delete cascade,
@@ -25,7 +25,7 @@ create table app_admin_tokens (
 );
 create index app_admin_tokens_app on app_admin_tokens(app_id);
 
--- One row per attr; `attr` is its wire JSON (API.md §6). Identities are copied out for lookups.
+-- One row per attr; `attr` is its wire JSON (docs/api.md §6). Identities are copied out for lookups.
 create table attrs (
   id uuid not null,
   app_id uuid not null references apps(id) on delete cascade,

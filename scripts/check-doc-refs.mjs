@@ -1,0 +1,81 @@
+#!/usr/bin/env node
+// Part of `npm run lint`: every document a source file or Markdown file cites must exist in the
+// repository, and every `§N` cited in it must be a heading of that document (`## N. …`, `### N …`,
+// `### RN. …`). A citation is a path ending in `.md` (relative to the citing file or to the
+// repository root), optionally followed by `§N`, `§N–§M`, `§N, §M` or `§N and §M`. A file that names
+// documents without citing them (the rewriter of old citations) opts out with the marker
+// `check-doc-refs: ignore-file`.
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, normalize } from 'node:path';
+
+const TEXT = /\.(ts|tsx|mts|js|mjs|cjs|md|sql|sh|ya?ml)$/;
+const CITATION = /(?<![\w/.@-])((?:\.{1,2}\/)*(?:[\w.-]+\/)*[\w.-]+\.md)\b((?:\s*(?:,|–|-|and|or)?\s*§[\w.]*\w)*)/g;
+const SECTION = /§([\w.]*\w)/g;
+
+/** The section labels of a Markdown document: the leading number (or `R2`-style label) of each heading. */
+export function sectionsOf(markdown) {
+  const labels = new Set();
+  for (const m of markdown.matchAll(/^#{1,6}\s+§?([A-Z]?\d+(?:\.\d+)*)[.:)\s]/gm)) labels.add(m[1]);
+  return labels;
+}
+
+/** Text with URLs and the code of Markdown links blanked, so `https://x/README.md` is not a citation. */
+function withoutUrls(text) {
+  return text.replace(/\b[a-z][a-z+.-]*:\/\/[^\s)'"`>\]]+/gi, (u) => ' '.repeat(u.length));
+}
+
+/**
+ * Problems in `files` (paths relative to `root`): one line each, `file:line: message`.
+ * `read` is injectable for tests; by default the file system.
+ */
+export function checkDocRefs(root, files, read = (p) => readFileSync(p, 'utf8')) {
+  const problems = [];
+  const docs = new Map();
+  const docAt = (path) => {
+    if (!docs.has(path)) docs.set(path, existsSync(path) ? sectionsOf(read(path)) : null);
+    return docs.get(path);
+  };
+  for (const file of files) {
+    let text;
+    try {
+      text = withoutUrls(read(join(root, file)));
+    } catch {
+      continue;
+    }
+    if (text.includes('check-doc-refs: ignore-file')) continue;
+    const lines = text.split('\n');
+    lines.forEach((line, i) => {
+      for (const m of line.matchAll(CITATION)) {
+        const [, cited, sectionText] = m;
+        const candidates = [normalize(join(root, dirname(file), cited)), normalize(join(root, cited))];
+        const found = candidates.find((p) => docAt(p) !== null);
+        if (!found) {
+          problems.push(`${file}:${i + 1}: cites ${cited}, which is not in the repository`);
+          continue;
+        }
+        const sections = docAt(found);
+        for (const s of (sectionText ?? '').matchAll(SECTION)) {
+          if (!sections.has(s[1])) problems.push(`${file}:${i + 1}: cites ${cited} §${s[1]}, but ${cited} has no section ${s[1]}`);
+        }
+      }
+    });
+  }
+  return problems;
+}
+
+/** The repository's text files (tracked or new, not ignored). */
+export function repoFiles(root) {
+  const out = execFileSync('git', ['ls-files', '-co', '--exclude-standard'], { cwd: root, encoding: 'utf8' });
+  return out.split('\n').filter((f) => TEXT.test(f) && !f.endsWith('package-lock.json') && !f.startsWith('node_modules/') && !f.includes('/node_modules/'));
+}
+
+if (import.meta.filename === process.argv[1]) {
+  const root = join(import.meta.dirname, '..');
+  const problems = checkDocRefs(root, repoFiles(root));
+  for (const p of problems) console.error(p);
+  if (problems.length) {
+    console.error(`check-doc-refs: ${problems.length} citation(s) of a missing document or section`);
+    process.exit(1);
+  }
+}
