@@ -156,6 +156,8 @@ describe('audit trail, end to end', () => {
     expect1('operator.app_published');
     await ops.submit('/dash/operator/apps', `${appPath}/scopes`, { scope: ['apps-read'] });
     expect1('operator.app_scopes_limited');
+    await ops.submit('/dash/operator/apps', `${appPath}/rate-limit`, { per_s: '50' });
+    expect1('operator.app_rate_limit_set');
     await ops.submit('/dash/operator/apps', `${appPath}/suspend`);
     expect1('operator.app_suspended');
     const grant = (await pp.ctx.db.one<{ id: string }>(`select id from grants where user_id = $1 and revoked_at is null limit 1`, [alice.id]))!;
