@@ -125,12 +125,21 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
+/** Variables whose value is a secret or may hold one (a database password): never repeated in an error. */
+const SECRET_VARS = new Set(['SECRET', 'DATABASE_URL', 'DEMO_PASSWORD', 'DEMO_CLIENT_SECRET']);
+
+/** How a bad value is quoted in a config error: secrets only by length (docs/security-accounts.md §7). */
+function shown(name: string, value: string | undefined): string {
+  if (SECRET_VARS.has(name)) return `a value of ${value?.length ?? 0} characters, not repeated here`;
+  return JSON.stringify(value);
+}
+
 /** Reads and validates the environment once; throws a ConfigError naming every bad variable. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): ProviderConfig {
   const input = Object.fromEntries(Object.entries(env).filter(([k, v]) => k in envSchema.shape && v !== undefined && v !== ''));
   const parsed = envSchema.safeParse(input);
   if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message} (got ${JSON.stringify(input[String(i.path[0])])})`);
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message} (got ${shown(String(i.path[0]), input[String(i.path[0])])})`);
     throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
   }
   const e = parsed.data;

@@ -1,0 +1,23 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './config.ts';
+
+// Issue 15: config errors echoed the bad secret back (`(got "short")`). docs/security-accounts.md §7.
+
+describe('config errors never repeat a secret', () => {
+  it('names a bad SECRET or DATABASE_URL by its length only, and still quotes harmless values', () => {
+    const secret = 'short-secret-Zq9';
+    const url = 'mysql://admin:hunter2-pw@db.example/x';
+    let message = '';
+    try {
+      loadConfig({ SECRET: secret, DATABASE_URL: url, PORT: 'eighty' });
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      message = (err as Error).message;
+    }
+    expect(message).toMatch(/SECRET: .*a value of 16 characters, not repeated here/);
+    expect(message).toMatch(/DATABASE_URL: /);
+    expect(message).not.toContain(secret);
+    expect(message).not.toContain('hunter2');
+    expect(message).toContain('"eighty"');
+  });
+});
