@@ -73,6 +73,27 @@ describe('CSRF tokens are bound to the session or the pre-login cookie (F2)', ()
     expect(setCookies(same).has('instant_session')).toBe(true);
   });
 
+  it("decides by Fetch Metadata where the browser sends it: a same-origin post under no-referrer (Origin: null) passes, a same-site one does not", async () => {
+    const user = await createTestUser(p);
+    const post = async (headers: Record<string, string>) => {
+      const csrf = await attackerCsrf();
+      return p.fetch(new URL('/dash/login', p.issuer), {
+        method: 'POST',
+        headers: { cookie: csrf.cookie, 'content-type': 'application/x-www-form-urlencoded', ...headers },
+        body: new URLSearchParams({ _csrf: csrf.token, email: user.email, password: user.password }).toString(),
+        redirect: 'manual',
+      });
+    };
+    // What Chromium sends for the provider's own form: its pages are Referrer-Policy: no-referrer.
+    expect((await post({ origin: 'null', 'sec-fetch-site': 'same-origin' })).status).toBe(303);
+    const issuer = new URL(p.issuer);
+    for (const [origin, site] of [[`http://${issuer.hostname}:1`, 'same-site'], ['null', 'same-site'], ['null', 'cross-site'], [issuer.origin, 'same-site']]) {
+      const res = await post({ origin: origin!, 'sec-fetch-site': site! });
+      expect(res.status, `${origin} ${site}`).toBe(403);
+      expect(setCookies(res).has('instant_session')).toBe(false);
+    }
+  });
+
   it('refuses a consent Allow posted from another origin', async () => {
     const user = await createTestUser(p);
     const c = await createTestClient(p);

@@ -52,12 +52,17 @@ export async function csrfToken(ctx: Ctx, c: Context): Promise<string> {
 }
 
 /**
- * True when the request may be a form post of this site: its `Origin` (or, without one, its `Referer`)
- * is the issuer's origin or absent. Browsers send `Origin` with every form POST, so a same-site page on
- * another port or a sibling subdomain is refused here even when it could plant cookies; `null` (an
- * opaque origin: sandboxed frame, data: URL) is refused too. Clients without a browser send neither.
+ * True when the request may be a form post of this site. Browsers that send Fetch Metadata (Chromium,
+ * Firefox, Safari 16.4+) say exactly where a request comes from in `Sec-Fetch-Site`, and only
+ * `same-origin` passes: a same-site page on another port or a sibling subdomain (`same-site`) is refused
+ * even when it could plant cookies. That header is also what holds under our `Referrer-Policy:
+ * no-referrer` (docs/security.md §8), where browsers send `Origin: null` even for a same-origin form post.
+ * Without it: the `Origin` (or, without one, the `Referer`) must be the issuer's origin or absent; `null`
+ * (an opaque origin: sandboxed frame, data: URL) is refused. Clients without a browser send none of them.
  */
 export function sameOrigin(ctx: Ctx, c: Context): boolean {
+  const site = c.req.header('sec-fetch-site');
+  if (site !== undefined) return site === 'same-origin';
   const issuer = new URL(ctx.config.issuer).origin;
   const origin = c.req.header('origin');
   if (origin !== undefined) return origin === issuer;
