@@ -127,7 +127,9 @@ describe('Sign in with Instant from the demo app', () => {
     let callback: URL | undefined;
     await page.route(`${w.provider.url}/platform/oauth/consent`, async (route) => {
       if (route.request().method() !== 'POST') return route.continue();
-      const res = await route.fetch({ maxRedirects: 0 });
+      // Replayed from Playwright's side, which drops the Fetch Metadata the browser adds on the wire: put back the
+      // Sec-Fetch-Site the browser sends for this same-origin form post (the provider's CSRF check reads it).
+      const res = await route.fetch({ maxRedirects: 0, headers: { ...(await route.request().allHeaders()), 'sec-fetch-site': 'same-origin' } });
       callback = new URL(res.headers().location!, w.provider.url);
       const forged = new URL(callback);
       forged.searchParams.set('state', 'tampered-' + callback.searchParams.get('state'));
