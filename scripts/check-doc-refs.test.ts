@@ -40,10 +40,10 @@ describe('check-doc-refs (part of npm run lint)', () => {
   });
 
   it('fails on a document that is not in the repository, such as the old shared specs', () => {
-    const root = repo({ 'docs/api.md': API, 'src/a.ts': '// the token kinds (docs/api.md §1)\n// see docs/security.md\n' });
+    const root = repo({ 'docs/api.md': API, 'src/a.ts': '// the token kinds (API.md §1)\n// see ../shared/SECURITY.md\n' });
     expect(check(root, ['src/a.ts'])).toEqual([
-      'src/a.ts:1: cites docs/api.md, which is not in the repository',
-      'src/a.ts:2: cites docs/security.md, which is not in the repository',
+      'src/a.ts:1: cites API.md, which is not in the repository',
+      'src/a.ts:2: cites ../shared/SECURITY.md, which is not in the repository',
     ]);
   });
 

@@ -35,7 +35,7 @@ export function rewrite(text) {
 
 function trackedFiles() {
   const out = execFileSync('git', ['ls-files', '-co', '--exclude-standard'], { cwd: root, encoding: 'utf8' });
-  return out.split('\n').filter((f) => TEXT.test(f) && !f.startsWith('scripts/rewrite-doc-refs') && !f.endsWith('package-lock.json'));
+  return out.split('\n').filter((f) => TEXT.test(f) && !f.startsWith('scripts/rewrite-doc-refs') && !f.startsWith('scripts/check-doc-refs') && !f.endsWith('package-lock.json'));
 }
 
 if (import.meta.filename === process.argv[1]) {

@@ -123,7 +123,7 @@ export interface SignInOptions {
 
 /**
  * One complete "Sign in with Instant" flow of a signed-in browser:
- * GET /platform/oauth/start → 303 consent page → GET consent (reads the CSRF token) → POST consent allow →
+ * GET /platform/oauth/start (prompt=consent) → 303 consent page → GET consent (reads the CSRF token) → POST consent allow →
  * 303 callback?code → POST /platform/oauth/token (code + PKCE verifier, client_secret_basic).
  */
 export function signInFlow(o: SignInOptions): Flow<SignInState> {
@@ -145,6 +145,8 @@ export function signInFlow(o: SignInOptions): Flow<SignInState> {
             state: s.state,
             code_challenge: s.pkce.challenge,
             code_challenge_method: 'S256',
+            // The consent page every time, as the peer's flow asks it (a live grant would otherwise skip it).
+            prompt: 'consent',
           }),
         headers: { ...extra(), ...s.jar.headers() },
       }),
