@@ -42,8 +42,8 @@ fi
 
 for node in "${nodes[@]}"; do
   v="$("$node" --version)"
-  # The 2-minute soak runs under the first node; under Node 24 a 30 s one (SOAK_S), to keep npm test near 15 min.
-  [ "$node" != "$node_main" ] && export SOAK_S="${SOAK_S_NODE24:-30}"
+  # The 2-minute soak runs under the first node; under Node 24 a 60 s one (SOAK_S), to keep npm test near 15 min.
+  [ "$node" != "$node_main" ] && export SOAK_S="${SOAK_S_NODE24:-60}"
   step "unit + integration on PGlite (embedded), Node $v"
   (unset TEST_DATABASE_URL; vitest "$node")
   if [ "${SKIP_POSTGRES:-}" = 1 ]; then
