@@ -101,7 +101,7 @@ describe.runIf(PG_URL)('the production recipe (docs/operations.md) on PostgreSQL
   }
 
   it('installs the packed provider, runs it from the env file and unit, logs requests, backs up and restores', async () => {
-    const packed = packWorkspace(join(dir, 'tarballs'), ['instant-provider']);
+    const packed = packWorkspace(join(dir, 'tarballs'), ['instant-kit', 'instant-provider']);
     const tarball = packed.tarballs['instant-provider']!;
     const version = packed.versions['instant-provider']!;
 
@@ -112,6 +112,7 @@ describe.runIf(PG_URL)('the production recipe (docs/operations.md) on PostgreSQL
       .join('\n')
       .replaceAll('/opt/instant-provider', opt)
       .replaceAll('/tmp/instant-provider-0.1.0.tgz', tarball)
+      .replaceAll('/tmp/instant-kit-0.1.0.tgz', packed.tarballs['instant-kit']!)
       .replaceAll('/usr/bin/node', process.execPath);
     mkdirSync(join(dir, 'opt'), { recursive: true });
     expect(sh(install).trim().split('\n').at(-1)).toBe(version);
