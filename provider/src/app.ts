@@ -9,7 +9,9 @@ import { ErrorPage, FAVICON, STYLESHEET } from './dashboard/layout.tsx';
 import { clientAddressMiddleware, type PeerAddress } from './http/client-address.ts';
 import { API_STYLE, errorHandler } from './http/errors.ts';
 import { htmlSecurityHeaders } from './http/security-headers.ts';
+import { healthChecks } from './http/health.ts';
 import { createObservability } from './http/metrics.ts';
+import { signingKeysProblem } from './oauth/jwks.ts';
 import { operatorRoutes } from './operator/routes.tsx';
 import { accessLog, createLogger, type Logger } from './log.ts';
 import { mcpRoutes } from './mcp/routes.ts';
@@ -64,7 +66,7 @@ export async function createProvider(config: ProviderConfig, deps: ProviderDeps 
   const app = new Hono();
   // The default style of the provider's surfaces; the OAuth endpoints set their own (oauth/routes.ts).
   app.onError(errorHandler(API_STYLE, log));
-  const observability = createObservability(ctx);
+  const observability = createObservability(ctx, healthChecks([{ name: 'signing-keys', run: signingKeysProblem }]));
   app.use('*', accessLog(log));
   app.use('*', clientAddressMiddleware(config.trustProxy, deps.peerAddress));
   app.use('*', observability.middleware);

@@ -1,5 +1,6 @@
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
+import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createProvider, type Provider } from '../app.ts';
@@ -10,6 +11,7 @@ import { openPostgres } from '../store/postgres.ts';
 import { runPrefix, templateDb, withDatabase } from '../testing/global-setup.ts';
 import { createTestProvider, openTestStore, type TestProvider } from '../testing/index.ts';
 import { watchStore } from './health.ts';
+import { decryptJwk, encryptJwk, signingKey } from '../oauth/jwks.ts';
 
 const SECRET = 'test-secret-test-secret-test-secret-0123';
 let p: TestProvider | Provider | undefined;
@@ -32,6 +34,28 @@ describe('/healthz', () => {
     const none = await tp.app.request('/healthz');
     expect(none.status).toBe(503);
     expect(await none.json()).toMatchObject({ status: 'unavailable', check: 'migrations', reason: expect.stringMatching(/^migrations are not applied \(.*schema_migrations/) });
+  });
+});
+
+describe('/healthz and SECRET', () => {
+  it('answers 503 naming the signing keys when SECRET does not open them, and 200 again once it does', async () => {
+    const tp = await createTestProvider();
+    p = tp;
+    await signingKey(tp.ctx);
+    expect((await tp.app.request('/healthz')).status).toBe(200);
+    // The key as a provider with another SECRET would have sealed it.
+    const row = (await tp.ctx.db.one<{ kid: string; private_jwk_encrypted: string }>('select kid, private_jwk_encrypted from signing_keys'))!;
+    const jwk = decryptJwk(tp.ctx.config.secret, row.private_jwk_encrypted);
+    const other = 'another-secret-another-secret-another-0123';
+    await tp.ctx.db.query('update signing_keys set private_jwk_encrypted = $1 where kid = $2', [encryptJwk(other, jwk, randomBytes(12)), row.kid]);
+    const res = await tp.app.request('/healthz');
+    expect(res.status).toBe(503);
+    const body = (await res.json()) as { check: string; reason: string };
+    expect(body).toMatchObject({ status: 'unavailable', check: 'signing-keys', reason: expect.stringContaining(row.kid) });
+    expect(body.reason).toContain('another SECRET');
+    expect(JSON.stringify(body)).not.toContain(tp.ctx.config.secret);
+    await tp.ctx.db.query('update signing_keys set private_jwk_encrypted = $1 where kid = $2', [row.private_jwk_encrypted, row.kid]);
+    expect((await tp.app.request('/healthz')).status).toBe(200);
   });
 });
 

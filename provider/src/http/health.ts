@@ -57,11 +57,11 @@ function migrationsApplied(): HealthCheck {
 }
 
 /**
- * The checks `/healthz` runs, in order. A new readiness condition is one more entry here (the check that SECRET
- * opens the stored signing keys belongs after `migrations`).
+ * The checks `/healthz` runs, in order: the store answers, migrations are applied, then the checks the composition
+ * root adds (`app.ts`: that SECRET opens the stored signing keys).
  */
-export function healthChecks(): HealthCheck[] {
-  return [storeReachable, migrationsApplied()];
+export function healthChecks(extra: HealthCheck[] = []): HealthCheck[] {
+  return [storeReachable, migrationsApplied(), ...extra];
 }
 
 /** `GET /healthz`: 200 `{"status":"ok"}`, or 503 `{"status":"unavailable","check","reason"}` for the first failing check. */

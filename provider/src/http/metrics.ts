@@ -1,7 +1,7 @@
 import { Hono, type MiddlewareHandler } from 'hono';
 import { matchedRoutes } from 'hono/route';
 import type { Ctx } from '../context.ts';
-import { healthRoutes } from './health.ts';
+import { healthChecks, healthRoutes, type HealthCheck } from './health.ts';
 
 /** Latency buckets in seconds (Prometheus `le`). */
 const BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -99,7 +99,7 @@ export interface Observability {
 }
 
 /** Health and Prometheus metrics for one provider. */
-export function createObservability(ctx: Ctx): Observability {
+export function createObservability(ctx: Ctx, checks: HealthCheck[] = healthChecks()): Observability {
   const metrics = new Metrics();
   const enabled = ctx.config.metrics;
 
@@ -117,7 +117,7 @@ export function createObservability(ctx: Ctx): Observability {
   };
 
   const routes = new Hono();
-  routes.route('/', healthRoutes(ctx));
+  routes.route('/', healthRoutes(ctx, checks));
   if (enabled) {
     routes.get('/metrics', (c) => c.body(metrics.render(), 200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8', 'Cache-Control': 'no-store' }));
   }

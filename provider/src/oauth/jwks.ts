@@ -71,6 +71,25 @@ async function loadOrCreate(ctx: Ctx): Promise<SigningKey> {
   return { kid: row.kid, privateKey };
 }
 
+/**
+ * Null when `SECRET` opens every live signing key (or none is stored yet); else why not, for `/healthz`
+ * (docs/operations.md §5). A provider started with another `SECRET` than the one that sealed its keys would
+ * otherwise look healthy and then fail every id_token it signs. The reason names key ids, never a secret.
+ */
+export async function signingKeysProblem(ctx: Ctx): Promise<string | null> {
+  const rows = await ctx.db.query<{ kid: string; private_jwk_encrypted: string }>(`select kid, private_jwk_encrypted from signing_keys where retired_at is null`);
+  const unopened = rows.filter((r) => {
+    try {
+      decryptJwk(ctx.config.secret, r.private_jwk_encrypted);
+      return false;
+    } catch {
+      return true;
+    }
+  });
+  if (unopened.length === 0) return null;
+  return `SECRET does not open ${unopened.length} of ${rows.length} stored signing key(s) (${unopened.map((r) => r.kid).join(', ')}): the provider runs with another SECRET than the one that sealed them`;
+}
+
 /** The public keys for `/.well-known/jwks.json` (RFC 7517 §5), including retired ones still verifying old tokens. */
 export async function publicJwks(ctx: Ctx): Promise<{ keys: JWK[] }> {
   await signingKey(ctx);
