@@ -60,6 +60,10 @@ export async function csrfToken(ctx: Ctx, c: Context): Promise<string> {
 export function sameOrigin(ctx: Ctx, c: Context): boolean {
   const issuer = new URL(ctx.config.issuer).origin;
   const origin = c.req.header('origin');
+  // Our pages send `Referrer-Policy: no-referrer`, under which browsers send `Origin: null` even on a
+  // same-origin form post (Fetch, "serializing a request origin"); `Sec-Fetch-Site`, which no page can set,
+  // then tells it apart from an opaque origin (a sandboxed frame is `cross-site`).
+  if (origin === 'null' && c.req.header('sec-fetch-site') === 'same-origin') return true;
   if (origin !== undefined) return origin === issuer;
   const referer = c.req.header('referer');
   if (referer === undefined) return true;
