@@ -77,6 +77,15 @@ describe('every page meets WCAG 2.1 AA (axe-core), at both widths and in both th
     await page.getByLabel('Name').fill('deploy');
     await page.getByRole('button', { name: /create token/i }).click();
     await checkPage(page, 'settings tokens (new token shown once)', found);
+    // Copy puts the exact token on the clipboard and says so in its live region (docs/pages.md §7).
+    await ctx.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: p });
+    const token = (await page.locator('.once code.secret').innerText()).trim();
+    expect(token).toMatch(/^per_[0-9a-f]{64}$/);
+    await page.getByRole('button', { name: 'Copy' }).focus();
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.locator('#once-copied').innerText()).toBe('Copied');
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(token);
+    await checkPage(page, 'settings tokens (token copied)', found);
     await visit(`${p}/dash/settings/oauth-apps`, 'settings oauth apps');
     await page.getByLabel('Name').fill('Shopping List Pro');
     await page.getByRole('button', { name: 'Register app' }).click();

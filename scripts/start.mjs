@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
+import { readyBanner } from './start-banner.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const providerPort = Number(process.env.PROVIDER_PORT ?? 8787);
@@ -122,13 +123,5 @@ if (!ok.every(Boolean)) {
   stop(1);
 } else {
   const secs = ((Date.now() - started) / 1000).toFixed(1);
-  console.log(`
-  ✔ ready in ${secs}s
-
-  Demo app (the app builder's site):  ${children.length > 1 ? demoUrl : '(not built yet)'}
-  Provider (Sign in with Instant):    ${providerUrl}/dash
-  Demo login:                         demo@example.com / ${demoPassword}   (or sign up a new account)
-
-  Press Ctrl-C to stop both.
-`);
+  console.log(readyBanner({ secs, demoUrl: children.length > 1 ? demoUrl : undefined, providerUrl, demoPassword, operatorEmails: process.env.OPERATOR_EMAILS?.trim() }));
 }

@@ -5,6 +5,7 @@ import type { Ctx } from './context.ts';
 import { accountRoutes } from './accounts/routes.ts';
 import { createUnsealCache } from './accounts/sessions.ts';
 import { dashboardRoutes } from './dashboard/routes.tsx';
+import { COPY_SCRIPT } from './dashboard/copy-script.ts';
 import { ErrorPage, FAVICON, STYLESHEET } from './dashboard/layout.tsx';
 import { clientAddressMiddleware, type PeerAddress } from './http/client-address.ts';
 import { API_STYLE, errorHandler } from './http/errors.ts';
@@ -73,6 +74,9 @@ export async function createProvider(config: ProviderConfig, deps: ProviderDeps 
   app.use('*', htmlSecurityHeaders);
   app.get('/assets/provider.css', (c) =>
     c.body(STYLESHEET, 200, { 'Content-Type': 'text/css; charset=utf-8', 'Cache-Control': 'public, max-age=3600' }),
+  );
+  app.get('/assets/copy.js', (c) =>
+    c.body(COPY_SCRIPT, 200, { 'Content-Type': 'text/javascript; charset=utf-8', 'Cache-Control': 'public, max-age=3600' }),
   );
   const icon = (c: Context) => c.body(FAVICON, 200, { 'Content-Type': 'image/svg+xml', 'Cache-Control': 'public, max-age=86400' });
   app.get('/favicon.svg', icon);

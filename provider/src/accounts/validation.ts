@@ -8,6 +8,8 @@ export const LIMITS = {
   url: 2000,
   redirectUris: 10,
   logoBytes: 64 * 1024,
+  /** The largest uploaded logo file whose base64 `data:` URL still fits in logoBytes (docs/pages.md §9). */
+  logoFileBytes: 47 * 1024,
   tokenDays: 3650,
 } as const;
 

@@ -60,9 +60,17 @@ export function FlashMessages({ flash }: { flash: Flash }) {
         <div class="once" role="status">
           <strong>{flash.secret.label}</strong>
           {/* One line that scrolls (never broken mid-token), so it can take keyboard focus to scroll and select. */}
-          <code class="secret" tabindex={0} aria-label={flash.secret.label}>
-            {flash.secret.value}
-          </code>
+          <div class="secret-row">
+            <code class="secret" id="once-secret" tabindex={0} aria-label={flash.secret.label}>
+              {flash.secret.value}
+            </code>
+            {/* Hidden until /assets/copy.js finds the Clipboard API (docs/pages.md §7). */}
+            <button type="button" class="copy secondary" data-copy="once-secret" data-copy-status="once-copied" hidden>
+              Copy
+            </button>
+          </div>
+          <span class="copy-status" id="once-copied" aria-live="polite"></span>
+          <script src="/assets/copy.js" defer></script>
           <p class="hint">Copy it now: it is shown only this once and cannot be recovered. Keep it out of source control.</p>
         </div>
       ) : null}

@@ -11,12 +11,14 @@ import { ApiError } from '../http/errors.ts';
  * keeps its first value; anything that is not a form is a 415.
  */
 export async function readForm(c: Context, maxBytes = ACCOUNT_BODY_BYTES): Promise<Record<string, string>> {
-  if (mediaType(c) !== 'application/x-www-form-urlencoded') {
+  const type = mediaType(c);
+  if (type !== 'application/x-www-form-urlencoded' && type !== 'multipart/form-data') {
     throw new ApiError(415, 'param-malformed', 'Send this form as application/x-www-form-urlencoded');
   }
   if (Number(c.req.header('content-length') ?? '0') > maxBytes) throw ApiError.tooLarge(maxBytes);
   const buf = await c.req.arrayBuffer();
   if (buf.byteLength > maxBytes) throw ApiError.tooLarge(maxBytes);
+  if (type === 'multipart/form-data') return readMultipart(c, buf);
   let text: string;
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(buf);
@@ -26,6 +28,33 @@ export async function readForm(c: Context, maxBytes = ACCOUNT_BODY_BYTES): Promi
   const out: Record<string, string> = {};
   for (const [k, v] of new URLSearchParams(text)) if (!(k in out)) out[k] = v;
   return out;
+}
+
+// Files of a multipart form post, by request: the fields stay a plain record for every handler and CSRF check.
+const uploads = new WeakMap<Context, Map<string, File>>();
+
+/** A multipart form (a form with a file, docs/pages.md §9): text fields as readForm returns them, files kept for formFile. */
+async function readMultipart(c: Context, buf: ArrayBuffer): Promise<Record<string, string>> {
+  let data: FormData;
+  try {
+    data = await new Response(buf, { headers: { 'content-type': c.req.header('content-type')! } }).formData();
+  } catch {
+    throw ApiError.malformed('The form is not valid multipart/form-data');
+  }
+  const out: Record<string, string> = {};
+  const files = new Map<string, File>();
+  for (const [k, v] of data) {
+    if (typeof v === 'string') {
+      if (!(k in out)) out[k] = v;
+    } else if (!files.has(k) && (v.size > 0 || v.name)) files.set(k, v);
+  }
+  uploads.set(c, files);
+  return out;
+}
+
+/** The file posted in field `name` of this request's multipart form, if one was chosen. */
+export function formFile(c: Context, name: string): File | undefined {
+  return uploads.get(c)?.get(name);
 }
 
 /**

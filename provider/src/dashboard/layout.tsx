@@ -23,7 +23,7 @@ export const NAV_LINKS: ReadonlyArray<{ key: NavKey; href: string; label: string
 ];
 const OPERATOR_LINK = { key: 'operator' as const, href: '/dash/operator', label: 'Operator' };
 
-/** The page chrome of every provider page: plain HTML, our own stylesheet, no scripts, no third-party assets. */
+/** The page chrome of every provider page: plain HTML, our own stylesheet, no inline scripts (only /assets/copy.js, docs/pages.md §7), no third-party assets. */
 export function Layout({ title, user, csrf, current, children }: LayoutProps) {
   // The doctype keeps browsers in standards mode (without it, quirks mode adds margins to forms).
   return (
@@ -134,6 +134,10 @@ form.inline { display:inline; }
 code, .secret { font-family: ui-monospace, monospace; word-break: break-all; }
 /* A secret is copied whole: one line that scrolls, never broken mid-token. */
 .once code.secret { display:block; white-space:nowrap; word-break:normal; overflow-x:auto; padding:.35rem .5rem; border:1px solid var(--control); border-radius:6px; background:var(--bg); }
+/* The Copy button sits beside the secret; the secret takes the rest of the row and scrolls within it. */
+.once .secret-row { display:flex; gap:.5rem; align-items:center; }
+.once .secret-row code.secret { flex:1; min-width:0; }
+.once button.copy[hidden] { display:none; }
 table { width:100%; border-collapse:collapse; }
 th, td { text-align:left; padding:.4rem .5rem; border-bottom:1px solid var(--border); vertical-align:top; }
 ul.scopes li { margin:.25rem 0; }

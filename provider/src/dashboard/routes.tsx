@@ -16,6 +16,7 @@ import {
   updateOAuthApp,
 } from '../accounts/oauth-apps.ts';
 import { createPersonalToken, listPersonalTokens, revokePersonalToken } from '../accounts/personal-tokens.ts';
+import { mediaType } from '../accounts/routes.ts';
 import { endSession, sessionUser, startSession } from '../accounts/sessions.ts';
 import { logIn, signUp } from '../accounts/sign-in.ts';
 import type { User } from '../accounts/users.ts';
@@ -27,7 +28,8 @@ import { csrfToken, requireCsrf } from '../http/csrf.ts';
 import { ApiError } from '../http/errors.ts';
 import { askingApp } from '../oauth/decision.ts';
 import { HomePage, LoginPage, SignupPage } from './auth-pages.tsx';
-import { readForm, safeNext, seeOther, setFlash, takeFlash, type Flash } from './forms.ts';
+import { formFile, readForm, safeNext, seeOther, setFlash, takeFlash, type Flash } from './forms.ts';
+import { logoDataUrl } from './logo-upload.ts';
 import { ErrorPage } from './layout.tsx';
 import { OAuthAppPage, OAuthAppsPage } from './settings-oauth-apps.tsx';
 import { AuthorizedAppsPage, TokensPage } from './settings-tokens.tsx';
@@ -158,7 +160,8 @@ export function dashboardRoutes(ctx: Ctx): Hono {
     return c.html(<OAuthAppsPage user={user} csrf={csrf} flash={flash} apps={await listOAuthApps(ctx, user.id)} />);
   }));
   app.post('/dash/settings/oauth-apps', post(() => '/dash/settings/oauth-apps', async (c, user, form) => {
-    const input = parseInput(oauthAppInput, { name: form.name, home_page: form.home_page, logo: form.logo, support_email: form.support_email });
+    const file = formFile(c, 'logo');
+    const input = parseInput(oauthAppInput, { name: form.name, home_page: form.home_page, logo: file ? await logoDataUrl(file) : form.logo, support_email: form.support_email });
     const created = await createOAuthApp(ctx, user.id, input);
     await setFlash(ctx, c, { notice: `Registered ${created.name}. Add a client to get a client ID.` /* the page says it is in test mode */ });
     return seeOther(c, `/dash/settings/oauth-apps/${created.id}`);
@@ -169,7 +172,10 @@ export function dashboardRoutes(ctx: Ctx): Hono {
   }));
   const toApp = (c: Context) => `/dash/settings/oauth-apps/${encodeURIComponent(c.req.param('id')!)}`;
   app.post('/dash/settings/oauth-apps/:id', post(toApp, async (c, user, form) => {
-    const patch = parseInput(oauthAppPatch, { name: form.name, home_page: form.home_page ?? '', logo: form.logo ?? '', support_email: form.support_email ?? '' });
+    // A chosen file replaces the logo, "Remove the logo" clears it, neither keeps it (a file input cannot show the current one).
+    const file = formFile(c, 'logo');
+    const logo = file ? await logoDataUrl(file) : form.remove_logo ? '' : mediaType(c) === 'multipart/form-data' ? undefined : (form.logo ?? '');
+    const patch = parseInput(oauthAppPatch, { name: form.name, home_page: form.home_page ?? '', logo, support_email: form.support_email ?? '' });
     await updateOAuthApp(ctx, user.id, c.req.param('id')!, patch);
     await setFlash(ctx, c, { notice: 'Saved.' });
     return seeOther(c, toApp(c));

@@ -26,11 +26,18 @@ function AppFields({ app }: { app?: OAuthAppWithClients }) {
       <label for="app-home">Home page</label>
       <input id="app-home" name="home_page" type="url" maxlength={LIMITS.url} value={app?.home_page ?? ''} placeholder="https://example.com" />
       <label for="app-logo">Logo</label>
-      <input id="app-logo" name="logo" type="text" maxlength={LIMITS.logoBytes} value={app?.logo ?? ''} aria-describedby="logo-hint" />
+      {/* A file, checked by its bytes on the server (docs/pages.md §9): the browser's accept list only filters the picker. */}
+      <input id="app-logo" name="logo" type="file" accept="image/png,image/jpeg,image/webp" aria-describedby="logo-hint" />
       <p class="hint" id="logo-hint">
-        An https URL, or an inline <code>data:image/png;base64,…</code> (png, jpeg, gif or webp; at most 64 KiB). Only inline logos are shown on the
-        consent page.
+        A PNG, JPEG or WebP image of at most {LIMITS.logoFileBytes / 1024} KiB (SVG is not accepted), shown on the consent page.
+        {isInlineLogo(app?.logo) ? ' Leave empty to keep the current logo.' : null}
       </p>
+      {isInlineLogo(app?.logo) ? (
+        <p>
+          <img class="logo" src={app.logo} alt="Current logo" />{' '}
+          <input id="app-logo-remove" name="remove_logo" type="checkbox" value="1" /> <label for="app-logo-remove">Remove the logo</label>
+        </p>
+      ) : null}
       <label for="app-email">Support email</label>
       <input id="app-email" name="support_email" type="email" maxlength={254} value={app?.support_email ?? ''} />
     </>
@@ -67,7 +74,7 @@ export function OAuthAppsPage({ user, csrf, flash, apps }: Chrome & { apps: OAut
       <section class="card" aria-labelledby="new-app">
         <h2 id="new-app">Register an OAuth app</h2>
         <p class="notice">New apps start in test mode: only you can authorize them until an operator publishes them.</p>
-        <form method="post" action="/dash/settings/oauth-apps">
+        <form method="post" action="/dash/settings/oauth-apps" enctype="multipart/form-data">
           <Csrf token={csrf} />
           <AppFields />
           <div class="actions">
@@ -196,7 +203,7 @@ export function OAuthAppPage({ user, csrf, flash, app }: Chrome & { app: OAuthAp
       </section>
       <section class="card" aria-labelledby="edit-app">
         <h2 id="edit-app">Details</h2>
-        <form method="post" action={`/dash/settings/oauth-apps/${app.id}`}>
+        <form method="post" action={`/dash/settings/oauth-apps/${app.id}`} enctype="multipart/form-data">
           <Csrf token={csrf} />
           <AppFields app={app} />
           <div class="actions">

@@ -94,6 +94,20 @@ describe('CSRF tokens are bound to the session or the pre-login cookie (F2)', ()
     }
   });
 
+  it('accepts the `Origin: null` a browser sends on a same-origin post under no-referrer, only with Sec-Fetch-Site: same-origin', async () => {
+    const user = await createTestUser(p);
+    const csrf = await attackerCsrf();
+    const post = (site: string) =>
+      p.fetch(new URL('/dash/login', p.issuer), {
+        method: 'POST',
+        headers: { cookie: csrf.cookie, origin: 'null', 'sec-fetch-site': site, 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ _csrf: csrf.token, email: user.email, password: user.password }).toString(),
+        redirect: 'manual',
+      });
+    for (const site of ['cross-site', 'same-site', 'none']) expect((await post(site)).status, site).toBe(403);
+    expect((await post('same-origin')).status).toBe(303);
+  });
+
   it('refuses a consent Allow posted from another origin', async () => {
     const user = await createTestUser(p);
     const c = await createTestClient(p);

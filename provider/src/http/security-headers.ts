@@ -2,7 +2,7 @@ import type { MiddlewareHandler } from 'hono';
 
 /**
  * Headers for every HTML page of the provider (docs/security.md §8): no framing, no referrer,
- * no third-party resources (only our own stylesheet, and inline `data:` logos).
+ * no third-party resources (only our own stylesheet, /assets/copy.js of docs/pages.md §7, and inline `data:` logos).
  */
 export const htmlSecurityHeaders: MiddlewareHandler = async (c, next) => {
   await next();

@@ -67,6 +67,7 @@ describe('instant-provider operator / audit', () => {
       const held = await run(['audit', '--since', '1h'], { DATA_DIR: dir });
       expect(held.code).toBe(1);
       expect(held.err).toContain('stop the server first');
+      expect(held.err).toContain('restart it with OPERATOR_EMAILS=EMAIL');
       // A lock left by a crashed process (no such pid) is stale: taken over, then released.
       writeFileSync(join(dir, 'provider.pid'), '999999999\n');
       expect(dataDirHolder(dir)).toBeNull();

@@ -47,7 +47,7 @@ export async function runAdminCommand(args: string[], io: CliIo): Promise<number
         release = acquireDataDir(config.dataDir);
       } catch (err) {
         if (!(err instanceof DataDirBusyError)) throw err;
-        io.err(`instant-provider: the provider server (pid ${err.pid}) has the embedded store in ${err.dataDir} open; stop the server first (the embedded store is single-process), or use Postgres (DATABASE_URL) to run this while it serves\n`);
+        io.err(`instant-provider: the provider server (pid ${err.pid}) has the embedded store in ${err.dataDir} open; stop the server first (the embedded store is single-process), or use Postgres (DATABASE_URL) to run this while it serves; to make an operator without stopping for long, restart it with OPERATOR_EMAILS=EMAIL (npm start passes it on)\n`);
         return 1;
       }
     }
