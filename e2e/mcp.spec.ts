@@ -13,6 +13,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import type { OAuthClientInformationMixed, OAuthClientMetadata, OAuthTokens } from '@modelcontextprotocol/sdk/shared/auth.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { callFails, callOk, resultText, userToolScenario } from '../client/src/testing/mcp-tools.ts';
+import { checkPage } from './a11y.ts';
 import { freePort, newAccount, signUpAtProvider } from './fixture.ts';
 import { launchBrowser, screenshot, startProcess, type Browser, type Server } from './harness.ts';
 
@@ -158,6 +159,10 @@ describe('An MCP client authorizes with Sign in with Instant and manages apps (d
     expect(await page.locator('.badge.warn').innerText()).toContain('Unverified');
     expect(await page.locator('h1').innerText()).toContain('Test Agent');
     await screenshot(page, 'mcp', 'consent');
+    // The agent's consent page meets WCAG 2.1 AA too, at both widths and in both themes (docs/pages.md §1).
+    const violations: string[] = [];
+    await checkPage(page, 'consent (AI agent, unverified)', violations);
+    expect(violations).toEqual([]);
     await page.getByRole('button', { name: 'Allow' }).click();
     const code = await callback.code();
     await first.finishAuth(code);

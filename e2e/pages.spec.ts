@@ -48,6 +48,12 @@ describe('every page meets WCAG 2.1 AA (axe-core), at both widths and in both th
     const p = w.provider.url;
     await signUpAtProvider(page, p, newAccount('pages'));
     await checkPage(page, 'dashboard home', found);
+    // The confirm page of an `instant-cli login` (docs/instant-compat.md): its ticket from the CLI's register call.
+    const cli = await fetch(`${p}/dash/cli/auth/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    expect(cli.status).toBe(200);
+    const { ticket } = (await cli.json()) as { ticket: string };
+    await visit(`${p}/dash?ticket=${encodeURIComponent(ticket)}`, 'CLI login confirm');
+    expect(await page.getByRole('button', { name: /confirm/i }).count()).toBeGreaterThan(0);
     await page.goto(w.demo.url);
     await page.getByRole('link', { name: 'Sign in with Instant' }).click();
     await page.waitForURL(/\/platform\/oauth\/consent/);
