@@ -80,7 +80,9 @@ describe('instant-cli login in Chromium', () => {
     await page.goto(`${provider.url}/dash/settings/tokens`);
     const row = page.locator('tr', { hasText: 'CLI login: instant-cli v1.0.67' });
     await row.waitFor();
-    await row.getByRole('button', { name: /revoke/i }).click();
+    // Revoking asks first (docs/pages.md §5): open the confirmation, then confirm.
+    await row.locator('details.confirm summary', { hasText: 'Revoke' }).click();
+    await row.getByRole('button', { name: 'Yes, revoke' }).click();
     await page.waitForURL(`${provider.url}/dash/settings/tokens`);
     const me = await fetch(`${provider.url}/dash/me`, { headers: { authorization: `Bearer ${token}` } });
     expect(me.status).toBe(401);
