@@ -1,10 +1,9 @@
 import type { Ctx } from '../../context.ts';
 import { nowDate } from '../../context.ts';
-import type { User } from '../../accounts/users.ts';
 import { emailSchema } from '../../accounts/users.ts';
 import { ApiError } from '../../http/errors.ts';
 import { isUuid } from '../../tokens.ts';
-import { auditAuth } from './settings.ts';
+import { auditAuth, type Actor } from './settings.ts';
 import { invalid, optionalText, requiredText } from './validate.ts';
 
 /**
@@ -52,7 +51,7 @@ export async function emailStatus(ctx: Ctx, appId: string) {
 }
 
 /** `POST /dash/apps/:id/email_templates`: creates or replaces the template; `{code}` must be in subject and body. */
-export async function putEmailTemplate(ctx: Ctx, user: User, appId: string, b: Record<string, unknown>) {
+export async function putEmailTemplate(ctx: Ctx, actor: Actor, appId: string, b: Record<string, unknown>) {
   const type = b['email-type'] ?? 'magic-code';
   if (type !== 'magic-code') throw invalid(['email-type'], 'must be magic-code');
   const subject = requiredText(b.subject, ['subject'], 200);
@@ -75,16 +74,16 @@ export async function putEmailTemplate(ctx: Ctx, user: User, appId: string, b: R
        returning ${COLUMNS}`,
       [ctx.random.uuid(), appId, subject, body, senderName, sender?.data ?? null, now],
     ))!;
-    await auditAuth(ctx, db, user, appId, 'email_template_saved', { email_template_id: row.id });
+    await auditAuth(ctx, db, actor, appId, 'email_template_saved', { email_template_id: row.id });
     return { info: infoJson(row) };
   });
 }
 
-export async function deleteEmailTemplate(ctx: Ctx, user: User, appId: string, templateId: string) {
+export async function deleteEmailTemplate(ctx: Ctx, actor: Actor, appId: string, templateId: string) {
   await ctx.db.tx(async (db) => {
     const row = isUuid(templateId) ? await db.one<{ id: string }>(`delete from app_email_templates where app_id = $1 and id = $2 returning id`, [appId, templateId.toLowerCase()]) : undefined;
     if (!row) throw ApiError.notFound('email-template', 'No such email template on this app');
-    await auditAuth(ctx, db, user, appId, 'email_template_deleted', { email_template_id: row.id });
+    await auditAuth(ctx, db, actor, appId, 'email_template_deleted', { email_template_id: row.id });
   });
   return {};
 }

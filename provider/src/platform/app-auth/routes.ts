@@ -1,24 +1,25 @@
 import { Hono, type Context } from 'hono';
 import type { Ctx } from '../../context.ts';
-import { authenticate, requireUser } from '../../http/auth.ts';
+import { authenticate } from '../../http/auth.ts';
 import { authorizeApp } from '../apps.ts';
 import { body } from '../request-body.ts';
 import { DEFAULT_EMAIL_TEMPLATE, deleteEmailTemplate, emailStatus, putEmailTemplate } from './email-template.ts';
-import { addClient, addOrigin, addProvider, appAuth, removeClient, removeOrigin, updateClient } from './settings.ts';
+import { addClient, addOrigin, addProvider, appAuth, removeClient, removeOrigin, updateClient, type Actor } from './settings.ts';
 
 const BODY_BYTES = 128 * 1024;
 
 /**
  * App auth settings in the paths and shapes of Instant's CLI (docs/instant-compat.md §8): a user token (session,
- * `per_`, or `pat_` with the scope) of anyone who reaches the app as a collaborator or above, as upstream; reading
- * needs `apps-read`, changing `apps-write`. App admin tokens are refused, as upstream's dashboard routes do.
+ * `per_`, or `pat_` with the scope) of anyone who reaches the app as a collaborator or above, as upstream, or the app's own
+ * admin token (the CLI sends it when the project's .env has one); reading needs `apps-read`, changing `apps-write`.
  */
 export function appAuthRoutes(ctx: Ctx): Hono {
   const r = new Hono();
   const app = async (c: Context, scope: 'apps-read' | 'apps-write') => {
-    const p = await authenticate(ctx, c, { session: true, admin: false });
-    const a = await authorizeApp(ctx, p, c.req.param('app_id')!, scope, { admin: false });
-    return { p, user: requireUser(p), appId: a.id };
+    const p = await authenticate(ctx, c, { session: true, admin: true });
+    const a = await authorizeApp(ctx, p, c.req.param('app_id')!, scope, { admin: true });
+    const user: Actor = p.kind === 'admin' ? { adminTokenId: p.tokenId } : { userId: p.user.id };
+    return { p, user, appId: a.id };
   };
   const write = async (c: Context) => {
     const w = await app(c, 'apps-write');

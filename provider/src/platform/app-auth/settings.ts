@@ -1,7 +1,6 @@
 import type { Ctx } from '../../context.ts';
 import { nowDate } from '../../context.ts';
 import { recordEvent } from '../../audit/events.ts';
-import type { User } from '../../accounts/users.ts';
 import { ApiError } from '../../http/errors.ts';
 import { isUniqueViolation, type Db } from '../../store/index.ts';
 import { isUuid } from '../../tokens.ts';
@@ -18,8 +17,12 @@ export const MAX_PER_APP = 100;
 export const SERVICES = ['generic', 'vercel', 'netlify', 'custom-scheme'] as const;
 type Service = (typeof SERVICES)[number];
 
-export async function auditAuth(ctx: Ctx, db: Db, user: User, appId: string, action: string, details: Record<string, unknown> = {}) {
-  await recordEvent({ ...ctx, db }, { event: 'app_auth.changed', actor: user.id, userId: user.id, details: { app_id: appId, action, ...details } });
+/** Who changes the settings: a user, or the app's admin token (which Instant's CLI sends when the project has one). */
+export type Actor = { userId: string } | { adminTokenId: string };
+
+export async function auditAuth(ctx: Ctx, db: Db, actor: Actor, appId: string, action: string, details: Record<string, unknown> = {}) {
+  const who = 'userId' in actor ? { actor: actor.userId, userId: actor.userId } : { actor: `admin-token:${actor.adminTokenId}` };
+  await recordEvent({ ...ctx, db }, { event: 'app_auth.changed', ...who, details: { app_id: appId, action, ...details } });
 }
 
 async function underLimit(db: Db, table: string, appId: string, what: string): Promise<void> {
@@ -74,7 +77,7 @@ export async function listOrigins(db: Db, appId: string): Promise<OriginRow[]> {
   return db.query(`select id, service, params, created_at from app_redirect_origins where app_id = $1 order by created_at, id`, [appId]);
 }
 
-export async function addOrigin(ctx: Ctx, user: User, appId: string, b: Record<string, unknown>) {
+export async function addOrigin(ctx: Ctx, actor: Actor, appId: string, b: Record<string, unknown>) {
   const { service, params } = parseOrigin(b);
   return ctx.db.tx(async (db) => {
     await underLimit(db, 'app_redirect_origins', appId, 'authorized_redirect_origins');
@@ -84,18 +87,18 @@ export async function addOrigin(ctx: Ctx, user: User, appId: string, b: Record<s
       `insert into app_redirect_origins (id, app_id, service, params, created_at) values ($1, $2, $3, $4::jsonb, $5) returning id, service, params, created_at`,
       [ctx.random.uuid(), appId, service, JSON.stringify(params), nowDate(ctx)],
     ))!;
-    await auditAuth(ctx, db, user, appId, 'origin_added', { origin_id: row.id, service });
+    await auditAuth(ctx, db, actor, appId, 'origin_added', { origin_id: row.id, service });
     return { origin: originJson(row) };
   });
 }
 
-export async function removeOrigin(ctx: Ctx, user: User, appId: string, originId: string) {
+export async function removeOrigin(ctx: Ctx, actor: Actor, appId: string, originId: string) {
   return ctx.db.tx(async (db) => {
     const row = isUuid(originId)
       ? await db.one<OriginRow>(`delete from app_redirect_origins where app_id = $1 and id = $2 returning id, service, params, created_at`, [appId, originId.toLowerCase()])
       : undefined;
     if (!row) throw ApiError.notFound('authorized-redirect-origin', 'No such authorized origin on this app');
-    await auditAuth(ctx, db, user, appId, 'origin_removed', { origin_id: row.id });
+    await auditAuth(ctx, db, actor, appId, 'origin_removed', { origin_id: row.id });
     return { origin: originJson(row) };
   });
 }
@@ -109,7 +112,7 @@ interface ProviderRow {
 }
 const providerJson = (p: ProviderRow) => ({ id: p.id, provider_name: p.provider_name, created_at: p.created_at.toISOString() });
 
-export async function addProvider(ctx: Ctx, user: User, appId: string, b: Record<string, unknown>) {
+export async function addProvider(ctx: Ctx, actor: Actor, appId: string, b: Record<string, unknown>) {
   const name = requiredText(b.provider_name, ['provider_name'], 64).toLowerCase();
   if (!/^[a-z][a-z0-9_-]*$/.test(name)) throw invalid(['provider_name'], 'must be a provider name (google, github, apple, linkedin, clerk, firebase, …)');
   return ctx.db.tx(async (db) => {
@@ -119,7 +122,7 @@ export async function addProvider(ctx: Ctx, user: User, appId: string, b: Record
         `insert into app_oauth_providers (id, app_id, provider_name, created_at) values ($1, $2, $3, $4) returning id, provider_name, created_at`,
         [ctx.random.uuid(), appId, name, nowDate(ctx)],
       ))!;
-      await auditAuth(ctx, db, user, appId, 'provider_added', { provider_id: row.id, provider_name: name });
+      await auditAuth(ctx, db, actor, appId, 'provider_added', { provider_id: row.id, provider_name: name });
       return { provider: providerJson(row) };
     } catch (err) {
       if (isUniqueViolation(err)) throw invalid(['provider_name'], 'is already a provider of this app');
@@ -160,7 +163,7 @@ function clientFields(b: Record<string, unknown>) {
   };
 }
 
-export async function addClient(ctx: Ctx, user: User, appId: string, b: Record<string, unknown>) {
+export async function addClient(ctx: Ctx, actor: Actor, appId: string, b: Record<string, unknown>) {
   const providerId = b.provider_id;
   if (providerId === undefined || providerId === null) throw ApiError.paramMissing('provider_id');
   if (typeof providerId !== 'string' || !isUuid(providerId)) throw invalid(['provider_id'], 'must be the id of one of this app’s OAuth providers');
@@ -180,7 +183,7 @@ export async function addClient(ctx: Ctx, user: User, appId: string, b: Record<s
          values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb, $12, $13, $13) returning ${CLIENT_COLUMNS}`,
         [ctx.random.uuid(), appId, providerId.toLowerCase(), name, f.client_id, f.client_secret !== null, authorization, token, f.discovery_endpoint, f.redirect_to, f.meta && JSON.stringify(f.meta), f.use_shared_credentials, now],
       ))!;
-      await auditAuth(ctx, db, user, appId, 'client_added', { oauth_client_id: row.id });
+      await auditAuth(ctx, db, actor, appId, 'client_added', { oauth_client_id: row.id });
       return { client: clientJson(row) };
     } catch (err) {
       if (isUniqueViolation(err)) throw invalid(['client_name'], 'is already in use on this app');
@@ -189,7 +192,7 @@ export async function addClient(ctx: Ctx, user: User, appId: string, b: Record<s
   });
 }
 
-export async function updateClient(ctx: Ctx, user: User, appId: string, clientId: string, b: Record<string, unknown>) {
+export async function updateClient(ctx: Ctx, actor: Actor, appId: string, clientId: string, b: Record<string, unknown>) {
   const f = clientFields(b);
   return ctx.db.tx(async (db) => {
     const row = isUuid(clientId)
@@ -202,16 +205,16 @@ export async function updateClient(ctx: Ctx, user: User, appId: string, clientId
         )
       : undefined;
     if (!row) throw ApiError.notFound('oauth-client', 'No such OAuth client on this app');
-    await auditAuth(ctx, db, user, appId, 'client_updated', { oauth_client_id: row.id });
+    await auditAuth(ctx, db, actor, appId, 'client_updated', { oauth_client_id: row.id });
     return { client: clientJson(row) };
   });
 }
 
-export async function removeClient(ctx: Ctx, user: User, appId: string, clientId: string) {
+export async function removeClient(ctx: Ctx, actor: Actor, appId: string, clientId: string) {
   return ctx.db.tx(async (db) => {
     const row = isUuid(clientId) ? await db.one<ClientRow>(`delete from app_oauth_clients where app_id = $1 and id = $2 returning ${CLIENT_COLUMNS}`, [appId, clientId.toLowerCase()]) : undefined;
     if (!row) throw ApiError.notFound('oauth-client', 'No such OAuth client on this app');
-    await auditAuth(ctx, db, user, appId, 'client_removed', { oauth_client_id: row.id });
+    await auditAuth(ctx, db, actor, appId, 'client_removed', { oauth_client_id: row.id });
     return { client: clientJson(row) };
   });
 }

@@ -44,7 +44,8 @@ export async function listOrgs(ctx: Ctx, userId: string): Promise<Array<OrgRow &
 
 export async function listMembers(db: Db, orgId: string): Promise<MemberRow[]> {
   return db.query(
-    `select m.id, m.user_id, u.email, m.role, m.created_at from org_members m join users u on u.id = m.user_id where m.org_id = $1 order by m.created_at, m.id`,
+    `select m.id, m.user_id, u.email, m.role, m.created_at from org_members m join users u on u.id = m.user_id where m.org_id = $1
+      order by array_position(array['owner', 'admin', 'collaborator'], m.role), m.created_at, u.email`,
     [orgId],
   );
 }
