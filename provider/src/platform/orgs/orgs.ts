@@ -52,19 +52,30 @@ export async function listMembers(db: Db, orgId: string): Promise<MemberRow[]> {
 
 export const memberJson = (m: MemberRow) => ({ id: m.id, email: m.email, role: m.role });
 
-/** `GET /dash/orgs/:id` (upstream's shape): the org, its apps, members and pending invitations; any member. */
-export async function orgDetail(ctx: Ctx, user: User, orgId: unknown) {
+/** An org as a member sees it: its apps (with their role), members, open invitations, and the user's own apps. */
+export async function orgView(ctx: Ctx, user: User, orgId: unknown) {
   const org = await orgForUser(ctx.db, orgId, user.id, 'collaborator', 'Viewing this org');
-  const apps = await listApps(ctx, user.id, { orgId: org.id });
   const invites = await ctx.db.query<{ id: string; invitee_email: string; invitee_role: Role; created_at: Date; expires_at: Date }>(
     `select id, invitee_email, invitee_role, created_at, expires_at from org_invites where org_id = $1 and status = 'pending' and expires_at > $2 order by created_at`,
     [org.id, nowDate(ctx)],
   );
   return {
-    org: orgJson(org),
-    apps: apps.map((a) => ({ ...appJson(a), user_app_role: a.role })),
-    members: (await listMembers(ctx.db, org.id)).map(memberJson),
-    invites: invites.map((i) => ({ id: i.id, email: i.invitee_email, role: i.invitee_role, created_at: i.created_at.toISOString(), expires_at: i.expires_at.toISOString() })),
+    org,
+    apps: await listApps(ctx, user.id, { orgId: org.id }),
+    members: await listMembers(ctx.db, org.id),
+    invites,
+    ownApps: await listApps(ctx, user.id, { personal: true }),
+  };
+}
+
+/** `GET /dash/orgs/:id` for a bearer token (upstream's shape): the org, its apps, members and pending invitations. */
+export async function orgDetail(ctx: Ctx, user: User, orgId: unknown) {
+  const v = await orgView(ctx, user, orgId);
+  return {
+    org: orgJson(v.org),
+    apps: v.apps.map((a) => ({ ...appJson(a), user_app_role: a.role })),
+    members: v.members.map(memberJson),
+    invites: v.invites.map((i) => ({ id: i.id, email: i.invitee_email, role: i.invitee_role, created_at: i.created_at.toISOString(), expires_at: i.expires_at.toISOString() })),
   };
 }
 

@@ -7,6 +7,7 @@ import { appJson, authorizeApp, listAppsJson } from '../apps.ts';
 import { orgForUser, orgJson } from './membership.ts';
 import { acceptInvitation, declineInvitation, revokeInvitation, sendInvite } from './invites.ts';
 import { createOrg, deleteOrg, listOrgs, moveAppToOrg, moveAppToUser, orgDetail, removeMember, renameOrg, updateMemberRole } from './orgs.ts';
+import { orgPageRoutes } from './page-routes.tsx';
 import { parseRole } from './roles.ts';
 
 const SMALL_BODY_BYTES = 16 * 1024;
@@ -19,6 +20,7 @@ const SMALL_BODY_BYTES = 16 * 1024;
  */
 export function orgRoutes(ctx: Ctx): Hono {
   const r = new Hono();
+  r.route('/', orgPageRoutes(ctx));
   // The user's own credentials: the session cookie or a personal access token.
   const ownPrincipal = async (c: Context): Promise<Principal> => {
     const p = await authenticate(ctx, c, { session: true, admin: false });
@@ -48,6 +50,7 @@ export function orgRoutes(ctx: Ctx): Hono {
     const { p, user } = await own(c);
     return c.json({ org: orgJson(await createOrg(ctx, user, (await body(c, p)).title)) });
   });
+  // A browser gets the page (page-routes.tsx); a bearer token, upstream's JSON.
   r.get('/dash/orgs/:org_id', async (c) => c.json(await orgDetail(ctx, (await own(c)).user, c.req.param('org_id'))));
   r.delete('/dash/orgs/:org_id', async (c) => {
     await deleteOrg(ctx, (await own(c)).user, c.req.param('org_id'));
