@@ -20,7 +20,7 @@ export const PROVISIONAL_ADMIN_TOKEN_TTL_MS = 15 * 60_000;
  * reports the import (`track-import`), that app's token becomes permanent and the listing's others are ended.
  * Only personal access tokens (what the CLI holds) are given admin tokens: an OAuth app gets the list without them,
  * since an admin token reaches its app whatever the grant allowed. Org apps are listed with the user's role and the
- * org; `invites` are the open invitations to this account's address.
+ * org; `invites` are the open invitations to this account's address (for a personal token only).
  */
 export async function dashJson(ctx: Ctx, user: User, opts: { mintAdminTokens: boolean }) {
   const apps = await listApps(ctx, user.id);
@@ -42,7 +42,9 @@ export async function dashJson(ctx: Ctx, user: User, opts: { mintAdminTokens: bo
     );
     out.push({ ...appJson(a), admin_token: token, user_app_role: a.role, org: a.org_id ? (orgOf.get(a.org_id) ?? null) : null });
   }
-  return { apps: out, orgs: orgs.map(orgJson), invites: (await pendingInvitesFor(ctx, user)).map(inviteJson), user: userJson(user) };
+  // Invitations (who invited the user where) are the user's own business: not shown to an OAuth app.
+  const invites = opts.mintAdminTokens ? (await pendingInvitesFor(ctx, user)).map(inviteJson) : [];
+  return { apps: out, orgs: orgs.map(orgJson), invites, user: userJson(user) };
 }
 
 /**
