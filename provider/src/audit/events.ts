@@ -41,6 +41,8 @@ export const AUDIT_EVENTS = [
   'operator.grant_revoked',
   'operator.pat_revoked',
   'operator.admin_tokens_revoked',
+  'org.changed', // an org created, renamed or deleted; a member invited, joined, removed or given a role; an app moved (details.action)
+  'app_auth.changed', // an app's auth settings (redirect origins, OAuth providers and clients, email template) changed (details.action)
 ] as const;
 
 export type AuditEvent = (typeof AUDIT_EVENTS)[number];

@@ -139,6 +139,17 @@ describe('audit trail, end to end', () => {
     secrets.push(((await rotatedAdmin.json()) as { 'admin-token': string })['admin-token']);
     expect1('admin_token.rotated');
 
+    // ---- orgs and app auth settings (the user's own token)
+    const bearer = { authorization: `Bearer ${perToken}` };
+    const org = await json('POST', '/dash/orgs', { title: 'Audit org' }, bearer);
+    expect(org.status).toBe(200);
+    expect1('org.changed');
+    const orgId = ((await org.json()) as { org: { id: string } }).org.id;
+    expect((await json('POST', `/dash/apps/${appB.id}/transfer_to_org/${orgId}`, {}, bearer)).status).toBe(200);
+    expect1('org.changed');
+    expect((await json('POST', `/dash/apps/${appB.id}/authorized_redirect_origins`, { service: 'generic', params: ['audit.example.com'] }, bearer)).status).toBe(200);
+    expect1('app_auth.changed');
+
     // ---- rate limits: a refused request is recorded once per limited window, however many follow
     const rule = { limit: 1, windowS: 60 };
     await hit(pp.ctx, 'audit-test:addr:10.0.0.9', rule);

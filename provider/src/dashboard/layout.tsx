@@ -13,12 +13,13 @@ export interface LayoutProps {
   children?: Child;
 }
 
-export type NavKey = 'home' | 'apps' | 'settings' | 'operator';
+export type NavKey = 'home' | 'apps' | 'orgs' | 'settings' | 'operator';
 
 /** The signed-in navigation. "Apps" is the Platform API apps page (platform/). */
 export const NAV_LINKS: ReadonlyArray<{ key: NavKey; href: string; label: string }> = [
   { key: 'home', href: '/dash', label: 'Home' },
   { key: 'apps', href: '/dash/apps', label: 'Apps' },
+  { key: 'orgs', href: '/dash/orgs', label: 'Orgs' },
   { key: 'settings', href: '/dash/settings', label: 'Settings' },
 ];
 const OPERATOR_LINK = { key: 'operator' as const, href: '/dash/operator', label: 'Operator' };

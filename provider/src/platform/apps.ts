@@ -13,6 +13,8 @@ import { parseDefs, type Defs } from './schema/defs.ts';
 import { planSteps } from './schema/plan.ts';
 import { runSteps } from './schema/steps.ts';
 import type { ApiSchema } from './schema/types.ts';
+import { orgForUser } from './orgs/membership.ts';
+import { reachableApps, requireRole, type Role } from './orgs/roles.ts';
 
 export const MAX_TITLE_LENGTH = 200;
 
@@ -36,7 +38,7 @@ export interface AppJson {
   org_id: string | null;
 }
 
-const APP_COLUMNS = 'id, title, creator_id, org_id, created_at, expires_at, temporary, claimed_at';
+export const APP_COLUMNS = 'id, title, creator_id, org_id, created_at, expires_at, temporary, claimed_at';
 
 export function appJson(a: AppRow): AppJson {
   return { id: a.id, title: a.title, creator_id: a.creator_id, created_at: a.created_at.toISOString(), org_id: a.org_id };
@@ -60,12 +62,6 @@ function optionalUuid(v: unknown, name: string): string | undefined {
   return v.toLowerCase();
 }
 
-/** Orgs do not exist on this server: any org id is unknown. */
-function checkOrg(v: unknown): void {
-  if (v === undefined || v === null) return;
-  throw ApiError.notFound('org', 'No such org: this server has no orgs yet');
-}
-
 export interface CreateAppInput {
   title: unknown;
   schema?: unknown;
@@ -73,6 +69,7 @@ export interface CreateAppInput {
   /** Client-chosen id and admin token (Instant's CLI); must be UUIDs not in use. */
   id?: unknown;
   adminToken?: unknown;
+  /** Put the app in this org instead of the user's own apps (the creator must hold `orgRole` there). */
   orgId?: unknown;
 }
 
@@ -85,11 +82,13 @@ export interface CreatedApp {
 
 /**
  * Creates an app with its admin token, and its schema and rules when given, in one transaction.
- * `creatorId` null with `expiresAt` makes a temporary app (docs/api.md §4).
+ * `creatorId` null with `expiresAt` makes a temporary app (docs/api.md §4). With `orgId` the app belongs to the org
+ * (creator_id null, as upstream) and the creator needs `orgRole` in it: upstream asks admin on `/superadmin/apps`,
+ * collaborator on the CLI's `/dash/apps` (docs/security.md "Orgs").
  */
-export async function createApp(ctx: Ctx, creatorId: string | null, input: CreateAppInput, opts: { expiresAt?: Date } = {}): Promise<CreatedApp> {
+export async function createApp(ctx: Ctx, creatorId: string | null, input: CreateAppInput, opts: { expiresAt?: Date; orgRole?: Role } = {}): Promise<CreatedApp> {
   const title = parseTitle(input.title);
-  checkOrg(input.orgId);
+  const org = input.orgId === undefined || input.orgId === null || creatorId === null ? null : await orgForUser(ctx.db, input.orgId, creatorId, opts.orgRole ?? 'admin', 'Creating an app in this org');
   const id = optionalUuid(input.id, 'id') ?? ctx.random.uuid();
   const chosenToken = optionalUuid(input.adminToken, 'admin_token');
   const defs: Defs | null = input.schema === undefined || input.schema === null ? null : parseDefs(input.schema);
@@ -98,8 +97,8 @@ export async function createApp(ctx: Ctx, creatorId: string | null, input: Creat
     let app: AppRow | undefined;
     try {
       app = await db.one<AppRow>(
-        `insert into apps (id, title, creator_id, org_id, created_at, expires_at, temporary) values ($1, $2, $3, null, $4, $5, $6) returning ${APP_COLUMNS}`,
-        [id, title, creatorId, nowDate(ctx), opts.expiresAt ?? null, opts.expiresAt !== undefined],
+        `insert into apps (id, title, creator_id, org_id, created_at, expires_at, temporary) values ($1, $2, $3, $4, $5, $6, $7) returning ${APP_COLUMNS}`,
+        [id, title, org ? null : creatorId, org?.id ?? null, nowDate(ctx), opts.expiresAt ?? null, opts.expiresAt !== undefined],
       );
     } catch (err) {
       if (isUniqueViolation(err)) throw ApiError.validation('id is already in use; choose another UUID', [{ path: ['id'], message: 'already in use' }]);
@@ -118,14 +117,18 @@ export async function createApp(ctx: Ctx, creatorId: string | null, input: Creat
   });
 }
 
-/** Apps a user created (including temporary apps they claimed), newest first. */
-export async function listApps(ctx: Ctx, userId: string): Promise<AppRow[]> {
-  return ctx.db.query<AppRow>(`select ${APP_COLUMNS} from apps where creator_id = $1 order by created_at desc, id`, [userId]);
+/** Which of a user's reachable apps a listing wants: all, their own (upstream's `/superadmin/apps`), or one org's. */
+export type AppsScope = { all: true } | { personal: true } | { orgId: string };
+
+/** Apps a user can reach (docs/security.md "Orgs"), with their role on each, newest first. */
+export async function listApps(ctx: Ctx, userId: string, scope: AppsScope = { all: true }): Promise<Array<AppRow & { role: Role }>> {
+  const [where, params] = 'orgId' in scope ? ['where org_id = $2', [userId, scope.orgId]] : 'personal' in scope ? ['where creator_id = $1', [userId]] : ['', [userId]];
+  return ctx.db.query<AppRow & { role: Role }>(`select ${APP_COLUMNS}, role from ${reachableApps('$1')} ${where} order by created_at desc, id`, params);
 }
 
-/** `GET /superadmin/apps[?include=schema,perms]`: each App with its schema / perms when asked. */
-export async function listAppsJson(ctx: Ctx, userId: string, include: { schema: boolean; perms: boolean }) {
-  const apps = await listApps(ctx, userId);
+/** `GET /superadmin/apps[?include=schema,perms]` (the user's own apps) and `GET /superadmin/orgs/:id/apps`. */
+export async function listAppsJson(ctx: Ctx, userId: string, include: { schema: boolean; perms: boolean }, scope: AppsScope = { personal: true }) {
+  const apps = await listApps(ctx, userId, scope);
   const out = [];
   for (const a of apps) {
     out.push({
@@ -144,9 +147,10 @@ export async function getAppRow(db: Db, appId: string): Promise<AppRow | undefin
 
 /**
  * The app a request may act on (docs/security.md §14): the scope first (403 with `required-scope`), then an admin
- * token must belong to this very app (403), and a user must own it (404 otherwise, as for a missing app).
+ * token must belong to this very app (403), and a user must reach it (404 otherwise, as for a missing app) with at
+ * least `opts.role` (default collaborator; 403 naming the role). Reach and role: `reachableApps` (docs/security.md "Orgs").
  */
-export async function authorizeApp(ctx: Ctx, p: Principal, appId: string, scope: 'apps-read' | 'apps-write', opts: { admin: boolean }): Promise<AppRow> {
+export async function authorizeApp(ctx: Ctx, p: Principal, appId: string, scope: 'apps-read' | 'apps-write', opts: { admin: boolean; role?: Role }): Promise<AppRow & { role?: Role }> {
   requireScope(p, scope);
   if (p.kind === 'admin') {
     if (!opts.admin) throw ApiError.forbidden('App admin tokens cannot be used on this endpoint; use a personal or OAuth access token', { 'token-type': 'admin' });
@@ -158,8 +162,11 @@ export async function authorizeApp(ctx: Ctx, p: Principal, appId: string, scope:
     if (!app) throw ApiError.notFound('app', 'App not found');
     return app;
   }
-  const app = await getAppRow(ctx.db, appId);
-  if (!app || app.creator_id !== p.user.id) throw ApiError.notFound('app', 'App not found');
+  const app = isUuid(appId)
+    ? await ctx.db.one<AppRow & { role: Role }>(`select ${APP_COLUMNS}, role from ${reachableApps('$2')} where id = $1`, [appId.toLowerCase(), p.user.id])
+    : undefined;
+  if (!app) throw ApiError.notFound('app', 'App not found');
+  requireRole(app.role, opts.role ?? 'collaborator', 'This action on the app');
   return app;
 }
 

@@ -1,8 +1,11 @@
 import { Hono, type Context } from 'hono';
 import { cors } from 'hono/cors';
 import type { Ctx } from '../context.ts';
-import { authenticate, requireScope, requireUser, type Principal } from '../http/auth.ts';
+import { authenticate, requireScope, requireUser } from '../http/auth.ts';
 import { MAX_BODY_BYTES, readJsonObject } from '../http/body.ts';
+import { body, include } from './request-body.ts';
+import { orgRoutes } from './orgs/routes.ts';
+import { appAuthRoutes } from './app-auth/routes.ts';
 import { clientAddress } from '../http/client-address.ts';
 import { ApiError } from '../http/errors.ts';
 import { isUuid } from '../tokens.ts';
@@ -19,23 +22,6 @@ import { claimTemporaryApp, createTemporaryApp, getTemporaryApp } from './tempor
 /** Bodies that carry only a title and a few ids. */
 const SMALL_BODY_BYTES = 16 * 1024;
 const RULES_BODY_BYTES = MAX_RULES_BYTES + 1024;
-
-/**
- * A JSON body. With a session cookie only `application/json` is accepted: that forces a CORS preflight,
- * which with SameSite cookies is the CSRF defence of these endpoints (docs/api.md §8).
- */
-async function body(c: Context, p: Principal | null, maxBytes: number): Promise<Record<string, unknown>> {
-  if (p?.kind === 'session') {
-    const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
-    if (type !== 'application/json') throw ApiError.malformed('Requests made with a session cookie must send Content-Type: application/json');
-  }
-  return readJsonObject(c, maxBytes);
-}
-
-function include(c: Context): { schema: boolean; perms: boolean } {
-  const parts = (c.req.query('include') ?? '').split(',').map((s) => s.trim());
-  return { schema: parts.includes('schema'), perms: parts.includes('perms') };
-}
 
 /** Platform API (docs/api.md §3–§5): one set of services behind two route tables, `/superadmin` and `/dash`. */
 export function platformRoutes(ctx: Ctx): Hono {
@@ -62,30 +48,25 @@ export function platformRoutes(ctx: Ctx): Hono {
     const created = await createApp(ctx, u.id, { title: b.title, schema: b.schema, perms: b.perms, orgId: b.org_id });
     return c.json({ app: { ...appJson(created.app), 'admin-token': created.adminToken, perms: created.perms, schema: created.schema } });
   });
-  r.get('/superadmin/orgs', async (c) => {
-    const p = await user(c, false);
-    requireScope(p, 'apps-read');
-    requireUser(p);
-    return c.json({ orgs: [] });
-  });
   r.get('/superadmin/apps/:app_id', async (c) => {
     const app = await authorizeApp(ctx, await anyone(c, false), c.req.param('app_id'), 'apps-read', { admin: true });
     return c.json({ app: appJson(app) });
   });
   r.post('/superadmin/apps/:app_id', async (c) => {
     const p = await anyone(c, false);
-    const app = await authorizeApp(ctx, p, c.req.param('app_id'), 'apps-write', { admin: true });
+    const app = await authorizeApp(ctx, p, c.req.param('app_id'), 'apps-write', { admin: true, role: 'admin' });
     const b = await body(c, p, SMALL_BODY_BYTES);
     return c.json({ app: appJson(await renameApp(ctx, app.id, b.title)) });
   });
   r.delete('/superadmin/apps/:app_id', async (c) => {
-    const app = await authorizeApp(ctx, await anyone(c, false), c.req.param('app_id'), 'apps-write', { admin: false });
+    // Deleting: an admin of an org app, the owner of a personal one (only its creator reaches it), as upstream.
+    const app = await authorizeApp(ctx, await anyone(c, false), c.req.param('app_id'), 'apps-write', { admin: false, role: 'admin' });
     return c.json({ app: appJson(await deleteApp(ctx, app.id)) });
   });
   // The owner replaces the app's admin tokens (one leaked; F7, docs/security-accounts.md §5); an admin token cannot.
   r.post('/superadmin/apps/:app_id/admin-token/rotate', async (c) => {
     const p = await user(c, false);
-    const app = await authorizeApp(ctx, p, c.req.param('app_id'), 'apps-write', { admin: false });
+    const app = await authorizeApp(ctx, p, c.req.param('app_id'), 'apps-write', { admin: false, role: 'admin' });
     return c.json({ 'admin-token': await rotateAppAdminToken(ctx, requireUser(p).id, app.id) }, 200, { 'Cache-Control': 'no-store' });
   });
   r.get('/superadmin/apps/:app_id/perms', async (c) => {
@@ -127,7 +108,7 @@ export function platformRoutes(ctx: Ctx): Hono {
 
   // --- endpoints Instant's CLI uses (docs/api.md §5); a session cookie works too.
   r.delete('/dash/apps/:app_id', async (c) => {
-    const app = await authorizeApp(ctx, await user(c, true), c.req.param('app_id'), 'apps-write', { admin: false });
+    const app = await authorizeApp(ctx, await user(c, true), c.req.param('app_id'), 'apps-write', { admin: false, role: 'admin' });
     await deleteApp(ctx, app.id);
     return c.json({ ok: true });
   });
@@ -143,7 +124,8 @@ export function platformRoutes(ctx: Ctx): Hono {
     requireScope(p, 'apps-write');
     const u = requireUser(p);
     const b = await body(c, p, MAX_BODY_BYTES);
-    const created = await createApp(ctx, u.id, { id: b.id, title: b.title, adminToken: b.admin_token, orgId: b.org_id });
+    // Instant's CLI (`init-without-files --org-id`): a collaborator may create an org app here, as upstream.
+    const created = await createApp(ctx, u.id, { id: b.id, title: b.title, adminToken: b.admin_token, orgId: b.org_id }, { orgRole: 'collaborator' });
     return c.json({ app: { ...appJson(created.app), 'admin-token': created.adminToken } });
   });
   r.get('/dash/apps/:app_id', async (c) => {
@@ -195,5 +177,7 @@ export function platformRoutes(ctx: Ctx): Hono {
     const app = await authorizeApp(ctx, p, c.req.param('app_id'), 'apps-write', { admin: true });
     return c.json({ rules: { code: await pushPerms(ctx, app.id, await body(c, p, RULES_BODY_BYTES)) } });
   });
+  r.route('/', orgRoutes(ctx));
+  r.route('/', appAuthRoutes(ctx));
   return r;
 }

@@ -217,8 +217,9 @@ describe('GET /dash for the CLI, DELETE /dash/apps/:id, and what is not hosted',
       ['PUT', `/dash/apps/${id}/storage/upload`, 'storage'],
       ['POST', '/admin/storage/files', 'storage'],
       ['POST', `/dash/apps/${id}/clear`, 'clear-data'],
-      ['GET', `/dash/apps/${id}/auth`, 'app-auth-settings'],
-      ['POST', `/dash/apps/${id}/authorized_redirect_origins`, 'app-auth-settings'],
+      // App auth settings are stored now (platform/app-auth/, tested by cli-orgs.test.ts); verifying a sender is not.
+      ['POST', `/dash/apps/${id}/sender-verification/send-magic-code`, 'sender-verification'],
+      ['POST', `/dash/apps/${id}/send-test-email`, 'sender-verification'],
     ] as const) {
       const r = await p.app.request(path, req(method, per, method === 'GET' ? undefined : {}));
       expect(r.status, path).toBe(501);

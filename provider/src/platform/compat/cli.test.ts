@@ -1,69 +1,25 @@
-import { spawn } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT, spawnProvider, type Server } from '../../reliability/processes.ts';
+import { spawnProvider, type Server } from '../../reliability/processes.ts';
+import { makeProject, runCli, type Run } from './cli-runner.ts';
 
 /**
  * Instant's own published CLI (`instant-cli` 1.0.67), unchanged, as a child process against a real provider process,
  * with only INSTANT_CLI_API_URI / INSTANT_CLI_DASH_URI pointed at it (docs/instant-compat.md §7). The browser half of
  * `login` is done over HTTP here (e2e/instant-cli-login.e2e.test.ts does it in Chromium).
  */
-const CLI_BIN = join(ROOT, 'node_modules', 'instant-cli', 'bin', 'index.js');
 const PASSWORD = 'correct horse battery staple 42';
 let server: Server;
 let work: string;
 let home: string;
 let email: string;
 let cookie = '';
-const ANSI = new RegExp(String.raw`\u001b\[[0-9;?]*[A-Za-z]`, 'g');
 
-interface Run {
-  code: number | null;
-  out: string;
-}
-
-function cli(args: string[], opts: { cwd?: string; env?: Record<string, string>; onOutput?: (all: string) => void } = {}): Promise<Run> {
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('INSTANT_')) env[k] = v;
-  Object.assign(env, {
-    HOME: home,
-    XDG_CONFIG_HOME: join(home, '.config'),
-    INSTANT_CLI_API_URI: server.url,
-    INSTANT_CLI_DASH_URI: server.url,
-    FORCE_COLOR: '0',
-    CI: '1',
-    ...opts.env,
-  });
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI_BIN, ...args], { cwd: opts.cwd ?? join(work, 'project'), env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`instant-cli ${args.join(' ')} timed out:\n${out}`));
-    }, 150_000);
-    const take = (b: Buffer) => {
-      out += b.toString('utf8');
-      opts.onOutput?.(out.replace(ANSI, ''));
-    };
-    child.stdout.on('data', take);
-    child.stderr.on('data', take);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, out: out.replace(ANSI, '') });
-    });
-  });
-}
-
-async function project(dir: string): Promise<string> {
-  const path = join(work, dir);
-  await mkdir(path, { recursive: true });
-  await writeFile(join(path, 'package.json'), JSON.stringify({ name: dir, version: '1.0.0', private: true, dependencies: { '@instantdb/core': '1.0.67' } }));
-  // The CLI loads instant.schema.ts, which imports @instantdb/core: the one this repository installed.
-  await symlink(join(ROOT, 'node_modules'), join(path, 'node_modules'), 'dir');
-  return path;
-}
+const cli = (args: string[], opts: { cwd?: string; env?: Record<string, string>; onOutput?: (all: string) => void } = {}): Promise<Run> =>
+  runCli(args, { url: server.url, home, cwd: opts.cwd ?? join(work, 'project'), env: opts.env, onOutput: opts.onOutput });
+const project = (dir: string) => makeProject(work, dir);
 
 function takeCookies(res: Response): void {
   const jar = new Map(cookie ? cookie.split('; ').map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]) : []);

@@ -4,6 +4,9 @@ import type { User } from '../../accounts/users.ts';
 import { userJson } from '../../accounts/users.ts';
 import { hashToken } from '../../tokens.ts';
 import { appJson, listApps } from '../apps.ts';
+import { inviteJson, pendingInvitesFor } from '../orgs/invites.ts';
+import { orgJson } from '../orgs/membership.ts';
+import { listOrgs } from '../orgs/orgs.ts';
 
 /** How long a provisional admin token of one `GET /dash` listing stays usable without an import. */
 export const PROVISIONAL_ADMIN_TOKEN_TTL_MS = 15 * 60_000;
@@ -16,17 +19,20 @@ export const PROVISIONAL_ADMIN_TOKEN_TTL_MS = 15 * 60_000;
  * so none can be read back: each listed app gets a fresh provisional token instead, alive 15 minutes. When the CLI
  * reports the import (`track-import`), that app's token becomes permanent and the listing's others are ended.
  * Only personal access tokens (what the CLI holds) are given admin tokens: an OAuth app gets the list without them,
- * since an admin token reaches its app whatever the grant allowed.
+ * since an admin token reaches its app whatever the grant allowed. Org apps are listed with the user's role and the
+ * org; `invites` are the open invitations to this account's address (for a personal token only).
  */
 export async function dashJson(ctx: Ctx, user: User, opts: { mintAdminTokens: boolean }) {
   const apps = await listApps(ctx, user.id);
+  const orgs = await listOrgs(ctx, user.id);
+  const orgOf = new Map(orgs.map((o) => [o.id, { id: o.id, title: o.title }]));
   const now = nowDate(ctx);
   const listingId = ctx.random.uuid();
   const expiresAt = new Date(now.getTime() + PROVISIONAL_ADMIN_TOKEN_TTL_MS);
   const out = [];
   for (const a of apps) {
     if (!opts.mintAdminTokens) {
-      out.push({ ...appJson(a), user_app_role: 'owner' as const, org: null });
+      out.push({ ...appJson(a), user_app_role: a.role, org: a.org_id ? (orgOf.get(a.org_id) ?? null) : null });
       continue;
     }
     const token = ctx.random.uuid();
@@ -34,9 +40,11 @@ export async function dashJson(ctx: Ctx, user: User, opts: { mintAdminTokens: bo
       `insert into app_admin_tokens (id, app_id, token_hash, created_at, expires_at, listing_id, listed_for) values ($1, $2, $3, $4, $5, $6, $7)`,
       [ctx.random.uuid(), a.id, hashToken(token), now, expiresAt, listingId, user.id],
     );
-    out.push({ ...appJson(a), admin_token: token, user_app_role: 'owner' as const, org: null });
+    out.push({ ...appJson(a), admin_token: token, user_app_role: a.role, org: a.org_id ? (orgOf.get(a.org_id) ?? null) : null });
   }
-  return { apps: out, orgs: [], user: userJson(user) };
+  // Invitations (who invited the user where) are the user's own business: not shown to an OAuth app.
+  const invites = opts.mintAdminTokens ? (await pendingInvitesFor(ctx, user)).map(inviteJson) : [];
+  return { apps: out, orgs: orgs.map(orgJson), invites, user: userJson(user) };
 }
 
 /**

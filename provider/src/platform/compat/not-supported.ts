@@ -14,25 +14,8 @@ export const NOT_SUPPORTED: ReadonlyArray<{ feature: string; what: string; paths
   { feature: 'webhooks', what: 'Webhooks of data changes', paths: ['/dash/apps/:app_id/webhooks', '/dash/apps/:app_id/webhooks/*', '/webhooks/*'] },
   { feature: 'backups', what: 'Backups of app data', paths: ['/dash/apps/:app_id/backups', '/dash/apps/:app_id/backups/*', '/dash/apps/:app_id/backup-jobs', '/dash/apps/:app_id/backup-jobs/*', '/dash/restores/*', '/dash/restore-jobs', '/dash/restore-jobs/*'] },
   { feature: 'clear-data', what: 'Clearing app data', paths: ['/dash/apps/:app_id/clear'] },
-  {
-    feature: 'app-auth-settings',
-    what: 'Storing app auth settings (instant-cli auth origin, client and email)',
-    paths: [
-      '/dash/apps/:app_id/auth',
-      '/dash/apps/:app_id/authorized_redirect_origins',
-      '/dash/apps/:app_id/authorized_redirect_origins/*',
-      '/dash/apps/:app_id/oauth_service_providers',
-      '/dash/apps/:app_id/oauth_clients',
-      '/dash/apps/:app_id/oauth_clients/*',
-      '/dash/apps/:app_id/email_templates',
-      '/dash/apps/:app_id/email_templates/*',
-      '/dash/apps/:app_id/email_status',
-      '/dash/apps/:app_id/sender-verification',
-      '/dash/apps/:app_id/sender-verification/*',
-      '/dash/apps/:app_id/send-test-email',
-      '/dash/default-email-template',
-    ],
-  },
+  // App auth settings are stored (platform/app-auth/); verifying a sender address means sending mail from Instant's service.
+  { feature: 'sender-verification', what: 'Verifying an email sender address (instant-cli auth email verify)', paths: ['/dash/apps/:app_id/sender-verification/*', '/dash/apps/:app_id/send-test-email'] },
   { feature: 'realtime', what: 'The realtime sync and app-user auth runtime', paths: ['/runtime/*'] },
 ];
 
