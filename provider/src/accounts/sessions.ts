@@ -3,6 +3,7 @@ import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { sealData, unsealData } from 'iron-session';
 import type { Ctx } from '../context.ts';
 import { inSeconds, nowDate } from '../context.ts';
+import { openingSecrets } from '../secret.ts';
 import { generateToken, hashToken } from '../tokens.ts';
 import type { User } from './users.ts';
 
@@ -33,15 +34,21 @@ export function seal(ctx: Ctx, data: Record<string, unknown>, ttlS: number): Pro
   return sealData(data, { password: ctx.config.secret, ttl: ttlS });
 }
 
-/** Opens a sealed value; anything tampered, expired or malformed → null. */
+/**
+ * Opens a sealed value with SECRET, else with each SECRET_PREVIOUS (what it sealed before a rotation,
+ * docs/security-lifecycle.md §2); anything tampered, expired or malformed → null.
+ */
 export async function unseal<T extends Record<string, unknown>>(ctx: Ctx, sealed: string | undefined, ttlS: number): Promise<T | null> {
   if (!sealed || sealed.length > 4096) return null;
-  try {
-    const data = await unsealData<T>(sealed, { password: ctx.config.secret, ttl: ttlS });
-    return data && Object.keys(data).length > 0 ? data : null;
-  } catch {
-    return null;
+  for (const password of openingSecrets(ctx.config)) {
+    try {
+      const data = await unsealData<T>(sealed, { password, ttl: ttlS });
+      if (data && Object.keys(data).length > 0) return data;
+    } catch {
+      return null;
+    }
   }
+  return null;
 }
 
 /**

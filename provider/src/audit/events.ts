@@ -41,6 +41,9 @@ export const AUDIT_EVENTS = [
   'operator.grant_revoked',
   'operator.pat_revoked',
   'operator.admin_tokens_revoked',
+  'signing_key.rotated', // a new id_token signing key; the old ones verify until retire_at (docs/security-lifecycle.md §1)
+  'signing_key.retired', // rotated keys past retire_at, deleted by the sweep
+  'signing_key.resealed', // stored keys re-sealed with the current SECRET (`secret reseal`)
 ] as const;
 
 export type AuditEvent = (typeof AUDIT_EVENTS)[number];

@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createTestProvider, type TestProvider } from '../testing/index.ts';
 import { authorizeInBrowser, CookieJar, createTestClient, createTestUser, type TestClient } from '../testing/fixtures.ts';
 import { hit } from '../http/rate-limit.ts';
+import { RETIRE_MARGIN_S, resealSigningKeys, rotateSigningKey, sweepSigningKeys } from '../oauth/key-rotation.ts';
 import { setOperatorRole } from '../operator/services.ts';
 import { Browser } from '../operator/test-support.ts';
 import { AUDIT_EVENTS, listEvents, type AuditEvent } from './events.ts';
@@ -178,6 +179,17 @@ describe('audit trail, end to end', () => {
     expect1('operator.role_granted');
     await setOperatorRole(pp.ctx, owner.email, false, { actor: 'cli' });
     expect1('operator.role_revoked');
+
+    // ---- signing keys and SECRET (docs/security-lifecycle.md §1–§2; the CLI's own path in oauth/secret-rotation.test.ts)
+    await rotateSigningKey(pp.ctx, { actor: 'cli' });
+    expect1('signing_key.rotated');
+    pp.clock.advance(pp.ctx.config.accessTokenTtlS + RETIRE_MARGIN_S);
+    await sweepSigningKeys(pp.ctx);
+    expect1('signing_key.retired');
+    const newSecret = 'a-new-secret-a-new-secret-a-new-secret-01';
+    secrets.push(newSecret, pp.ctx.config.secret);
+    await resealSigningKeys({ ...pp.ctx, config: { ...pp.ctx.config, secret: newSecret, secretPrevious: [pp.ctx.config.secret] } }, 'cli');
+    expect1('signing_key.resealed');
 
     // ---- every kind, exactly as often as it happened
     const rows = await listEvents(pp.ctx, { limit: 1000 });
