@@ -44,6 +44,8 @@ export const AUDIT_EVENTS = [
   'signing_key.rotated', // a new id_token signing key; the old ones verify until retire_at (docs/security-lifecycle.md §1)
   'signing_key.retired', // rotated keys past retire_at, deleted by the sweep
   'signing_key.resealed', // stored keys re-sealed with the current SECRET (`secret reseal`)
+  'user.password_changed', // in Settings, with the current password; the user's other sessions ended
+  'user.deleted', // the account deleted by its owner, with its tokens, grants and apps (the row outlives the user)
 ] as const;
 
 export type AuditEvent = (typeof AUDIT_EVENTS)[number];

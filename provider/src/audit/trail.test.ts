@@ -6,6 +6,7 @@ import { hit } from '../http/rate-limit.ts';
 import { RETIRE_MARGIN_S, resealSigningKeys, rotateSigningKey, sweepSigningKeys } from '../oauth/key-rotation.ts';
 import { setOperatorRole } from '../operator/services.ts';
 import { Browser } from '../operator/test-support.ts';
+import { Browser as SettingsBrowser } from '../accounts/test-support.ts';
 import { AUDIT_EVENTS, listEvents, type AuditEvent } from './events.ts';
 
 /**
@@ -179,6 +180,20 @@ describe('audit trail, end to end', () => {
     expect1('operator.role_granted');
     await setOperatorRole(pp.ctx, owner.email, false, { actor: 'cli' });
     expect1('operator.role_revoked');
+
+    // ---- change password, delete account (Settings → Account, docs/security-lifecycle.md §3–§4)
+    const leaver = new SettingsBrowser(pp, '10.0.0.77');
+    await leaver.signUp('leaver@example.com', 'leaver password 1');
+    expect1('user.signup');
+    const account = async (action: string, fields: Record<string, string>) => {
+      const { csrf } = await leaver.page('/dash/settings/account');
+      expect((await leaver.form(action, { _csrf: csrf, ...fields })).status).toBe(303);
+    };
+    secrets.push('leaver password 1', 'leaver password 2');
+    await account('/dash/settings/account/password', { current_password: 'leaver password 1', new_password: 'leaver password 2', new_password_again: 'leaver password 2' });
+    expect1('user.password_changed');
+    await account('/dash/settings/account/delete', { password: 'leaver password 2' });
+    expect1('user.deleted');
 
     // ---- signing keys and SECRET (docs/security-lifecycle.md §1–§2; the CLI's own path in oauth/secret-rotation.test.ts)
     await rotateSigningKey(pp.ctx, { actor: 'cli' });
