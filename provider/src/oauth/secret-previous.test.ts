@@ -49,6 +49,10 @@ describe('SECRET_PREVIOUS', () => {
     const browser = new Browser(both);
     browser.jar.add(before.jar.header());
     expect((await browser.request('/dash/me')).status).toBe(200);
+    // ...and its session cookie came back sealed with the new SECRET, so it outlives SECRET_PREVIOUS.
+    const resealed = new Browser(await restarted(NEW));
+    resealed.jar.add(browser.jar.header());
+    expect((await resealed.request('/dash/me')).status).toBe(200);
     const posted = await browser.form('/dash/settings/tokens', { _csrf: csrf, name: 'after rotation' });
     expect(posted.status).toBe(303);
     expect((await browser.page('/dash/settings/tokens')).html).toMatch(/per_[0-9a-f]{64}/); // the flash, sealed with NEW, opens

@@ -68,7 +68,7 @@ export async function runAdminCommand(args: string[], io: CliIo): Promise<number
           random: systemRandom,
           log: createLogger(config.logLevel === 'silent' ? 'silent' : 'error'),
           unsealCache: createUnsealCache(),
-    signingKeys: createSigningKeyCache(),
+          signingKeys: createSigningKeyCache(),
         };
         if (parsed.kind === 'keys') return await keyCommand(ctx, parsed.verb, io);
         return parsed.kind === 'operator' ? await operator(ctx, parsed.add, parsed.email, io) : await audit(ctx, parsed, io);

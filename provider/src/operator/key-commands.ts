@@ -35,6 +35,6 @@ export async function keyCommand(ctx: Ctx, verb: KeyVerb, io: Pick<CliIo, 'out' 
     io.err(`instant-provider: neither SECRET nor SECRET_PREVIOUS opens ${r.unopened.join(', ')}; set SECRET_PREVIOUS to the secret that sealed them and run this again\n`);
     return 1;
   }
-  io.out('every stored signing key is sealed with SECRET: SECRET_PREVIOUS can be removed once cookies it sealed have expired (SESSION_TTL_S)\n');
+  io.out('every stored signing key is sealed with SECRET: SECRET_PREVIOUS can be removed (sessions idle since the rotation then end; docs/operations.md §8)\n');
   return 0;
 }
