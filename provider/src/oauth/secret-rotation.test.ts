@@ -45,7 +45,7 @@ async function cli(args: string[], env: Record<string, string>) {
 }
 
 describe('SECRET rotation, with provider processes', () => {
-  it('refuses to start with a SECRET that opens no stored key, runs on SECRET_PREVIOUS, and drops it after secret reseal', { timeout: 180_000 }, async () => {
+  it('refuses to start with a SECRET that opens no stored key, runs on SECRET_PREVIOUS, and drops it after secret reseal', { timeout: 300_000 }, async () => {
     // A provider under the old SECRET makes its signing key and a signed-in session.
     const first = await start({ SECRET: OLD });
     const kid = ((await (await fetch(`${first.url}/.well-known/jwks.json`)).json()) as { keys: { kid: string }[] }).keys[0]!.kid;
