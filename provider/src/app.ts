@@ -12,7 +12,7 @@ import { API_STYLE, errorHandler } from './http/errors.ts';
 import { htmlSecurityHeaders } from './http/security-headers.ts';
 import { healthChecks } from './http/health.ts';
 import { createObservability } from './http/metrics.ts';
-import { signingKeysProblem } from './oauth/jwks.ts';
+import { createSigningKeyCache, signingKeysProblem } from './oauth/jwks.ts';
 import { operatorRoutes } from './operator/routes.tsx';
 import { accessLog, createLogger, type Logger } from './log.ts';
 import { mcpRoutes } from './mcp/routes.ts';
@@ -62,6 +62,7 @@ export async function createProvider(config: ProviderConfig, deps: ProviderDeps 
     random: deps.random ?? systemRandom,
     log,
     unsealCache: createUnsealCache(),
+    signingKeys: createSigningKeyCache(),
   };
 
   const app = new Hono();

@@ -8,6 +8,8 @@ export const VERSION = (JSON.parse(readFileSync(new URL('../package.json', impor
 const USAGE = `Usage: instant-provider [--seed-demo]
        instant-provider operator add|remove EMAIL
        instant-provider audit [--since 1h] [--json] [--user …] [--client …] [--event …]
+       instant-provider keys list|rotate
+       instant-provider secret reseal
 
 Runs the "Sign in with Instant" provider. Settings come from the environment
 (PORT, HOST, PUBLIC_URL, DATABASE_URL, SECRET, …; see the README).
@@ -29,7 +31,7 @@ export async function main(argv: string[]): Promise<void> {
     process.stdout.write(`${VERSION}\n`);
     return;
   }
-  if (args[0] === 'operator' || args[0] === 'audit') {
+  if (args[0] === 'operator' || args[0] === 'audit' || args[0] === 'keys' || args[0] === 'secret') {
     process.exitCode = await runAdminCommand(args, { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) });
     return;
   }

@@ -53,6 +53,13 @@ export interface ProviderConfig {
   clientRateLimitPerS: number;
   /** `CLIENT_RATE_BURST_S`: the size of a client's burst, in seconds of its rate. */
   clientRateBurstS: number;
+  /**
+   * `SECRET_PREVIOUS`: secrets SECRET replaced (comma list, newest first): they still open what they sealed (signing
+   * keys, cookies) while SECRET seals everything new, until `instant-provider secret reseal` (docs/security-lifecycle.md §2).
+   */
+  secretPrevious: string[];
+  /** `SIGNING_KEY_ROTATE_DAYS`: the sweep rotates the id_token signing key once it is this old; unset, only `keys rotate` does. */
+  signingKeyRotateDays: number | undefined;
 }
 
 const intFrom = (min: number, max: number) =>
@@ -110,6 +117,12 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(['silent', 'error', 'warn', 'info', 'debug']).default('info'),
   CLIENT_RATE_LIMIT: intFrom(1, 1_000_000).default(200),
   CLIENT_RATE_BURST_S: intFrom(1, 3600).default(10),
+  SECRET_PREVIOUS: z
+    .string()
+    .default('')
+    .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
+    .refine((list) => list.every((s) => s.length >= 32), 'each secret must be at least 32 characters'),
+  SIGNING_KEY_ROTATE_DAYS: intFrom(1, 3650).optional(),
 });
 
 function isHttpOrigin(v: string): boolean {
@@ -126,7 +139,7 @@ export class ConfigError extends Error {
 }
 
 /** Variables whose value is a secret or may hold one (a database password): never repeated in an error. */
-const SECRET_VARS = new Set(['SECRET', 'DATABASE_URL', 'DEMO_PASSWORD', 'DEMO_CLIENT_SECRET']);
+const SECRET_VARS = new Set(['SECRET', 'SECRET_PREVIOUS', 'DATABASE_URL', 'DEMO_PASSWORD', 'DEMO_CLIENT_SECRET']);
 
 /** How a bad value is quoted in a config error: secrets only by length (docs/security-accounts.md §7). */
 function shown(name: string, value: string | undefined): string {
@@ -164,6 +177,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: e.LOG_LEVEL,
     clientRateLimitPerS: e.CLIENT_RATE_LIMIT,
     clientRateBurstS: e.CLIENT_RATE_BURST_S,
+    secretPrevious: e.SECRET_PREVIOUS,
+    signingKeyRotateDays: e.SIGNING_KEY_ROTATE_DAYS,
   };
 }
 

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { createProvider, type Provider } from './app.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import { watchStore } from './http/health.ts';
+import { signingKeysProblem } from './oauth/jwks.ts';
 import { acquireDataDir, DataDirBusyError } from './store/lock.ts';
 
 export interface ServeOptions {
@@ -53,6 +54,14 @@ export async function runServer(opts: ServeOptions = {}): Promise<void> {
     server.close();
     if (err instanceof ConfigError) fail(err.message);
     fail(`could not open the store: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  // Refuse to serve with a SECRET that cannot open the stored signing keys: every token exchange would fail
+  // (docs/security-lifecycle.md §2). The reason names key ids, never a secret.
+  const keysProblem = await signingKeysProblem(provider.ctx);
+  if (keysProblem !== null) {
+    server.close();
+    await provider.close().catch(() => {});
+    fail(`refusing to start: ${keysProblem}`);
   }
   if (opts.seedDemo) {
     const { seedDemo } = await import('./seed.ts');

@@ -29,3 +29,12 @@ export function resolveSecret(config: ProviderConfig): string {
   chmodSync(file, 0o600);
   return s;
 }
+
+/**
+ * The secrets that open what was sealed, SECRET first, then each SECRET_PREVIOUS (docs/security-lifecycle.md §2).
+ * Only SECRET seals: a previous secret opens what it sealed until `instant-provider secret reseal` has re-sealed the
+ * stored signing keys and the cookies it sealed have expired.
+ */
+export function openingSecrets(config: { secret: string; secretPrevious?: readonly string[] }): string[] {
+  return [config.secret, ...(config.secretPrevious ?? []).filter((s) => s !== config.secret)];
+}

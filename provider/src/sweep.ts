@@ -1,6 +1,7 @@
 import type { Ctx } from './context.ts';
 import { pruneAuditEvents } from './audit/events.ts';
 import { sweepRateLimits } from './http/rate-limit.ts';
+import { sweepSigningKeys } from './oauth/key-rotation.ts';
 import { sweepOAuth } from './oauth/sweep.ts';
 import { sweepCliLogins } from './platform/compat/cli-auth.ts';
 import { sweepProvisionalAdminTokens } from './platform/compat/dash.ts';
@@ -14,6 +15,7 @@ export const SWEEP_JOBS: Array<{ name: string; run: (ctx: Ctx) => Promise<unknow
   { name: 'oauth', run: sweepOAuth },
   { name: 'provisional-admin-tokens', run: sweepProvisionalAdminTokens },
   { name: 'cli-logins', run: sweepCliLogins },
+  { name: 'signing-keys', run: sweepSigningKeys },
 ];
 
 export async function sweepOnce(ctx: Ctx): Promise<void> {

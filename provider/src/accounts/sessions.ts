@@ -3,6 +3,7 @@ import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { sealData, unsealData } from 'iron-session';
 import type { Ctx } from '../context.ts';
 import { inSeconds, nowDate } from '../context.ts';
+import { openingSecrets } from '../secret.ts';
 import { generateToken, hashToken } from '../tokens.ts';
 import type { User } from './users.ts';
 
@@ -33,15 +34,26 @@ export function seal(ctx: Ctx, data: Record<string, unknown>, ttlS: number): Pro
   return sealData(data, { password: ctx.config.secret, ttl: ttlS });
 }
 
-/** Opens a sealed value; anything tampered, expired or malformed → null. */
-export async function unseal<T extends Record<string, unknown>>(ctx: Ctx, sealed: string | undefined, ttlS: number): Promise<T | null> {
+/**
+ * Opens a sealed value with SECRET, else with each SECRET_PREVIOUS (what it sealed before a rotation,
+ * docs/security-lifecycle.md §2); anything tampered, expired or malformed → null. `current`: SECRET opened it.
+ */
+async function openSealed<T extends Record<string, unknown>>(ctx: Ctx, sealed: string | undefined, ttlS: number): Promise<{ data: T; current: boolean } | null> {
   if (!sealed || sealed.length > 4096) return null;
-  try {
-    const data = await unsealData<T>(sealed, { password: ctx.config.secret, ttl: ttlS });
-    return data && Object.keys(data).length > 0 ? data : null;
-  } catch {
-    return null;
+  for (const [i, password] of openingSecrets(ctx.config).entries()) {
+    try {
+      const data = await unsealData<T>(sealed, { password, ttl: ttlS });
+      if (data && Object.keys(data).length > 0) return { data, current: i === 0 };
+    } catch {
+      return null;
+    }
   }
+  return null;
+}
+
+/** Opens a sealed value (see openSealed); anything tampered, expired or malformed → null. */
+export async function unseal<T extends Record<string, unknown>>(ctx: Ctx, sealed: string | undefined, ttlS: number): Promise<T | null> {
+  return (await openSealed<T>(ctx, sealed, ttlS))?.data ?? null;
 }
 
 /**
@@ -101,9 +113,16 @@ async function unsealSessionId(ctx: Ctx, c: Context): Promise<string | null> {
       return hit.sid;
     }
   }
-  const data = await unseal<{ sid: unknown }>(ctx, sealed, ctx.config.sessionTtlS);
+  const opened = await openSealed<{ sid: unknown }>(ctx, sealed, ctx.config.sessionTtlS);
+  const data = opened?.data;
   if (!data || typeof data.sid !== 'string') return null;
   const expiry = sealExpiry(sealed);
+  if (!opened.current && expiry !== null) {
+    // Sealed with a SECRET_PREVIOUS: sealed again with SECRET, same expiry, so an active session outlives the
+    // previous secret (docs/security-lifecycle.md §2).
+    const leftS = Math.max(1, Math.floor((expiry - now) / 1000));
+    setCookie(c, cookieName(ctx, SESSION_COOKIE), await seal(ctx, { sid: data.sid }, leftS), cookieOptions(ctx, leftS));
+  }
   // iron accepts a seal up to a minute past its expiry (clock skew); the cache stops at the expiry itself.
   if (expiry !== null) {
     cache.set(sealed, { sid: data.sid, until: Math.min(now + UNSEAL_CACHE_MS, expiry) });

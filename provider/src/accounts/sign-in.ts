@@ -12,13 +12,13 @@ export const LOGIN_FAILED = 'The email or password is incorrect';
 /** The one message for a sign-up refused for any reason other than the form's own validation. */
 export const SIGNUP_REFUSED = 'We could not create an account with that email and password. If you already have an account, sign in instead.';
 
-async function limit(ctx: Ctx, bucket: string, rule: RateLimitRule): Promise<void> {
+export async function limit(ctx: Ctx, bucket: string, rule: RateLimitRule): Promise<void> {
   const r = await hit(ctx, bucket, rule);
   if (!r.ok) throw ApiError.rateLimited(r.retryAfterS);
 }
 
 /** The per-account bucket key: a hash, so the rate-limit table holds no addresses (and no NUL bytes). */
-function accountBucket(email: string): string {
+export function accountBucket(email: string): string {
   return `login:acct:${hashToken(email.trim().toLowerCase())}`;
 }
 

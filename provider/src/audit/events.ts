@@ -43,6 +43,11 @@ export const AUDIT_EVENTS = [
   'operator.admin_tokens_revoked',
   'org.changed', // an org created, renamed or deleted; a member invited, joined, removed or given a role; an app moved (details.action)
   'app_auth.changed', // an app's auth settings (redirect origins, OAuth providers and clients, email template) changed (details.action)
+  'signing_key.rotated', // a new id_token signing key; the old ones verify until retire_at (docs/security-lifecycle.md §1)
+  'signing_key.retired', // rotated keys past retire_at, deleted by the sweep
+  'signing_key.resealed', // stored keys re-sealed with the current SECRET (`secret reseal`)
+  'user.password_changed', // in Settings, with the current password; the user's other sessions ended
+  'user.deleted', // the account deleted by its owner, with its tokens, grants and apps (the row outlives the user)
 ] as const;
 
 export type AuditEvent = (typeof AUDIT_EVENTS)[number];

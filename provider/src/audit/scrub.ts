@@ -14,8 +14,8 @@ const PASSWORD_KEY = /pass|pwd|secret|pin/i;
 const PREFIXED_SECRET = /\b(?:pat|prt|per|pcs)_[A-Za-z0-9]{8,}/g;
 /** Authorization codes, request ids and session ids: 32 random bytes in base64url (tokens.ts). */
 const OPAQUE_SECRET = /^[A-Za-z0-9_-]{43}$/;
-/** Client ids are public and may share that shape. */
-const CLIENT_ID_KEY = /^client_?id$/i;
+/** Client ids are public and may share that shape; so are signing key ids (RFC 7638 thumbprints, published in JWKS). */
+const CLIENT_ID_KEY = /^(client_?id|kid|kids|rotated_kids)$/i;
 
 export const REDACTED = '[redacted]';
 

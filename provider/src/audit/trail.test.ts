@@ -3,8 +3,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createTestProvider, type TestProvider } from '../testing/index.ts';
 import { authorizeInBrowser, CookieJar, createTestClient, createTestUser, type TestClient } from '../testing/fixtures.ts';
 import { hit } from '../http/rate-limit.ts';
+import { RETIRE_MARGIN_S, resealSigningKeys, rotateSigningKey, sweepSigningKeys } from '../oauth/key-rotation.ts';
 import { setOperatorRole } from '../operator/services.ts';
 import { Browser } from '../operator/test-support.ts';
+import { Browser as SettingsBrowser } from '../accounts/test-support.ts';
 import { AUDIT_EVENTS, listEvents, type AuditEvent } from './events.ts';
 
 /**
@@ -189,6 +191,31 @@ describe('audit trail, end to end', () => {
     expect1('operator.role_granted');
     await setOperatorRole(pp.ctx, owner.email, false, { actor: 'cli' });
     expect1('operator.role_revoked');
+
+    // ---- change password, delete account (Settings → Account, docs/security-lifecycle.md §3–§4)
+    const leaver = new SettingsBrowser(pp, '10.0.0.77');
+    await leaver.signUp('leaver@example.com', 'leaver password 1');
+    expect1('user.signup');
+    const account = async (action: string, fields: Record<string, string>) => {
+      const { csrf } = await leaver.page('/dash/settings/account');
+      expect((await leaver.form(action, { _csrf: csrf, ...fields })).status).toBe(303);
+    };
+    secrets.push('leaver password 1', 'leaver password 2');
+    await account('/dash/settings/account/password', { current_password: 'leaver password 1', new_password: 'leaver password 2', new_password_again: 'leaver password 2' });
+    expect1('user.password_changed');
+    await account('/dash/settings/account/delete', { password: 'leaver password 2' });
+    expect1('user.deleted');
+
+    // ---- signing keys and SECRET (docs/security-lifecycle.md §1–§2; the CLI's own path in oauth/secret-rotation.test.ts)
+    await rotateSigningKey(pp.ctx, { actor: 'cli' });
+    expect1('signing_key.rotated');
+    pp.clock.advance(pp.ctx.config.accessTokenTtlS + RETIRE_MARGIN_S);
+    await sweepSigningKeys(pp.ctx);
+    expect1('signing_key.retired');
+    const newSecret = 'a-new-secret-a-new-secret-a-new-secret-01';
+    secrets.push(newSecret, pp.ctx.config.secret);
+    await resealSigningKeys({ ...pp.ctx, config: { ...pp.ctx.config, secret: newSecret, secretPrevious: [pp.ctx.config.secret] } }, 'cli');
+    expect1('signing_key.resealed');
 
     // ---- every kind, exactly as often as it happened
     const rows = await listEvents(pp.ctx, { limit: 1000 });

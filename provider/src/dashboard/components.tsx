@@ -78,12 +78,13 @@ export function FlashMessages({ flash }: { flash: Flash }) {
   );
 }
 
-export type SettingsTab = 'tokens' | 'oauth-apps' | 'authorized-apps';
+export type SettingsTab = 'tokens' | 'oauth-apps' | 'authorized-apps' | 'account';
 
 const TABS: Array<{ key: SettingsTab; href: string; label: string }> = [
   { key: 'tokens', href: '/dash/settings/tokens', label: 'Personal access tokens' },
   { key: 'oauth-apps', href: '/dash/settings/oauth-apps', label: 'OAuth apps' },
   { key: 'authorized-apps', href: '/dash/settings/authorized-apps', label: 'Authorized apps' },
+  { key: 'account', href: '/dash/settings/account', label: 'Account' },
 ];
 
 export function SettingsTabs({ current }: { current: SettingsTab }) {

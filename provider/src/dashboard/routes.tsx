@@ -32,6 +32,7 @@ import { formFile, readForm, safeNext, seeOther, setFlash, takeFlash, type Flash
 import { logoDataUrl } from './logo-upload.ts';
 import { ErrorPage } from './layout.tsx';
 import { OAuthAppPage, OAuthAppsPage } from './settings-oauth-apps.tsx';
+import { accountSettingsRoutes } from './settings-account.tsx';
 import { AuthorizedAppsPage, TokensPage } from './settings-tokens.tsx';
 
 const ERROR_TITLES: Record<number, string> = {
@@ -237,6 +238,9 @@ export function dashboardRoutes(ctx: Ctx): Hono {
     await setFlash(ctx, c, { notice: 'Access revoked; the app must ask you again.' });
     return seeOther(c, '/dash/settings/authorized-apps');
   }));
+
+  // Settings: change password, delete account.
+  accountSettingsRoutes(app, ctx, { page, post });
 
   return app;
 }

@@ -3,6 +3,7 @@ import type { Context } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
 import type { Ctx } from '../context.ts';
 import { cookieName, cookieOptions, sessionIdHash } from '../accounts/sessions.ts';
+import { openingSecrets } from '../secret.ts';
 import { generateToken, safeEqual } from '../tokens.ts';
 import { ApiError } from './errors.ts';
 
@@ -11,8 +12,13 @@ const CSRF_COOKIE = 'instant_csrf';
 export const CSRF_FIELD = '_csrf';
 const ISSUED = /^([A-Za-z0-9_-]{43})\.([A-Za-z0-9_-]{43})$/;
 
-function mac(ctx: Ctx, purpose: string, value: string): string {
-  return createHmac('sha256', ctx.config.secret).update(`${purpose}:${value}`).digest('base64url');
+function mac(ctx: Ctx, purpose: string, value: string, secret = ctx.config.secret): string {
+  return createHmac('sha256', secret).update(`${purpose}:${value}`).digest('base64url');
+}
+
+/** True when `tag` is the MAC of `value` under SECRET or a SECRET_PREVIOUS (docs/security-lifecycle.md §2): rotating SECRET breaks no open form. */
+function macValid(ctx: Ctx, purpose: string, value: string, tag: string): boolean {
+  return openingSecrets(ctx.config).some((secret) => safeEqual(mac(ctx, purpose, value, secret), tag));
 }
 
 /** A new server-issued binding value: `random.HMAC(random)` (a value the server never issued is refused). */
@@ -24,7 +30,7 @@ export function issueBinding(ctx: Ctx, purpose: string): string {
 /** True when `value` is a binding this server issued for `purpose` (see issueBinding). */
 export function isIssuedBinding(ctx: Ctx, purpose: string, value: string | undefined): value is string {
   const m = value ? ISSUED.exec(value) : null;
-  return m !== null && safeEqual(mac(ctx, `issued:${purpose}`, m[1]!), m[2]!);
+  return m !== null && macValid(ctx, `issued:${purpose}`, m[1]!, m[2]!);
 }
 
 /**
@@ -79,7 +85,7 @@ export function sameOrigin(ctx: Ctx, c: Context): boolean {
 export async function csrfValid(ctx: Ctx, c: Context, submitted: unknown): Promise<boolean> {
   if (typeof submitted !== 'string' || !sameOrigin(ctx, c)) return false;
   const bound = await binding(ctx, c);
-  return bound !== null && safeEqual(mac(ctx, 'csrf', bound), submitted);
+  return bound !== null && macValid(ctx, 'csrf', bound, submitted);
 }
 
 /** Throws a 403 unless the submitted token is valid. */

@@ -9,11 +9,17 @@ import { openStore, type Store } from '../store/index.ts';
 import { acquireDataDir, DataDirBusyError } from '../store/lock.ts';
 import { setOperatorRole } from './services.ts';
 import { createUnsealCache } from '../accounts/sessions.ts';
+import { createSigningKeyCache } from '../oauth/jwks.ts';
+import { resolveSecret } from '../secret.ts';
+import { isKeyVerb, keyCommand, type KeyVerb } from './key-commands.ts';
 
 export const ADMIN_USAGE = `  operator add EMAIL      give an account the operator role (stored; OPERATOR_EMAILS also grants it)
   operator remove EMAIL   withdraw the stored operator role
   audit [--since 1h] [--json] [--user EMAIL|ID] [--client ID] [--event KIND|GROUP] [--limit N]
                           print the audit trail, oldest first (--since: 30m, 1h, 7d or an ISO date; default 24h)
+  keys list               the id_token signing keys: which signs, which only verify (until when), which secret opens each
+  keys rotate             a new signing key signs from now on; the old ones stay in JWKS until their id_tokens expire
+  secret reseal           re-seal the stored signing keys with SECRET, so SECRET_PREVIOUS can be dropped
 
   On Postgres these work while servers run. On the embedded store (no DATABASE_URL) stop the server first:
   the embedded store cannot be opened by two processes.
@@ -55,13 +61,16 @@ export async function runAdminCommand(args: string[], io: CliIo): Promise<number
       const db = await (io.open ?? ((c) => openStore(c.databaseUrl, c.dataDir)))(config);
       try {
         const ctx: Ctx = {
-          config: { ...config, issuer: config.publicUrl ?? `http://localhost:${config.port}`, secret: 'unused-by-cli-commands-unused-by-cli' },
+          // Only the key commands open sealed data; the others never read the secret.
+          config: { ...config, issuer: config.publicUrl ?? `http://localhost:${config.port}`, secret: parsed.kind === 'keys' ? resolveSecret(config) : 'unused-by-cli-commands-unused-by-cli' },
           db,
           clock: systemClock,
           random: systemRandom,
           log: createLogger(config.logLevel === 'silent' ? 'silent' : 'error'),
           unsealCache: createUnsealCache(),
+          signingKeys: createSigningKeyCache(),
         };
+        if (parsed.kind === 'keys') return await keyCommand(ctx, parsed.verb, io);
         return parsed.kind === 'operator' ? await operator(ctx, parsed.add, parsed.email, io) : await audit(ctx, parsed, io);
       } finally {
         if (!io.open) await db.close();
@@ -71,12 +80,14 @@ export async function runAdminCommand(args: string[], io: CliIo): Promise<number
     }
   } catch (err) {
     if (err instanceof UsageError) return io.err(`instant-provider: ${err.message}\n\n${ADMIN_USAGE}`), 2;
+    if (err instanceof ConfigError) return io.err(`instant-provider: ${err.message}\n`), 1;
     throw err;
   }
 }
 
 type Parsed =
   | { kind: 'operator'; add: boolean; email: string }
+  | { kind: 'keys'; verb: KeyVerb }
   | { kind: 'audit'; since: string; json: boolean; user?: string; client?: string; event?: string; limit: number };
 
 function parse(args: string[]): Parsed {
@@ -85,6 +96,11 @@ function parse(args: string[]): Parsed {
     const [verb, email, ...extra] = rest;
     if ((verb !== 'add' && verb !== 'remove') || !email || extra.length) throw new UsageError('usage: operator add|remove EMAIL');
     return { kind: 'operator', add: verb === 'add', email };
+  }
+  if (command === 'keys' || command === 'secret') {
+    const verb = `${command} ${rest.join(' ')}`;
+    if (!isKeyVerb(verb)) throw new UsageError(command === 'keys' ? 'usage: keys list|rotate' : 'usage: secret reseal');
+    return { kind: 'keys', verb };
   }
   if (command === 'audit') {
     let values;
