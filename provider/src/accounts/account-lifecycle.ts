@@ -76,7 +76,8 @@ export async function accountFootprint(ctx: Pick<Ctx, 'clock'> & { db: Db }, use
             (select count(*) from apps where creator_id = $1) as apps`,
     [userId, now],
   );
-  return Object.fromEntries(Object.entries(row!).map(([k, v]) => [k, Number(v)])) as unknown as AccountFootprint;
+  const n = (k: keyof AccountFootprint) => Number(row![k]);
+  return { sessions: n('sessions'), personal_tokens: n('personal_tokens'), grants: n('grants'), oauth_tokens: n('oauth_tokens'), oauth_apps: n('oauth_apps'), apps: n('apps') };
 }
 
 /**
@@ -88,6 +89,17 @@ export async function accountFootprint(ctx: Pick<Ctx, 'clock'> & { db: Db }, use
  */
 export async function deleteAccount(ctx: Ctx, address: string, user: User, password: string): Promise<AccountFootprint> {
   await requirePassword(ctx, address, user, password, 'user.deleted');
+  // An org must keep an owner (docs/security.md "Orgs"): its apps and members would be left with nobody to manage them.
+  const orphaned = await ctx.db.query<{ title: string }>(
+    `select o.title from orgs o join org_members m on m.org_id = o.id and m.user_id = $1 and m.role = 'owner'
+      where not exists (select 1 from org_members k where k.org_id = o.id and k.role = 'owner' and k.user_id <> $1)
+      order by o.title`,
+    [user.id],
+  );
+  if (orphaned.length > 0) {
+    const names = orphaned.map((o) => `“${o.title}”`).join(', ');
+    throw ApiError.validation(`You are the only owner of ${orphaned.length === 1 ? 'the org' : 'the orgs'} ${names}: make another member an owner, or delete the org, before deleting your account`);
+  }
   return ctx.db.tx(async (db) => {
     const footprint = await accountFootprint({ ...ctx, db }, user.id);
     await db.query(`delete from users where id = $1`, [user.id]);

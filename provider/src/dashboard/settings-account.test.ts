@@ -5,6 +5,8 @@ import { listEvents } from '../audit/events.ts';
 import { Browser, bearer, issueTokens, refreshTokenLive } from '../accounts/test-support.ts';
 import { Browser as OperatorBrowser, bearerAccepted, makeGrant, makeOAuthApp, makePersonalToken } from '../operator/test-support.ts';
 import { createApp } from '../platform/apps.ts';
+import { createOrg } from '../platform/orgs/orgs.ts';
+import type { User } from '../accounts/users.ts';
 
 /** Settings → Account: change password and delete account (docs/security-lifecycle.md §3–§4). */
 
@@ -143,5 +145,24 @@ describe('settings: delete account', () => {
     expect(search.res.status).toBe(200);
     expect(search.html).not.toContain('owner@example.com');
     expect((await console.get(`/dash/operator/users/${user.id}`)).res.status).toBe(404);
+  });
+
+  it("refuses while the user is an org's only owner, and goes through once another member is an owner: the org and its apps stay", async () => {
+    const me = (await p.ctx.db.one<User>('select * from users where id = $1', [user.id]))!;
+    const org = await createOrg(p.ctx, me, 'Acme');
+    const orgApp = await createApp(p.ctx, user.id, { title: 'Acme site', orgId: org.id });
+    expect(await submit(`${PAGE}/delete`, { password: PASSWORD })).toBe(PAGE);
+    expect((await b.page(PAGE)).html).toContain('You are the only owner of the org “Acme”');
+    expect(await p.ctx.db.one('select 1 from users where id = $1', [user.id])).toBeTruthy();
+
+    const partner = await createTestUser(p);
+    await p.ctx.db.query(`insert into org_members (id, org_id, user_id, role, created_at) values ($1, $2, $3, 'owner', now())`, [p.ctx.random.uuid(), org.id, partner.id]);
+    expect(await submit(`${PAGE}/delete`, { password: PASSWORD })).toBe('/dash/login');
+    const left = await p.ctx.db.one<Record<string, number>>(
+      `select (select count(*)::int from users where id = $1) as users, (select count(*)::int from org_members where org_id = $2) as members,
+              (select count(*)::int from apps where id = $3) as apps`,
+      [user.id, org.id, orgApp.app.id],
+    );
+    expect(left).toEqual({ users: 0, members: 1, apps: 1 });
   });
 });
