@@ -6,6 +6,7 @@ import { requireScope, type Principal } from '../http/auth.ts';
 import { isUniqueViolation, type Db } from '../store/index.ts';
 import { isUuid } from '../tokens.ts';
 import { issueAdminToken } from './admin-tokens.ts';
+import { keepGrantApps, recordCreatedApp, requireGrantReaches } from './grant-apps.ts';
 import { getPerms, savePerms, validateRules, type Rules } from './perms.ts';
 import { toApiSchema } from './schema/api-schema.ts';
 import { loadAttrs, saveAttrs } from './schema/attrs.ts';
@@ -85,9 +86,10 @@ export interface CreatedApp {
 
 /**
  * Creates an app with its admin token, and its schema and rules when given, in one transaction.
- * `creatorId` null with `expiresAt` makes a temporary app (docs/api.md §4).
+ * `creatorId` null with `expiresAt` makes a temporary app (docs/api.md §4). `grantId`: the OAuth grant whose
+ * token creates it, which then reaches it whatever apps it is limited to (grant-apps.ts, docs/mcp.md §8).
  */
-export async function createApp(ctx: Ctx, creatorId: string | null, input: CreateAppInput, opts: { expiresAt?: Date } = {}): Promise<CreatedApp> {
+export async function createApp(ctx: Ctx, creatorId: string | null, input: CreateAppInput, opts: { expiresAt?: Date; grantId?: string | null } = {}): Promise<CreatedApp> {
   const title = parseTitle(input.title);
   checkOrg(input.orgId);
   const id = optionalUuid(input.id, 'id') ?? ctx.random.uuid();
@@ -105,6 +107,7 @@ export async function createApp(ctx: Ctx, creatorId: string | null, input: Creat
       if (isUniqueViolation(err)) throw ApiError.validation('id is already in use; choose another UUID', [{ path: ['id'], message: 'already in use' }]);
       throw err;
     }
+    await recordCreatedApp(db, opts.grantId ?? null, id, nowDate(ctx));
     const adminToken = await issueAdminToken(ctx, db, id, chosenToken);
     let schema: ApiSchema = { blobs: {}, refs: {} };
     if (defs) {
@@ -118,14 +121,18 @@ export async function createApp(ctx: Ctx, creatorId: string | null, input: Creat
   });
 }
 
-/** Apps a user created (including temporary apps they claimed), newest first. */
-export async function listApps(ctx: Ctx, userId: string): Promise<AppRow[]> {
-  return ctx.db.query<AppRow>(`select ${APP_COLUMNS} from apps where creator_id = $1 order by created_at desc, id`, [userId]);
+/**
+ * Apps a user created (including temporary apps they claimed), newest first; with `grantId`, only those that
+ * OAuth grant reaches (grant-apps.ts).
+ */
+export async function listApps(ctx: Ctx, userId: string, grantId: string | null = null): Promise<AppRow[]> {
+  const apps = await ctx.db.query<AppRow>(`select ${APP_COLUMNS} from apps where creator_id = $1 order by created_at desc, id`, [userId]);
+  return keepGrantApps(ctx.db, grantId, apps);
 }
 
 /** `GET /superadmin/apps[?include=schema,perms]`: each App with its schema / perms when asked. */
-export async function listAppsJson(ctx: Ctx, userId: string, include: { schema: boolean; perms: boolean }) {
-  const apps = await listApps(ctx, userId);
+export async function listAppsJson(ctx: Ctx, userId: string, include: { schema: boolean; perms: boolean }, grantId: string | null = null) {
+  const apps = await listApps(ctx, userId, grantId);
   const out = [];
   for (const a of apps) {
     out.push({
@@ -144,7 +151,8 @@ export async function getAppRow(db: Db, appId: string): Promise<AppRow | undefin
 
 /**
  * The app a request may act on (docs/security.md §14): the scope first (403 with `required-scope`), then an admin
- * token must belong to this very app (403), and a user must own it (404 otherwise, as for a missing app).
+ * token must belong to this very app (403), and a user must own it (404 otherwise, as for a missing app), and an OAuth
+ * token's grant must reach it (404 too: grant-apps.ts).
  */
 export async function authorizeApp(ctx: Ctx, p: Principal, appId: string, scope: 'apps-read' | 'apps-write', opts: { admin: boolean }): Promise<AppRow> {
   requireScope(p, scope);
@@ -160,6 +168,7 @@ export async function authorizeApp(ctx: Ctx, p: Principal, appId: string, scope:
   }
   const app = await getAppRow(ctx.db, appId);
   if (!app || app.creator_id !== p.user.id) throw ApiError.notFound('app', 'App not found');
+  await requireGrantReaches(ctx.db, p, app.id);
   return app;
 }
 

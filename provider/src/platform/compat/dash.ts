@@ -18,8 +18,8 @@ export const PROVISIONAL_ADMIN_TOKEN_TTL_MS = 15 * 60_000;
  * Only personal access tokens (what the CLI holds) are given admin tokens: an OAuth app gets the list without them,
  * since an admin token reaches its app whatever the grant allowed.
  */
-export async function dashJson(ctx: Ctx, user: User, opts: { mintAdminTokens: boolean }) {
-  const apps = await listApps(ctx, user.id);
+export async function dashJson(ctx: Ctx, user: User, opts: { mintAdminTokens: boolean; grantId?: string | null }) {
+  const apps = await listApps(ctx, user.id, opts.grantId ?? null);
   const now = nowDate(ctx);
   const listingId = ctx.random.uuid();
   const expiresAt = new Date(now.getTime() + PROVISIONAL_ADMIN_TOKEN_TTL_MS);
