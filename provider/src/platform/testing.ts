@@ -52,14 +52,14 @@ export function req(method: string, token: string | null, body?: unknown, header
 }
 
 /** Tokens through the real flow, with the consent page's choice of apps posted as `fields`. */
-export async function limitedTokens(w: OAuthWorld, c: TestClient, fields: Record<string, string>, o: { scope?: string; resource?: string } = {}) {
+export async function limitedTokens(w: OAuthWorld, c: TestClient, fields: Record<string, string>, o: { scope?: string; resource?: string; prompt?: string } = {}) {
   const { verifier, challenge } = pkcePair();
   const { res } = await codeExchange(w, c, {
     scope: o.scope ?? 'apps-read apps-write',
     codeChallenge: challenge,
     verifier,
     consentFields: fields,
-    extra: o.resource ? { resource: o.resource } : {},
+    extra: { ...(o.resource ? { resource: o.resource } : {}), ...(o.prompt ? { prompt: o.prompt } : {}) },
   });
   expect(res.status).toBe(200);
   return (await res.json()) as { access_token: string; refresh_token: string };
