@@ -192,10 +192,10 @@ describe('An MCP client authorizes with Sign in with Instant and manages apps (d
     const page = await ctx.newPage();
     await signUpAtProvider(page, issuer, newAccount('mcp-cimd-user'));
     // An app of the user's own, made before the agent asks: the agent is limited below to the apps it creates.
-    const own = await page.evaluate(async () => {
-      const res = await fetch('/dash/apps', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ title: 'My private app' }) });
-      return ((await res.json()) as { app: { id: string } }).app.id;
-    });
+    // (The browser context's own request API, with the session cookie: the Platform API's POST /dash/apps.)
+    const made = await page.request.post(`${issuer}/dash/apps`, { data: { title: 'My private app' }, headers: { origin: issuer } });
+    expect(made.status()).toBe(200);
+    const own = ((await made.json()) as { app: { id: string } }).app.id;
     const callback = await loopbackCallback(Number(new URL(callbackForDocument).port));
     const documentUrl = `${siteUrl}/agent/client.json`;
     const oauth = new MemoryOAuthProvider(callback.url, { clientMetadataUrl: documentUrl });
