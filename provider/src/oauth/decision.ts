@@ -15,7 +15,8 @@ import { audienceOf } from '../mcp/audience.ts';
 import { scopesCover } from './scopes.ts';
 import { PageError } from './page-error.tsx';
 import { listApps } from '../platform/apps.ts';
-import { appAccessFromForm, grantAppAccess, scopesReachApps, setGrantAppAccess, type AppAccess, type StoredAppAccess } from '../platform/grant-apps.ts';
+import { appAccessFromForm, scopesReachApps, setGrantAppAccess, type AppAccess, type AppAccessMode, type StoredAppAccess } from '../platform/grant-apps.ts';
+import type { AppChoice } from '../dashboard/app-access.tsx';
 
 interface RequestRow {
   redirect_uri: string;
@@ -30,7 +31,13 @@ interface RequestRow {
  * A pending request of this browser with its client, and the signed-in user: either may be missing; with both,
  * `grantScopes` are the scopes of the user's live grant of the app (null without one).
  */
-type Pending = { request: (RequestRow & { client: Client }) | null; session: LiveSessionRow | null; grantScopes: string[] | null; grantId: string | null };
+type Pending = {
+  request: (RequestRow & { client: Client }) | null;
+  session: LiveSessionRow | null;
+  grantScopes: string[] | null;
+  /** The live grant's choice of apps, and the user's apps to choose from when the request's scopes reach apps (docs/mcp.md §8). */
+  appAccess: { current: StoredAppAccess; apps: AppChoice[] } | undefined;
+};
 
 const EXPIRED = 'This sign-in request has expired, was already answered, or was started in another browser. Go back to the app and start again.';
 
@@ -61,7 +68,7 @@ function needsReauthentication(row: RequestRow, authTime: Date | null): boolean 
  * client; the live session ($4 id hash) with its user; and that user's live grant of the app. One row whichever exists.
  */
 const PENDING = `
-  select rc.*, su.*, gr.*
+  select rc.*, su.*, gr.*, ua.*
     from (select 1) one
     left join lateral (
       select ${CLIENT_SELECT}, r.redirect_uri, r.scopes, r.state, r.prompt, r.resource, r.created_at
@@ -70,15 +77,26 @@ const PENDING = `
     ) rc on true
     left join lateral (${liveSessionSql('$4', '$3')}) su on true
     left join lateral (
-      select g.scopes as grant_scopes, g.id as live_grant_id from grants g where g.user_id = su.user_id and g.oauth_app_id = rc.oauth_app_id and g.revoked_at is null
-    ) gr on true`;
+      select g.scopes as grant_scopes, g.app_access as grant_app_access,
+             array(select ga.app_id::text from grant_apps ga where ga.grant_id = g.id and ga.reason = 'created' order by ga.created_at, ga.app_id) as grant_created,
+             array(select ga.app_id::text from grant_apps ga where ga.grant_id = g.id and ga.reason = 'selected' order by ga.created_at, ga.app_id) as grant_selected
+        from grants g where g.user_id = su.user_id and g.oauth_app_id = rc.oauth_app_id and g.revoked_at is null
+    ) gr on true
+    left join lateral (
+      -- The user's apps as platform/apps.ts listApps lists them (keep the two alike), only when the scopes reach apps.
+      select coalesce(json_agg(json_build_object('id', a.id, 'title', a.title) order by a.created_at desc, a.id), '[]'::json) as user_apps
+        from apps a where a.creator_id = su.user_id
+      having rc.scopes && array['apps-read', 'apps-write']::text[]
+    ) ua on true`;
 
 async function pending(ctx: Ctx, id: string, browser: string, sessionHash: string | null): Promise<Pending> {
-  const row = await ctx.db.one<Nullable<Client & RequestRow & LiveSessionRow & { grant_scopes: string[]; live_grant_id: string }>>(PENDING, [hashToken(id), browser, nowDate(ctx), sessionHash]);
-  const { redirect_uri, scopes, state, prompt, resource, created_at, user_id, email, is_operator, user_created_at, auth_time, grant_scopes, live_grant_id, ...client } = row!;
+  type Extra = { grant_scopes: string[]; grant_app_access: AppAccessMode; grant_created: string[]; grant_selected: string[]; user_apps: AppChoice[] };
+  const row = await ctx.db.one<Nullable<Client & RequestRow & LiveSessionRow & Extra>>(PENDING, [hashToken(id), browser, nowDate(ctx), sessionHash]);
+  const { redirect_uri, scopes, state, prompt, resource, created_at, user_id, email, is_operator, user_created_at, auth_time, grant_scopes, grant_app_access, grant_created, grant_selected, user_apps, ...client } =
+    row!;
   return {
     grantScopes: grant_scopes,
-    grantId: live_grant_id,
+    appAccess: user_apps ? { apps: user_apps, current: { mode: grant_app_access ?? 'all', created: grant_created ?? [], selected: grant_selected ?? [] } } : undefined,
     request: client.client_id === null ? null : { redirect_uri: redirect_uri!, scopes: scopes!, state: state!, prompt, resource, created_at: created_at!, client: client as Client },
     session: user_id === null ? null : { user_id, email: email!, is_operator: is_operator!, user_created_at: user_created_at!, auth_time: auth_time! },
   };
@@ -108,7 +126,7 @@ export async function consentPage(ctx: Ctx, c: Context): Promise<Response> {
   const bh = browserHash(ctx, c);
   if (!id || id.length > 100 || !bh) return errorPage(c, 400, 'Sign-in expired', EXPIRED);
   const sid = await sessionIdHash(ctx, c);
-  const { request: row, session, grantScopes, grantId } = await pending(ctx, id, bh, sid);
+  const { request: row, session, grantScopes, appAccess } = await pending(ctx, id, bh, sid);
   if (!row) return errorPage(c, 400, 'Sign-in expired', EXPIRED);
   const client = row.client;
   if (client.app_status === 'suspended') return suspendedPage(c, client);
@@ -136,17 +154,9 @@ export async function consentPage(ctx: Ctx, c: Context): Promise<Response> {
     blocked,
     reauthenticate: !blocked && needsReauthentication(row, session.auth_time),
     returnTo: consentPath(id),
-    appAccess: scopesReachApps(row.scopes) ? await appAccessChoice(ctx, user.id, grantId) : undefined,
+    appAccess,
   });
   return c.html(page, blocked ? 403 : 200);
-}
-
-const EVERY_APP: StoredAppAccess = { mode: 'all', created: [], selected: [] };
-
-/** The consent page's "which apps" question (docs/mcp.md §8): the user's apps, the live grant's choice preselected. */
-async function appAccessChoice(ctx: Ctx, userId: string, grantId: string | null) {
-  const apps = (await listApps(ctx, userId)).map((a) => ({ id: a.id, title: a.title }));
-  return { apps, current: grantId ? await grantAppAccess(ctx.db, grantId) : EVERY_APP };
 }
 
 /** The consent form's fields (the last of a repeated one); a body over the limit is a 413 page. */
@@ -248,7 +258,7 @@ export async function consentDecision(ctx: Ctx, c: Context): Promise<Response> {
   // Which apps the grant reaches, when the page asked (absent: the stored choice stays). Picks are kept to the user's apps.
   let choice: AppAccess | undefined;
   if (scopesReachApps(row.scopes) && f.app_access !== undefined) {
-    const reachable = (await listApps(ctx, userId)).map((a) => a.id);
+    const reachable = f.app_access === 'selected' ? (await listApps(ctx, userId)).map((a) => a.id) : [];
     try {
       choice = appAccessFromForm(f, reachable);
     } catch {
