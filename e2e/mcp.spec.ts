@@ -191,6 +191,11 @@ describe('An MCP client authorizes with Sign in with Instant and manages apps (d
     const ctx = await browser.newContext();
     const page = await ctx.newPage();
     await signUpAtProvider(page, issuer, newAccount('mcp-cimd-user'));
+    // An app of the user's own, made before the agent asks: the agent is limited below to the apps it creates.
+    // (The browser context's own request API, with the session cookie: the Platform API's POST /dash/apps.)
+    const made = await page.request.post(`${issuer}/dash/apps`, { data: { title: 'My private app' }, headers: { origin: issuer } });
+    expect(made.status()).toBe(200);
+    const own = ((await made.json()) as { app: { id: string } }).app.id;
     const callback = await loopbackCallback(Number(new URL(callbackForDocument).port));
     const documentUrl = `${siteUrl}/agent/client.json`;
     const oauth = new MemoryOAuthProvider(callback.url, { clientMetadataUrl: documentUrl });
@@ -208,15 +213,27 @@ describe('An MCP client authorizes with Sign in with Instant and manages apps (d
     await page.goto(oauth.authorizationUrl!.toString());
     expect(await page.locator('h1').innerText()).toContain('Doc Agent');
     await expect.poll(() => page.locator('[data-agent]').innerText()).toContain('AI agent');
+    // Which apps it may reach (docs/mcp.md §8): "all" is preselected; the user picks "only apps it creates".
+    const reach = page.getByRole('group', { name: 'Which of your Instant apps may it reach?' });
+    expect(await reach.getByRole('radio', { name: 'All my apps, including apps I make later' }).isChecked()).toBe(true);
+    expect(await reach.getByRole('checkbox', { name: 'My private app' }).isVisible()).toBe(true);
+    await reach.getByRole('radio', { name: 'Only apps it creates from now on' }).check();
     await page.getByRole('button', { name: 'Allow' }).click();
     await first.finishAuth(await callback.code());
     const client = new Client({ name: 'doc-agent', version: '1' });
     await client.connect(new StreamableHTTPClientTransport(mcpUrl, { authProvider: oauth, fetch: logged }));
     const app = await userToolScenario(client, 'Made by a documented agent');
-    expect((await callOk<{ client_id: string }>(client, 'token_info')).client_id).toBe(documentUrl);
+    expect(await callOk(client, 'token_info')).toMatchObject({ client_id: documentUrl, app_access: { mode: 'created', app_ids: [app.id] } });
+    // The user's own app is out of its reach: unknown, as another user's app would be.
+    expect(await callFails(client, 'get_app', { app_id: own })).toMatch(/^App not found \(HTTP 404/);
+    expect(await callFails(client, 'push_schema', { app_id: own, schema: { entities: {}, links: {} } })).toMatch(/^App not found \(HTTP 404/);
+    expect((await callOk<{ apps: Array<{ id: string }> }>(client, 'list_apps')).apps.map((a) => a.id)).toEqual([app.id]);
     await page.goto(`${issuer}/dash/apps`);
     await expect.poll(() => page.locator('main').innerText()).toContain('Made by a documented agent (renamed)');
-    expect(app.id).toBeTruthy();
+    expect(await page.locator('main').innerText()).toContain('My private app');
+    // Settings → Authorized apps says what it reaches.
+    await page.goto(`${issuer}/dash/settings/authorized-apps`);
+    expect(await page.locator('[data-app-access]').innerText()).toContain('It can reach only apps it created (Made by a documented agent (renamed)).');
     await client.close();
     callback.server.close();
     await ctx.close();

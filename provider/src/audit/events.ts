@@ -28,6 +28,7 @@ export const AUDIT_EVENTS = [
   'pat.revoked',
   'admin_token.other_app', // an app admin token presented for another app
   'admin_token.rotated', // an app's admin tokens replaced by a new one (claim of a temporary app, or its owner)
+  'grant.app_access_changed', // a user changed which of their apps an authorized app reaches (docs/mcp.md §8)
   'rate_limit.hit',
   'operator.role_granted',
   'operator.role_revoked',

@@ -105,6 +105,14 @@ describe('audit trail, end to end', () => {
     const a2 = await authorizeInBrowser(pp, cookie, { clientId: pub.clientId, redirectUri: pub.redirectUri, codeChallenge: challenge });
     expect1('consent.granted');
     expect1('code.issued');
+    // Which of her apps that grant reaches, changed in Settings → Authorized apps (docs/mcp.md §8).
+    const settings = await pp.app.request('/dash/settings/authorized-apps', { headers: { cookie: jar.header() } });
+    jar.take(settings);
+    const settingsCsrf = /name="_csrf" value="([^"]*)"/.exec(await settings.text())![1]!;
+    const access = new URLSearchParams({ _csrf: settingsCsrf, app_access: 'created' }).toString();
+    const changed = await pp.app.request(`/dash/settings/authorized-apps/${pub.appId}/app-access`, { method: 'POST', headers: { cookie: jar.header(), 'content-type': 'application/x-www-form-urlencoded' }, body: access });
+    expect(changed.status).toBe(303);
+    expect1('grant.app_access_changed');
     secrets.push(a2.code!);
     const r2 = await token(pub, { grant_type: 'authorization_code', code: a2.code!, redirect_uri: pub.redirectUri, code_verifier: verifier });
     expect(r2.status).toBe(200);

@@ -194,4 +194,9 @@ ul.can > li { margin:.1rem 0; }
 form.buttons { display:flex; gap:.75rem; flex-wrap:wrap; margin:0; }
 .signed-in { display:flex; gap:.5rem 1rem; align-items:center; flex-wrap:wrap; margin:1rem 0; }
 .signed-in p { margin:0; }
+/* Which apps a grant reaches (app-access.tsx): the mode, then the apps to pick, set in under it. */
+fieldset.app-access { border:1px solid var(--border); border-radius:8px; padding:.25rem 1rem .75rem; margin:1rem 0; flex-basis:100%; }
+fieldset.app-access legend { font-weight:600; padding:0 .25rem; }
+fieldset.app-access fieldset.pick { border:none; border-left:2px solid var(--border); margin:.25rem 0 .25rem 1.5rem; padding:0 0 0 .75rem; }
+fieldset.app-access fieldset.pick legend { font-weight:400; color:var(--muted); }
 `;

@@ -1,7 +1,8 @@
 /** @jsxImportSource hono/jsx */
 import { Hono, type Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { listAuthorizedApps, revokeAuthorizedApp } from '../accounts/authorized-apps.ts';
+import { changeAuthorizedAppAccess, listAuthorizedApps, revokeAuthorizedApp } from '../accounts/authorized-apps.ts';
+import { listApps } from '../platform/apps.ts';
 import {
   addRedirectUri,
   createClient,
@@ -231,7 +232,13 @@ export function dashboardRoutes(ctx: Ctx): Hono {
   // Settings: apps the user has authorized.
   app.get('/dash/settings/authorized-apps', page(async (c, user, csrf, flash) => {
     const apps = await listAuthorizedApps(ctx, user.id);
-    return c.html(<AuthorizedAppsPage user={user} csrf={csrf} flash={flash} now={nowDate(ctx)} apps={apps} />);
+    const myApps = (await listApps(ctx, user.id)).map((a) => ({ id: a.id, title: a.title }));
+    return c.html(<AuthorizedAppsPage user={user} csrf={csrf} flash={flash} now={nowDate(ctx)} apps={apps} myApps={myApps} />);
+  }));
+  app.post('/dash/settings/authorized-apps/:oauth_app_id/app-access', post(() => '/dash/settings/authorized-apps', async (c, user, form) => {
+    await changeAuthorizedAppAccess(ctx, user.id, c.req.param('oauth_app_id')!, form);
+    await setFlash(ctx, c, { notice: 'Saved. It applies from its next request.' });
+    return seeOther(c, '/dash/settings/authorized-apps');
   }));
   app.post('/dash/settings/authorized-apps/:oauth_app_id/revoke', post(() => '/dash/settings/authorized-apps', async (c, user) => {
     await revokeAuthorizedApp(ctx, user.id, c.req.param('oauth_app_id')!);

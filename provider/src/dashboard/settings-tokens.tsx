@@ -4,6 +4,7 @@ import type { PersonalToken } from '../accounts/personal-tokens.ts';
 import type { User } from '../accounts/users.ts';
 import { LIMITS, isInlineLogo } from '../accounts/validation.ts';
 import { SCOPE_DESCRIPTIONS, isScope } from '../oauth/scopes.ts';
+import { AppAccessForm, type AppChoice } from './app-access.tsx';
 import { Csrf, FlashMessages, PostButton, SettingsTabs, Time } from './components.tsx';
 import type { Flash } from './forms.ts';
 import { Layout } from './layout.tsx';
@@ -92,7 +93,7 @@ export function TokensPage({ user, csrf, flash, now, tokens }: Chrome & { tokens
 }
 
 /** `GET /dash/settings/authorized-apps` */
-export function AuthorizedAppsPage({ user, csrf, flash, apps }: Chrome & { apps: AuthorizedApp[] }) {
+export function AuthorizedAppsPage({ user, csrf, flash, apps, myApps = [] }: Chrome & { apps: AuthorizedApp[]; myApps?: AppChoice[] }) {
   return (
     <Layout title="Authorized apps" user={user} csrf={csrf} current="settings">
       <h1>Settings</h1>
@@ -115,6 +116,7 @@ export function AuthorizedAppsPage({ user, csrf, flash, apps }: Chrome & { apps:
                   <div class="hint">
                     Authorized <Time at={a.granted_at} /> · last used <Time at={a.last_used_at} empty="never" />
                   </div>
+                  <AppAccessForm app={a} csrf={csrf} apps={myApps} />
                 </div>
                 <PostButton
                   action={`/dash/settings/authorized-apps/${a.oauth_app_id}/revoke`}

@@ -1,5 +1,7 @@
 /** @jsxImportSource hono/jsx */
 import { ErrorPage, Layout, TO_DASHBOARD, type NextStep } from '../dashboard/layout.tsx';
+import { AppAccessFields, type AppChoice } from '../dashboard/app-access.tsx';
+import type { StoredAppAccess } from '../platform/grant-apps.ts';
 import { SCOPE_DESCRIPTIONS, isScope } from './scopes.ts';
 
 export function ErrorHtml(props: { title: string; message: string; next?: NextStep[] | undefined }) {
@@ -52,6 +54,8 @@ export interface ConsentProps {
   reauthenticate?: boolean;
   /** The relative URL of this page, to come back to after switching account. */
   returnTo: string;
+  /** Set when the scopes reach apps: which apps the grant may reach (docs/mcp.md §8), the stored choice preselected. */
+  appAccess?: { current: StoredAppAccess; apps: AppChoice[] };
 }
 
 /** "Use another account": ends the session and returns here through the login page. */
@@ -125,6 +129,8 @@ export function ConsentPage(p: ConsentProps) {
           <form method="post" action="/platform/oauth/consent" class="buttons">
             <input type="hidden" name="_csrf" value={p.csrf} />
             <input type="hidden" name="request" value={p.requestId} />
+            {/* Asked only when the scopes reach apps and Allow is offered; a row of its own above the buttons. */}
+            {p.appAccess && !p.blocked && !p.reauthenticate ? <AppAccessFields current={p.appAccess.current} apps={p.appAccess.apps} idPrefix="consent-apps" /> : null}
             {p.blocked || p.reauthenticate ? null : (
               <button type="submit" name="decision" value="allow">
                 Allow

@@ -14,6 +14,10 @@ import { ConsentPage } from './consent.tsx';
 import { audienceOf } from '../mcp/audience.ts';
 import { scopesCover } from './scopes.ts';
 import { PageError } from './page-error.tsx';
+import { listApps } from '../platform/apps.ts';
+import { appAccessFromForm, scopesReachApps, setGrantAppAccess, type AppAccess, type AppAccessMode, type StoredAppAccess } from '../platform/grant-apps.ts';
+import type { AppChoice } from '../dashboard/app-access.tsx';
+import { reachableApps } from '../platform/orgs/roles.ts';
 
 interface RequestRow {
   redirect_uri: string;
@@ -28,7 +32,13 @@ interface RequestRow {
  * A pending request of this browser with its client, and the signed-in user: either may be missing; with both,
  * `grantScopes` are the scopes of the user's live grant of the app (null without one).
  */
-type Pending = { request: (RequestRow & { client: Client }) | null; session: LiveSessionRow | null; grantScopes: string[] | null };
+type Pending = {
+  request: (RequestRow & { client: Client }) | null;
+  session: LiveSessionRow | null;
+  grantScopes: string[] | null;
+  /** The live grant's choice of apps, and the user's apps to choose from when the request's scopes reach apps (docs/mcp.md §8). */
+  appAccess: { current: StoredAppAccess; apps: AppChoice[] } | undefined;
+};
 
 const EXPIRED = 'This sign-in request has expired, was already answered, or was started in another browser. Go back to the app and start again.';
 
@@ -59,7 +69,7 @@ function needsReauthentication(row: RequestRow, authTime: Date | null): boolean 
  * client; the live session ($4 id hash) with its user; and that user's live grant of the app. One row whichever exists.
  */
 const PENDING = `
-  select rc.*, su.*, gr.*
+  select rc.*, su.*, gr.*, ua.*
     from (select 1) one
     left join lateral (
       select ${CLIENT_SELECT}, r.redirect_uri, r.scopes, r.state, r.prompt, r.resource, r.created_at
@@ -68,14 +78,27 @@ const PENDING = `
     ) rc on true
     left join lateral (${liveSessionSql('$4', '$3')}) su on true
     left join lateral (
-      select g.scopes as grant_scopes from grants g where g.user_id = su.user_id and g.oauth_app_id = rc.oauth_app_id and g.revoked_at is null
-    ) gr on true`;
+      select g.scopes as grant_scopes, g.app_access as grant_app_access,
+             array(select ga.app_id::text from grant_apps ga where ga.grant_id = g.id and ga.reason = 'created' order by ga.created_at, ga.app_id) as grant_created,
+             array(select ga.app_id::text from grant_apps ga where ga.grant_id = g.id and ga.reason = 'selected' order by ga.created_at, ga.app_id) as grant_selected
+        from grants g where g.user_id = su.user_id and g.oauth_app_id = rc.oauth_app_id and g.revoked_at is null
+    ) gr on true
+    left join lateral (
+      -- The apps the user reaches (their own and their orgs': the one rule, reachableApps), as platform/apps.ts listApps
+      -- lists them, only when the scopes reach apps.
+      select coalesce(json_agg(json_build_object('id', ra.id, 'title', ra.title) order by ra.created_at desc, ra.id), '[]'::json) as user_apps
+        from ${reachableApps('su.user_id')}
+      having rc.scopes && array['apps-read', 'apps-write']::text[]
+    ) ua on true`;
 
 async function pending(ctx: Ctx, id: string, browser: string, sessionHash: string | null): Promise<Pending> {
-  const row = await ctx.db.one<Nullable<Client & RequestRow & LiveSessionRow & { grant_scopes: string[] }>>(PENDING, [hashToken(id), browser, nowDate(ctx), sessionHash]);
-  const { redirect_uri, scopes, state, prompt, resource, created_at, user_id, email, is_operator, user_created_at, auth_time, grant_scopes, ...client } = row!;
+  type Extra = { grant_scopes: string[]; grant_app_access: AppAccessMode; grant_created: string[]; grant_selected: string[]; user_apps: AppChoice[] };
+  const row = await ctx.db.one<Nullable<Client & RequestRow & LiveSessionRow & Extra>>(PENDING, [hashToken(id), browser, nowDate(ctx), sessionHash]);
+  const { redirect_uri, scopes, state, prompt, resource, created_at, user_id, email, is_operator, user_created_at, auth_time, grant_scopes, grant_app_access, grant_created, grant_selected, user_apps, ...client } =
+    row!;
   return {
     grantScopes: grant_scopes,
+    appAccess: user_apps ? { apps: user_apps, current: { mode: grant_app_access ?? 'all', created: grant_created ?? [], selected: grant_selected ?? [] } } : undefined,
     request: client.client_id === null ? null : { redirect_uri: redirect_uri!, scopes: scopes!, state: state!, prompt, resource, created_at: created_at!, client: client as Client },
     session: user_id === null ? null : { user_id, email: email!, is_operator: is_operator!, user_created_at: user_created_at!, auth_time: auth_time! },
   };
@@ -105,7 +128,7 @@ export async function consentPage(ctx: Ctx, c: Context): Promise<Response> {
   const bh = browserHash(ctx, c);
   if (!id || id.length > 100 || !bh) return errorPage(c, 400, 'Sign-in expired', EXPIRED);
   const sid = await sessionIdHash(ctx, c);
-  const { request: row, session, grantScopes } = await pending(ctx, id, bh, sid);
+  const { request: row, session, grantScopes, appAccess } = await pending(ctx, id, bh, sid);
   if (!row) return errorPage(c, 400, 'Sign-in expired', EXPIRED);
   const client = row.client;
   if (client.app_status === 'suspended') return suspendedPage(c, client);
@@ -133,6 +156,7 @@ export async function consentPage(ctx: Ctx, c: Context): Promise<Response> {
     blocked,
     reauthenticate: !blocked && needsReauthentication(row, session.auth_time),
     returnTo: consentPath(id),
+    appAccess,
   });
   return c.html(page, blocked ? 403 : 200);
 }
@@ -233,18 +257,37 @@ export async function consentDecision(ctx: Ctx, c: Context): Promise<Response> {
   if (needsReauthentication(row, session.auth_time)) {
     return (await answered()) ? fail('login_required', 'the user did not sign in again') : expired();
   }
-  return allow(ctx, c, answer, row, session);
+  // Which apps the grant reaches, when the page asked (absent: the stored choice stays). Picks are kept to the user's apps.
+  let choice: AppAccess | undefined;
+  if (scopesReachApps(row.scopes) && f.app_access !== undefined) {
+    const reachable = f.app_access === 'selected' ? (await listApps(ctx, userId)).map((a) => a.id) : [];
+    try {
+      choice = appAccessFromForm(f, reachable);
+    } catch {
+      return errorPage(c, 400, 'Invalid answer', 'Choose which of your apps it may reach: all, only the ones it creates, or the ones you pick.');
+    }
+  }
+  return allow(ctx, c, answer, row, session, {}, choice);
 }
 
 /**
  * Allow (the ALLOW statement): on the user's click, or `remembered` from a live grant that already covers the
  * request (consent.granted then says so). `answer` is ANSWER's $1…$5.
  */
-async function allow(ctx: Ctx, c: Context, answer: unknown[], row: RequestRow & { client: Client }, session: LiveSessionRow, how: { remembered?: true } = {}): Promise<Response> {
+async function allow(
+  ctx: Ctx,
+  c: Context,
+  answer: unknown[],
+  row: RequestRow & { client: Client },
+  session: LiveSessionRow,
+  how: { remembered?: true } = {},
+  choice?: AppAccess,
+): Promise<Response> {
   const client = row.client;
   const who = { actor: session.user_id, userId: session.user_id, clientId: client.client_id, oauthAppId: client.oauth_app_id, address: auditAddress(ctx, c) };
   const code = mintCode(ctx);
-  const granted = await ctx.db.one<{ grant_id: string }>(ALLOW, [
+  const chosen = choice ? { app_access: choice.mode, ...(choice.mode === 'selected' ? { app_ids: choice.appIds } : {}) } : {};
+  const params = [
     ...answer,
     client.oauth_app_id,
     ctx.random.uuid(),
@@ -252,9 +295,17 @@ async function allow(ctx: Ctx, c: Context, answer: unknown[], row: RequestRow & 
     session.auth_time,
     code.createdAt,
     code.expiresAt,
-    ...eventValues(ctx, { event: 'consent.granted', ...who, details: { scopes: row.scopes, ...how } }),
+    ...eventValues(ctx, { event: 'consent.granted', ...who, details: { scopes: row.scopes, ...how, ...chosen } }),
     ...eventValues(ctx, { event: 'code.issued', ...who, details: { scopes: row.scopes } }),
-  ]);
+  ];
+  // With a choice, the grant's app access is stored in the same transaction as the grant (grant-apps.ts).
+  const granted = choice
+    ? await ctx.db.tx(async (db) => {
+        const g = await db.one<{ grant_id: string }>(ALLOW, params);
+        if (g) await setGrantAppAccess(db, g.grant_id, choice, code.createdAt);
+        return g;
+      })
+    : await ctx.db.one<{ grant_id: string }>(ALLOW, params);
   if (!granted) return errorPage(c, 400, 'Sign-in expired', EXPIRED);
   return redirectWith(ctx, row.redirect_uri, { code: code.code, state: row.state, scope: row.scopes.join(' ') });
 }

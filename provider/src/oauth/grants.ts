@@ -80,6 +80,7 @@ export async function revokeTokensOfClient(ctx: Ctx, clientId: string): Promise<
 }
 
 export interface AuthorizedApp {
+  grant_id: string;
   oauth_app_id: string;
   name: string;
   home_page: string | null;
@@ -91,7 +92,7 @@ export interface AuthorizedApp {
 /** The OAuth apps a user has a live grant for (one per app: migration 005), earliest first. */
 export async function listGrantsOfUser(ctx: Ctx, userId: string): Promise<AuthorizedApp[]> {
   return ctx.db.query<AuthorizedApp>(
-    `select g.oauth_app_id, a.name, a.home_page, g.scopes, g.created_at, g.last_used_at
+    `select g.id as grant_id, g.oauth_app_id, a.name, a.home_page, g.scopes, g.created_at, g.last_used_at
        from grants g join oauth_apps a on a.id = g.oauth_app_id
       where g.user_id = $1 and g.revoked_at is null order by g.created_at`,
     [userId],

@@ -8,9 +8,12 @@ import { hashToken, recogniseBearer } from '../tokens.ts';
 import { authenticateClient, presentedClientId } from './clients.ts';
 import { clientAddress } from '../http/client-address.ts';
 import { limitingFailures } from '../http/failure-limit.ts';
+import { listApps } from '../platform/apps.ts';
+import { grantAppAccess, type AppAccessMode } from '../platform/grant-apps.ts';
 
 interface LiveToken {
   user_id: string;
+  grant_id: string;
   client_id: string;
   oauth_app_id: string;
   scopes: string[];
@@ -24,7 +27,7 @@ interface LiveToken {
 export async function findLiveAccessToken(ctx: Ctx, token: string): Promise<LiveToken | null> {
   if (recogniseBearer(token) !== 'access') return null;
   const row = await ctx.db.one<LiveToken>(
-    `select t.user_id, t.client_id, g.oauth_app_id, t.scopes, t.created_at, t.expires_at, t.resource
+    `select t.user_id, t.grant_id, t.client_id, g.oauth_app_id, t.scopes, t.created_at, t.expires_at, t.resource
        from access_tokens t join grants g on g.id = t.grant_id join oauth_apps a on a.id = g.oauth_app_id join users u on u.id = t.user_id
       where t.token_hash = $1 and t.revoked_at is null and g.revoked_at is null and a.status <> 'suspended' and u.locked_at is null and t.expires_at > $2`,
     [hashToken(token), nowDate(ctx)],
@@ -35,7 +38,7 @@ export async function findLiveAccessToken(ctx: Ctx, token: string): Promise<Live
 async function findLiveRefreshToken(ctx: Ctx, token: string): Promise<LiveToken | null> {
   if (recogniseBearer(token) !== 'refresh') return null;
   const row = await ctx.db.one<LiveToken>(
-    `select r.user_id, r.client_id, g.oauth_app_id, r.scopes, r.created_at, r.idle_expires_at as expires_at, r.resource
+    `select r.user_id, r.grant_id, r.client_id, g.oauth_app_id, r.scopes, r.created_at, r.idle_expires_at as expires_at, r.resource
        from refresh_tokens r join grants g on g.id = r.grant_id join oauth_apps a on a.id = g.oauth_app_id join users u on u.id = r.user_id
       where r.token_hash = $1 and r.revoked_at is null and r.rotated_at is null and g.revoked_at is null
         and a.status <> 'suspended' and u.locked_at is null and r.idle_expires_at > $2`,
@@ -45,6 +48,16 @@ async function findLiveRefreshToken(ctx: Ctx, token: string): Promise<LiveToken 
 }
 
 const seconds = (d: Date) => Math.floor(d.getTime() / 1000);
+
+/**
+ * Which of the user's apps the token's grant reaches (docs/mcp.md §8): `{mode: "all"}`, or the mode with the ids of
+ * the apps it reaches now (through `listApps`, the very check the Platform API makes).
+ */
+export async function appAccessReport(ctx: Ctx, t: Pick<LiveToken, 'grant_id' | 'user_id'>): Promise<{ mode: AppAccessMode; app_ids?: string[] }> {
+  const { mode } = await grantAppAccess(ctx.db, t.grant_id);
+  if (mode === 'all') return { mode };
+  return { mode, app_ids: (await listApps(ctx, t.user_id, { all: true }, t.grant_id)).map((a) => a.id) };
+}
 
 /**
  * `POST /platform/oauth/introspect` (RFC 7662). Only confidential clients may ask, and only about tokens
@@ -74,6 +87,8 @@ export async function introspectEndpoint(ctx: Ctx, c: Context): Promise<Response
       // RFC 7662 §2.2: the audience; the issuer itself stands for the Platform API.
       aud: found.resource ?? ctx.config.issuer,
       token_type: recogniseBearer(params.token) === 'refresh' ? 'refresh_token' : 'Bearer',
+      // An extension member (RFC 7662 §2.2): which of the user's apps the token reaches (docs/mcp.md §8).
+      instant_app_access: await appAccessReport(ctx, found),
     },
     200,
     headers,
@@ -97,8 +112,17 @@ export async function tokenInfoEndpoint(ctx: Ctx, c: Context): Promise<Response>
   const found = await findLiveAccessToken(ctx, token);
   if (!found) throw invalidToken('the access token is unknown, expired or revoked');
   const scope = found.scopes.join(' ');
+  const access = await appAccessReport(ctx, found);
   return c.json(
-    { expires_in: Math.max(0, Math.floor((found.expires_at.getTime() - ctx.clock.now()) / 1000)), token_type: 'Bearer', scopes: scope, scope, client_id: found.client_id },
+    {
+      expires_in: Math.max(0, Math.floor((found.expires_at.getTime() - ctx.clock.now()) / 1000)),
+      token_type: 'Bearer',
+      scopes: scope,
+      scope,
+      client_id: found.client_id,
+      // Only for a grant limited to some apps: a grant of all apps answers in Instant's shape (docs/mcp.md §8).
+      ...(access.mode === 'all' ? {} : { app_access: access }),
+    },
     200,
     { 'Cache-Control': 'no-store' },
   );

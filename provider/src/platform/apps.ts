@@ -6,6 +6,7 @@ import { requireScope, type Principal } from '../http/auth.ts';
 import { isUniqueViolation, type Db } from '../store/index.ts';
 import { isUuid } from '../tokens.ts';
 import { issueAdminToken } from './admin-tokens.ts';
+import { grantReachesSql, recordCreatedApp, requireGrantReaches } from './grant-apps.ts';
 import { getPerms, savePerms, validateRules, type Rules } from './perms.ts';
 import { toApiSchema } from './schema/api-schema.ts';
 import { loadAttrs, saveAttrs } from './schema/attrs.ts';
@@ -84,9 +85,10 @@ export interface CreatedApp {
  * Creates an app with its admin token, and its schema and rules when given, in one transaction.
  * `creatorId` null with `expiresAt` makes a temporary app (docs/api.md §4). With `orgId` the app belongs to the org
  * (creator_id null, as upstream) and the creator needs `orgRole` in it: upstream asks admin on `/superadmin/apps`,
- * collaborator on the CLI's `/dash/apps` (docs/security.md "Orgs").
+ * collaborator on the CLI's `/dash/apps` (docs/security.md "Orgs"). `grantId`: the OAuth grant whose token creates
+ * it, which then reaches it whatever apps it is limited to (grant-apps.ts, docs/mcp.md §8).
  */
-export async function createApp(ctx: Ctx, creatorId: string | null, input: CreateAppInput, opts: { expiresAt?: Date; orgRole?: Role } = {}): Promise<CreatedApp> {
+export async function createApp(ctx: Ctx, creatorId: string | null, input: CreateAppInput, opts: { expiresAt?: Date; orgRole?: Role; grantId?: string | null } = {}): Promise<CreatedApp> {
   const title = parseTitle(input.title);
   const org = input.orgId === undefined || input.orgId === null || creatorId === null ? null : await orgForUser(ctx.db, input.orgId, creatorId, opts.orgRole ?? 'admin', 'Creating an app in this org');
   const id = optionalUuid(input.id, 'id') ?? ctx.random.uuid();
@@ -104,6 +106,7 @@ export async function createApp(ctx: Ctx, creatorId: string | null, input: Creat
       if (isUniqueViolation(err)) throw ApiError.validation('id is already in use; choose another UUID', [{ path: ['id'], message: 'already in use' }]);
       throw err;
     }
+    await recordCreatedApp(db, opts.grantId ?? null, id, nowDate(ctx));
     const adminToken = await issueAdminToken(ctx, db, id, chosenToken);
     let schema: ApiSchema = { blobs: {}, refs: {} };
     if (defs) {
@@ -120,15 +123,23 @@ export async function createApp(ctx: Ctx, creatorId: string | null, input: Creat
 /** Which of a user's reachable apps a listing wants: all, their own (upstream's `/superadmin/apps`), or one org's. */
 export type AppsScope = { all: true } | { personal: true } | { orgId: string };
 
-/** Apps a user can reach (docs/security.md "Orgs"), with their role on each, newest first. */
-export async function listApps(ctx: Ctx, userId: string, scope: AppsScope = { all: true }): Promise<Array<AppRow & { role: Role }>> {
-  const [where, params] = 'orgId' in scope ? ['where org_id = $2', [userId, scope.orgId]] : 'personal' in scope ? ['where creator_id = $1', [userId]] : ['', [userId]];
-  return ctx.db.query<AppRow & { role: Role }>(`select ${APP_COLUMNS}, role from ${reachableApps('$1')} ${where} order by created_at desc, id`, params);
+/**
+ * Apps a user can reach (docs/security.md "Orgs"), with their role on each, newest first; with `grantId`, only those
+ * that OAuth grant reaches too (grant-apps.ts, docs/mcp.md §8). One statement: both rules are SQL.
+ */
+export async function listApps(ctx: Ctx, userId: string, scope: AppsScope = { all: true }, grantId: string | null = null): Promise<Array<AppRow & { role: Role }>> {
+  const params: unknown[] = [userId];
+  const where: string[] = [];
+  if ('orgId' in scope) where.push(`org_id = $${params.push(scope.orgId)}`);
+  else if ('personal' in scope) where.push('creator_id = $1');
+  if (grantId !== null) where.push(grantReachesSql(`$${params.push(grantId)}`, 'ra.id'));
+  const filter = where.length > 0 ? `where ${where.join(' and ')}` : '';
+  return ctx.db.query<AppRow & { role: Role }>(`select ${APP_COLUMNS}, role from ${reachableApps('$1')} ${filter} order by created_at desc, id`, params);
 }
 
 /** `GET /superadmin/apps[?include=schema,perms]` (the user's own apps) and `GET /superadmin/orgs/:id/apps`. */
-export async function listAppsJson(ctx: Ctx, userId: string, include: { schema: boolean; perms: boolean }, scope: AppsScope = { personal: true }) {
-  const apps = await listApps(ctx, userId, scope);
+export async function listAppsJson(ctx: Ctx, userId: string, include: { schema: boolean; perms: boolean }, scope: AppsScope = { personal: true }, grantId: string | null = null) {
+  const apps = await listApps(ctx, userId, scope, grantId);
   const out = [];
   for (const a of apps) {
     out.push({
@@ -148,7 +159,8 @@ export async function getAppRow(db: Db, appId: string): Promise<AppRow | undefin
 /**
  * The app a request may act on (docs/security.md §14): the scope first (403 with `required-scope`), then an admin
  * token must belong to this very app (403), and a user must reach it (404 otherwise, as for a missing app) with at
- * least `opts.role` (default collaborator; 403 naming the role). Reach and role: `reachableApps` (docs/security.md "Orgs").
+ * least `opts.role` (default collaborator; 403 naming the role), and an OAuth token's grant must reach it (404 too:
+ * grant-apps.ts). Reach and role: `reachableApps` (docs/security.md "Orgs").
  */
 export async function authorizeApp(ctx: Ctx, p: Principal, appId: string, scope: 'apps-read' | 'apps-write', opts: { admin: boolean; role?: Role }): Promise<AppRow & { role?: Role }> {
   requireScope(p, scope);
@@ -166,6 +178,7 @@ export async function authorizeApp(ctx: Ctx, p: Principal, appId: string, scope:
     ? await ctx.db.one<AppRow & { role: Role }>(`select ${APP_COLUMNS}, role from ${reachableApps('$2')} where id = $1`, [appId.toLowerCase(), p.user.id])
     : undefined;
   if (!app) throw ApiError.notFound('app', 'App not found');
+  await requireGrantReaches(ctx.db, p, app.id);
   requireRole(app.role, opts.role ?? 'collaborator', 'This action on the app');
   return app;
 }

@@ -12,6 +12,7 @@ import { isUuid } from '../tokens.ts';
 import { rotateAppAdminToken } from './admin-tokens.ts';
 import { appJson, authorizeApp, createApp, deleteApp, listAppsJson, renameApp } from './apps.ts';
 import { appsPage } from './apps-page.tsx';
+import { grantOf } from './grant-apps.ts';
 import { trackImport } from './compat/dash.ts';
 import { getJob, listJobGroup } from './jobs.ts';
 import { getPerms, MAX_RULES_BYTES, pushPerms } from './perms.ts';
@@ -38,14 +39,14 @@ export function platformRoutes(ctx: Ctx): Hono {
   r.get('/superadmin/apps', async (c) => {
     const p = await user(c, false);
     requireScope(p, 'apps-read');
-    return c.json({ apps: await listAppsJson(ctx, requireUser(p).id, include(c)) });
+    return c.json({ apps: await listAppsJson(ctx, requireUser(p).id, include(c), { personal: true }, grantOf(p)) });
   });
   r.post('/superadmin/apps', async (c) => {
     const p = await user(c, false);
     requireScope(p, 'apps-write');
     const u = requireUser(p);
     const b = await body(c, p, MAX_BODY_BYTES);
-    const created = await createApp(ctx, u.id, { title: b.title, schema: b.schema, perms: b.perms, orgId: b.org_id });
+    const created = await createApp(ctx, u.id, { title: b.title, schema: b.schema, perms: b.perms, orgId: b.org_id }, { grantId: grantOf(p) });
     return c.json({ app: { ...appJson(created.app), 'admin-token': created.adminToken, perms: created.perms, schema: created.schema } });
   });
   r.get('/superadmin/apps/:app_id', async (c) => {
@@ -103,7 +104,7 @@ export function platformRoutes(ctx: Ctx): Hono {
     const p = await user(c, true);
     requireScope(p, 'apps-write');
     const u = requireUser(p);
-    return c.json(await claimTemporaryApp(ctx, u, c.req.param('app_id'), await body(c, p, SMALL_BODY_BYTES)));
+    return c.json(await claimTemporaryApp(ctx, u, c.req.param('app_id'), await body(c, p, SMALL_BODY_BYTES), grantOf(p)));
   });
 
   // --- endpoints Instant's CLI uses (docs/api.md §5); a session cookie works too.
@@ -125,7 +126,7 @@ export function platformRoutes(ctx: Ctx): Hono {
     const u = requireUser(p);
     const b = await body(c, p, MAX_BODY_BYTES);
     // Instant's CLI (`init-without-files --org-id`): a collaborator may create an org app here, as upstream.
-    const created = await createApp(ctx, u.id, { id: b.id, title: b.title, adminToken: b.admin_token, orgId: b.org_id }, { orgRole: 'collaborator' });
+    const created = await createApp(ctx, u.id, { id: b.id, title: b.title, adminToken: b.admin_token, orgId: b.org_id }, { orgRole: 'collaborator', grantId: grantOf(p) });
     return c.json({ app: { ...appJson(created.app), 'admin-token': created.adminToken } });
   });
   r.get('/dash/apps/:app_id', async (c) => {

@@ -6,6 +6,7 @@ import { hit, RATE_LIMITS } from '../http/rate-limit.ts';
 import type { User } from '../accounts/users.ts';
 import { findAdminToken, rotateAdminTokens } from './admin-tokens.ts';
 import { appJson, createApp, getAppRow, type AppRow } from './apps.ts';
+import { recordCreatedApp } from './grant-apps.ts';
 import { validateRules } from './perms.ts';
 
 /** A temporary app lives 14 days from creation (docs/api.md §4). */
@@ -47,9 +48,10 @@ export async function getTemporaryApp(ctx: Ctx, appId: string) {
 
 /**
  * `POST /dash/apps/ephemeral/:app_id/claim` `{"app_id", "token"}`: proving possession of the admin token
- * moves the app into the user's account; it no longer expires.
+ * moves the app into the user's account; it no longer expires. Claimed through an OAuth token, the token's grant
+ * reaches it as one it created (`grantId`, docs/mcp.md §8).
  */
-export async function claimTemporaryApp(ctx: Ctx, user: User, appId: string, body: Record<string, unknown>) {
+export async function claimTemporaryApp(ctx: Ctx, user: User, appId: string, body: Record<string, unknown>, grantId: string | null = null) {
   if (body.app_id === undefined) throw ApiError.paramMissing('app_id');
   if (body.token === undefined) throw ApiError.paramMissing('token');
   if (typeof body.app_id !== 'string' || body.app_id.toLowerCase() !== appId.toLowerCase()) {
@@ -72,6 +74,7 @@ export async function claimTemporaryApp(ctx: Ctx, user: User, appId: string, bod
         returning id, title, creator_id, org_id, created_at, expires_at, temporary, claimed_at`,
       [app.id, user.id, nowDate(ctx)],
     );
+    if (row) await recordCreatedApp(db, grantId, app.id, nowDate(ctx));
     return row ? { row, ...(await rotateAdminTokens(ctx, db, app.id)) } : null;
   });
   if (!claimed) throw ApiError.notFound('app', 'No such temporary app (it may have expired or been claimed)');

@@ -1,6 +1,8 @@
 import type { Ctx } from '../context.ts';
 import { generateToken, hashToken } from '../tokens.ts';
-import { insertTokenSet } from '../testing/fixtures.ts';
+import { expect } from 'vitest';
+import { codeExchange, type OAuthWorld } from '../oauth/test-support.ts';
+import { insertTokenSet, pkcePair, type TestClient } from '../testing/fixtures.ts';
 
 /** Test helpers for the Platform API: users and bearer tokens made straight in the store. */
 
@@ -47,4 +49,18 @@ export function req(method: string, token: string | null, body?: unknown, header
     },
     body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
   };
+}
+
+/** Tokens through the real flow, with the consent page's choice of apps posted as `fields`. */
+export async function limitedTokens(w: OAuthWorld, c: TestClient, fields: Record<string, string>, o: { scope?: string; resource?: string; prompt?: string } = {}) {
+  const { verifier, challenge } = pkcePair();
+  const { res } = await codeExchange(w, c, {
+    scope: o.scope ?? 'apps-read apps-write',
+    codeChallenge: challenge,
+    verifier,
+    consentFields: fields,
+    extra: { ...(o.resource ? { resource: o.resource } : {}), ...(o.prompt ? { prompt: o.prompt } : {}) },
+  });
+  expect(res.status).toBe(200);
+  return (await res.json()) as { access_token: string; refresh_token: string };
 }

@@ -95,6 +95,8 @@ export interface AuthorizeOptions {
   /** Any further query parameters of the authorization request. */
   extra?: Record<string, string>;
   decision?: 'allow' | 'deny';
+  /** Further fields of the consent form, as a user's choices on the page (e.g. which apps it may reach). */
+  consentFields?: Record<string, string>;
   /** A jar to reuse (else one holding only `cookie`). */
   jar?: CookieJar;
 }
@@ -153,7 +155,7 @@ export async function authorizeInBrowser(p: TestProvider, cookie: string, o: Aut
   const res = await p.fetch(new URL('/platform/oauth/consent', p.issuer), {
     method: 'POST',
     headers: { cookie: jar.header(), 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ _csrf: csrf, request, decision: o.decision ?? 'allow' }).toString(),
+    body: new URLSearchParams({ ...o.consentFields, _csrf: csrf, request, decision: o.decision ?? 'allow' }).toString(),
     redirect: 'manual',
   });
   jar.take(res);

@@ -22,8 +22,8 @@ export const PROVISIONAL_ADMIN_TOKEN_TTL_MS = 15 * 60_000;
  * since an admin token reaches its app whatever the grant allowed. Org apps are listed with the user's role and the
  * org; `invites` are the open invitations to this account's address (for a personal token only).
  */
-export async function dashJson(ctx: Ctx, user: User, opts: { mintAdminTokens: boolean }) {
-  const apps = await listApps(ctx, user.id);
+export async function dashJson(ctx: Ctx, user: User, opts: { mintAdminTokens: boolean; grantId?: string | null }) {
+  const apps = await listApps(ctx, user.id, { all: true }, opts.grantId ?? null);
   const orgs = await listOrgs(ctx, user.id);
   const orgOf = new Map(orgs.map((o) => [o.id, { id: o.id, title: o.title }]));
   const now = nowDate(ctx);

@@ -13,6 +13,7 @@ import { ErrorPage } from '../../dashboard/layout.tsx';
 import { checkCliLogin, decideCliLogin, findWaitingLogin, registerCliLogin } from './cli-auth.ts';
 import { CliLoginDonePage, ConfirmCliLoginPage } from './cli-auth-page.tsx';
 import { dashJson } from './dash.ts';
+import { grantOf } from '../grant-apps.ts';
 import { notSupported } from './not-supported.ts';
 
 const SMALL_BODY_BYTES = 16 * 1024;
@@ -35,7 +36,7 @@ export function compatRoutes(ctx: Ctx): Hono {
       const p = await authenticate(ctx, c, { session: false, admin: false });
       requireScope(p, 'apps-read');
       // Only the user's own tokens (the CLI's) are handed admin tokens; an OAuth app gets the list alone.
-      return c.json(await dashJson(ctx, requireUser(p), { mintAdminTokens: p.kind === 'personal' }));
+      return c.json(await dashJson(ctx, requireUser(p), { mintAdminTokens: p.kind === 'personal', grantId: grantOf(p) }));
     }
     // `instant-cli explorer` opens the dashboard's data explorer: there is no app data here to explore.
     if (c.req.query('t') === 'explorer') {

@@ -4,6 +4,7 @@ import { authenticate, requireScope, requireUser, type Principal } from '../../h
 import { ApiError } from '../../http/errors.ts';
 import { body as readBody, include } from '../request-body.ts';
 import { appJson, authorizeApp, listAppsJson } from '../apps.ts';
+import { grantOf } from '../grant-apps.ts';
 import { orgForUser, orgJson } from './membership.ts';
 import { acceptInvitation, declineInvitation, revokeInvitation, sendInvite } from './invites.ts';
 import { createOrg, deleteOrg, listOrgs, moveAppToOrg, moveAppToUser, orgDetail, removeMember, renameOrg, updateMemberRole } from './orgs.ts';
@@ -43,7 +44,7 @@ export function orgRoutes(ctx: Ctx): Hono {
     requireScope(p, 'apps-read');
     const user = requireUser(p);
     const org = await orgForUser(ctx.db, c.req.param('org_id'), user.id, 'collaborator', 'Listing this org’s apps');
-    return c.json({ apps: await listAppsJson(ctx, user.id, include(c), { orgId: org.id }) });
+    return c.json({ apps: await listAppsJson(ctx, user.id, include(c), { orgId: org.id }, grantOf(p)) });
   });
 
   r.post('/dash/orgs', async (c) => {
