@@ -36,6 +36,29 @@ const ROUTES: Array<{ method: string; path: string; body?: unknown }> = [
   { method: 'GET', path: '/dash/apps/:app_id/indexing-jobs/:job_id' },
   { method: 'GET', path: '/dash/apps/:app_id/perms/pull' },
   { method: 'POST', path: '/dash/apps/:app_id/rules', body: { code: TODO_PERMS } },
+  // The app's auth settings (instant-cli `auth origin|client|email`, docs/instant-compat.md §8); `:id` filled in.
+  { method: 'GET', path: '/dash/apps/:app_id/auth' },
+  { method: 'POST', path: '/dash/apps/:app_id/authorized_redirect_origins', body: { service: 'generic', params: ['https://example.com'] } },
+  { method: 'DELETE', path: '/dash/apps/:app_id/authorized_redirect_origins/:id' },
+  { method: 'POST', path: '/dash/apps/:app_id/oauth_service_providers', body: { provider_name: 'google' } },
+  { method: 'POST', path: '/dash/apps/:app_id/oauth_clients', body: {} },
+  { method: 'POST', path: '/dash/apps/:app_id/oauth_clients/:id', body: {} },
+  { method: 'DELETE', path: '/dash/apps/:app_id/oauth_clients/:id' },
+  { method: 'GET', path: '/dash/apps/:app_id/email_status' },
+  { method: 'POST', path: '/dash/apps/:app_id/email_templates', body: {} },
+  { method: 'DELETE', path: '/dash/apps/:app_id/email_templates/:id' },
+  { method: 'GET', path: '/dash/apps/:app_id/sender-verification' },
+];
+
+/**
+ * Routes that take an app but no OAuth token at all (moving an app between a user and an org is the user's own act:
+ * session or personal token, docs/security.md "Orgs"): a grant, limited or not, gets 403 on every app. The org
+ * pages' forms are session-cookie forms behind CSRF.
+ */
+const NO_OAUTH_ROUTES = [
+  { method: 'POST', path: '/dash/apps/:app_id/transfer_to_org/:org_id' },
+  { method: 'POST', path: '/dash/apps/:app_id/transfer_to_user' },
+  { method: 'POST', path: '/dash/org-forms/apps/:app_id/move-out', form: true },
 ];
 
 const NOT_FOUND = { type: 'record-not-found', message: 'App not found', hint: { 'record-type': 'app' } };
@@ -63,13 +86,13 @@ describe('grants limited to chosen apps: the Platform API (docs/mcp.md §8)', ()
   it('the table names every Platform API route that takes an app (a new route without a row fails here)', () => {
     const routes = w.p.app.routes.filter((r) => r.method !== 'ALL' && r.path.includes(':app_id') && !r.path.startsWith('/dash/apps/ephemeral/'));
     expect(routes.length).toBeGreaterThanOrEqual(ROUTES.length);
-    const named = new Set(ROUTES.map((r) => `${r.method} ${r.path}`));
+    const named = new Set([...ROUTES, ...NO_OAUTH_ROUTES].map((r) => `${r.method} ${r.path}`));
     expect([...new Set(routes.map((r) => `${r.method} ${r.path}`))].filter((r) => !named.has(r))).toEqual([]);
   });
 
   it('"only apps it creates": every route is a 404 for the user\'s other app, exactly as for another user\'s app, and works on the apps it created', async () => {
     const t = (await limitedTokens(w, c, { app_access: 'created' })).access_token;
-    const fill = (path: string, appId: string) => path.replace(':app_id', appId).replace(':group_id', ANY_UUID).replace(':job_id', ANY_UUID);
+    const fill = (path: string, appId: string) => path.replace(':app_id', appId).replace(':group_id', ANY_UUID).replace(':job_id', ANY_UUID).replace(':id', ANY_UUID).replace(':org_id', ANY_UUID);
     for (const r of ROUTES) {
       const outside = await call(t, r.method, fill(r.path, other), r.body);
       const otherUsers = await call(t, r.method, fill(r.path, foreign), r.body);
@@ -84,6 +107,22 @@ describe('grants limited to chosen apps: the Platform API (docs/mcp.md §8)', ()
     const per = await makePersonalToken(w.p.ctx, w.user.id);
     expect((await call(per, 'GET', `/superadmin/apps/${other}`)).body).toMatchObject({ app: { title: 'Other' } });
     expect((await call(per, 'GET', `/superadmin/apps/${other}/perms`)).body).toEqual({ perms: TODO_PERMS });
+  });
+
+  it('routes that take no OAuth token refuse a grant on every app, its own included', async () => {
+    const t = (await limitedTokens(w, c, { app_access: 'created' })).access_token;
+    const mine = await create(t, 'Mine');
+    for (const r of NO_OAUTH_ROUTES) {
+      for (const appId of [other, foreign, mine.id]) {
+        const path = r.path.replace(':app_id', appId).replace(':org_id', ANY_UUID);
+        const status = 'form' in r
+          ? (await w.p.fetch(new URL(path, w.p.issuer), { method: r.method, headers: { authorization: `Bearer ${t}`, 'content-type': 'application/x-www-form-urlencoded' }, body: '' })).status
+          : (await call(t, r.method, path, {})).status;
+        expect(status, `${r.method} ${r.path}`).toBe(403);
+      }
+    }
+    const per = await makePersonalToken(w.p.ctx, w.user.id);
+    expect((await call(per, 'GET', `/superadmin/apps/${other}`)).body).toMatchObject({ app: { title: 'Other', creator_id: w.user.id } });
   });
 
   it('listings show only the apps it created (/superadmin/apps, /dash for Instant\'s CLI); a per_ token still sees all', async () => {
