@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { checkPage } from './a11y.ts';
-import { newAccount, signUpAtProvider, startWorld, type World } from './fixture.ts';
+import { newAccount, signUpAtProvider, startWorld, verifyFromMail, type World } from './fixture.ts';
 import type { BrowserContext, Page } from './harness.ts';
 
 // Every page of the provider, the demo app and the operator console, signed out and signed in, its error pages
@@ -128,6 +128,7 @@ describe('every page meets WCAG 2.1 AA (axe-core), at both widths and in both th
     page = await op.newPage();
     const p = w.provider.url;
     await signUpAtProvider(page, p, { email: 'operator@example.com', password: 'operator password 1' });
+    await verifyFromMail(page, w, 'operator@example.com'); // the role needs a verified address (F1)
     for (const [path, name, shot] of [
       ['', 'operator home'],
       ['/apps', 'operator apps'],

@@ -7,6 +7,7 @@ export const VERSION = (JSON.parse(readFileSync(new URL('../package.json', impor
 
 const USAGE = `Usage: instant-provider [--seed-demo]
        instant-provider operator add|remove EMAIL
+       instant-provider users reset-password EMAIL
        instant-provider audit [--since 1h] [--json] [--user …] [--client …] [--event …]
 
 Runs the "Sign in with Instant" provider. Settings come from the environment
@@ -29,7 +30,7 @@ export async function main(argv: string[]): Promise<void> {
     process.stdout.write(`${VERSION}\n`);
     return;
   }
-  if (args[0] === 'operator' || args[0] === 'audit') {
+  if (args[0] === 'operator' || args[0] === 'users' || args[0] === 'audit') {
     process.exitCode = await runAdminCommand(args, { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) });
     return;
   }

@@ -2,6 +2,7 @@ import type { UnsealCache } from './accounts/sessions.ts';
 import type { Clock, Random } from './clock.ts';
 import type { ProviderConfig } from './config.ts';
 import type { Logger } from './log.ts';
+import type { Mailer } from './mail/mailer.ts';
 import type { Store } from './store/index.ts';
 
 /** Settings after start-up: the issuer and secret are always known. */
@@ -20,6 +21,8 @@ export interface Ctx {
   log: Logger;
   /** This provider's cache of unsealed session cookies (accounts/sessions.ts); per provider, never module state. */
   unsealCache: UnsealCache;
+  /** This provider's mailer (mail/mailer.ts): SMTP_URL, or the dev outbox. */
+  mailer: Mailer;
 }
 
 /** `now` as a Date, for SQL parameters. */

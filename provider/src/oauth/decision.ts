@@ -73,11 +73,11 @@ const PENDING = `
 
 async function pending(ctx: Ctx, id: string, browser: string, sessionHash: string | null): Promise<Pending> {
   const row = await ctx.db.one<Nullable<Client & RequestRow & LiveSessionRow & { grant_scopes: string[] }>>(PENDING, [hashToken(id), browser, nowDate(ctx), sessionHash]);
-  const { redirect_uri, scopes, state, prompt, resource, created_at, user_id, email, is_operator, user_created_at, auth_time, grant_scopes, ...client } = row!;
+  const { redirect_uri, scopes, state, prompt, resource, created_at, user_id, email, is_operator, user_created_at, email_verified_at, auth_time, grant_scopes, ...client } = row!;
   return {
     grantScopes: grant_scopes,
     request: client.client_id === null ? null : { redirect_uri: redirect_uri!, scopes: scopes!, state: state!, prompt, resource, created_at: created_at!, client: client as Client },
-    session: user_id === null ? null : { user_id, email: email!, is_operator: is_operator!, user_created_at: user_created_at!, auth_time: auth_time! },
+    session: user_id === null ? null : { user_id, email: email!, is_operator: is_operator!, user_created_at: user_created_at!, email_verified_at: email_verified_at ?? null, auth_time: auth_time! },
   };
 }
 
