@@ -84,7 +84,7 @@ describe('accounts by mail', () => {
     const link = mail.links.find((l) => l.startsWith(`${p}/dash/reset-password?token=`))!;
     await page.goto(link);
     const fresh = 'a new and better password 7';
-    await page.getByLabel('New password').fill(fresh);
+    await page.getByLabel('New password', { exact: true }).fill(fresh);
     await screenshot(page, J, '02-new-password');
     await page.getByRole('button', { name: 'Set the new password' }).click();
     await page.waitForURL(`${p}/dash/reset-password/done`);
