@@ -6,6 +6,7 @@ import { startMailbox, type Mailbox, type ReceivedMail } from '../testing/mailbo
 import { ApiError } from '../http/errors.ts';
 import { hashToken } from '../tokens.ts';
 import { setOperatorRole } from '../operator/services.ts';
+import { sweepOnce } from '../sweep.ts';
 import { Browser as ConsoleBrowser, makeOAuthApp } from '../operator/test-support.ts';
 import { RESEND_PER_USER, requireVerifiedEmail } from './verification.ts';
 import { Browser } from './test-support.ts';
@@ -110,6 +111,10 @@ describe('verified email', () => {
     expect((await b.request(link.pathname + link.search)).status).toBe(400);
     expect((await b.form('/dash/verify-email', { _csrf: csrf, token: link.searchParams.get('token')! })).status).toBe(400);
     expect(await verifiedAt('late@example.com')).toBeNull();
+    // A day past its expiry the sweeper deletes the row.
+    p.clock.advance(86_400);
+    await sweepOnce(p.ctx);
+    expect(await p.ctx.db.query('select 1 from email_tokens')).toEqual([]);
   });
 
   it('answers a sign-up with a registered address exactly like a new one, and mails "you already have an account" (no link to verify)', async () => {
