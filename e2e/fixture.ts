@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { unsealData } from 'iron-session';
+import { startMailbox, type Mailbox } from '../provider/src/testing/mailbox.ts';
 import { launchBrowser, startProcess, type Browser, type BrowserContext, type Page, type Server } from './harness.ts';
 
 /** Both servers on free ports with fresh in-memory stores, and a browser. */
@@ -15,6 +16,8 @@ export interface World {
   client: { id: string; secret: string };
   /** The demo app's DEMO_SESSION_SECRET (to read its sealed session cookie in assertions). */
   sessionSecret: string;
+  /** The SMTP server (in this test process) the provider's SMTP_URL points at: every message it sent. */
+  mailbox: Mailbox;
   /** A new browser context (own cookies) with generous timeouts. */
   newContext(): Promise<BrowserContext>;
   stop(): Promise<void>;
@@ -45,6 +48,8 @@ export async function startWorld(): Promise<World> {
   const secret = randomBytes(24).toString('base64url');
   const started: Array<{ stop(): Promise<void> }> = [];
   try {
+    const mailbox = await startMailbox();
+    started.push({ stop: () => mailbox.close() });
     const provider = await startProcess('provider', ['provider/bin/instant-provider.mjs', '--seed-demo'], {
       PORT: '0',
       HOST: '127.0.0.1',
@@ -56,6 +61,7 @@ export async function startWorld(): Promise<World> {
       DEMO_REDIRECT_URI: `${demoUrl}/auth/instant/callback`,
       SWEEP_INTERVAL_S: '3600',
       OPERATOR_EMAILS: 'operator@example.com',
+      SMTP_URL: mailbox.url,
     }, 60_000);
     started.push(provider);
     const client = { id: 'demo-app', secret };
@@ -76,6 +82,7 @@ export async function startWorld(): Promise<World> {
       browser,
       client,
       sessionSecret,
+      mailbox,
       async newContext() {
         const ctx = await browser.newContext({ viewport: { width: 1100, height: 800 } });
         ctx.setDefaultTimeout(STEP_TIMEOUT_MS);
@@ -114,13 +121,27 @@ export function newAccount(label: string) {
   return { email: `${label}@example.com`, password: `correct horse ${randomBytes(6).toString('hex')}` };
 }
 
-/** Signs up at the provider's own sign-up page, leaving the browser signed in there. */
+/**
+ * Signs up at the provider's own sign-up page ("Check your inbox": sign-up never signs in), then signs in there,
+ * leaving the browser signed in with an unverified address (verifyFromMail verifies it).
+ */
 export async function signUpAtProvider(page: Page, providerUrl: string, account: { email: string; password: string }): Promise<void> {
   await page.goto(`${providerUrl}/dash/signup`);
   await page.getByLabel('Email').fill(account.email);
   await page.getByLabel('Password').fill(account.password);
   await page.getByRole('button', { name: 'Create account' }).click();
-  await page.waitForURL(`${providerUrl}/dash`);
+  await page.waitForURL(`${providerUrl}/dash/check-email`);
+  await logInAtProvider(page, providerUrl, account);
+}
+
+/** Opens the verification link of the newest sign-up mail to `email` (read from the world's SMTP server) and presses Verify. */
+export async function verifyFromMail(page: Page, world: World, email: string): Promise<void> {
+  const mail = await world.mailbox.next(email, /Verify your email/);
+  const link = mail.links.find((l) => l.startsWith(`${world.provider.url}/dash/verify-email?token=`));
+  if (!link) throw new Error(`no verification link in: ${mail.text}`);
+  await page.goto(link);
+  await page.getByRole('button', { name: `Verify ${email}` }).click();
+  await page.waitForURL(`${world.provider.url}/dash/verify-email/done`);
 }
 
 /** Logs in at the provider's login page. */

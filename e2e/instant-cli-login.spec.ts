@@ -63,6 +63,12 @@ describe('instant-cli login in Chromium', () => {
         await page.getByLabel('Email').fill(account.email);
         await page.getByLabel('Password').fill(account.password);
         await page.getByRole('button', { name: 'Create account' }).click();
+        // sign-up never signs in (docs/security-accounts.md §2): "check your inbox" keeps the ticket in its sign-in link
+        await page.getByRole('heading', { name: 'Check your inbox' }).waitFor();
+        await page.getByRole('link', { name: 'Sign in' }).click();
+        await page.getByLabel('Email').fill(account.email);
+        await page.getByLabel('Password').fill(account.password);
+        await page.getByRole('button', { name: 'Sign in' }).click();
         await page.getByRole('heading', { name: 'Log in to the Instant CLI?' }).waitFor();
         expect(await page.locator('main').innerText()).toContain('instant-cli v1.0.67');
         await screenshot(page, 'instant-cli-login', 'confirm');

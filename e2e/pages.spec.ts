@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { checkPage } from './a11y.ts';
-import { newAccount, signUpAtProvider, startWorld, type World } from './fixture.ts';
+import { newAccount, signUpAtProvider, startWorld, verifyFromMail, type World } from './fixture.ts';
 import type { BrowserContext, Page } from './harness.ts';
 
 // Every page of the provider, the demo app and the operator console, signed out and signed in, its error pages
@@ -31,6 +31,8 @@ describe('every page meets WCAG 2.1 AA (axe-core), at both widths and in both th
     const p = w.provider.url;
     await visit(`${p}/dash/login`, 'provider login');
     await visit(`${p}/dash/signup`, 'provider signup');
+    await visit(`${p}/dash/check-email`, 'provider check your inbox');
+    await visit(`${p}/dash/forgot-password`, 'provider forgot password');
     await visit(`${p}/platform/oauth/start?client_id=no-such-app&redirect_uri=https%3A%2F%2Fexample.com%2Fcb&response_type=code&state=s`, 'error: unknown app', 'error-page');
     await visit(`${p}/platform/oauth/start?client_id=demo-app&redirect_uri=https%3A%2F%2Fevil.example%2Fcb&response_type=code&state=s`, 'error: bad redirect');
     await visit(`${p}/platform/oauth/start`, 'error: missing parameters');
@@ -46,8 +48,22 @@ describe('every page meets WCAG 2.1 AA (axe-core), at both widths and in both th
 
   it('signed in: the dashboard, settings, the consent page of a verified app, the demo pages', async () => {
     const p = w.provider.url;
-    await signUpAtProvider(page, p, newAccount('pages'));
-    await checkPage(page, 'dashboard home', found);
+    const account = newAccount('pages');
+    await signUpAtProvider(page, p, account);
+    await checkPage(page, 'dashboard home (address not verified)', found);
+    // The pages of mailed links (docs/security-accounts.md §8): verify, then reset the password's form.
+    const verify = (await w.mailbox.next(account.email, /Verify/)).links.find((l) => l.includes('/dash/verify-email?token='))!;
+    await visit(verify, 'verify email');
+    await page.getByRole('button', { name: `Verify ${account.email}` }).click();
+    await page.waitForURL(`${p}/dash/verify-email/done`);
+    await checkPage(page, 'email verified', found);
+    await visit(`${p}/dash/forgot-password`, 'forgot password (signed in)');
+    await page.getByLabel('Email').fill(account.email);
+    await page.getByRole('button', { name: 'Send the reset link' }).click();
+    await page.waitForURL(`${p}/dash/forgot-password/sent`);
+    await checkPage(page, 'reset link sent', found);
+    await visit((await w.mailbox.next(account.email, /Reset/)).links.find((l) => l.includes('/dash/reset-password?token='))!, 'reset password');
+    await visit(`${p}/dash`, 'dashboard home');
     // The confirm page of an `instant-cli login` (docs/instant-compat.md): its ticket from the CLI's register call.
     const cli = await fetch(`${p}/dash/cli/auth/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
     expect(cli.status).toBe(200);
@@ -128,6 +144,7 @@ describe('every page meets WCAG 2.1 AA (axe-core), at both widths and in both th
     page = await op.newPage();
     const p = w.provider.url;
     await signUpAtProvider(page, p, { email: 'operator@example.com', password: 'operator password 1' });
+    await verifyFromMail(page, w, 'operator@example.com'); // the role needs a verified address (F1)
     for (const [path, name, shot] of [
       ['', 'operator home'],
       ['/apps', 'operator apps'],

@@ -4,7 +4,9 @@
  * The URLs, the demo login, and how to become an operator (docs/pages.md §8): with OPERATOR_EMAILS at start-up,
  * because `operator add` cannot open the embedded store while this provider holds it (PGlite is single-process).
  */
-export function readyBanner({ secs, demoUrl, providerUrl, demoPassword, operatorEmails }) {
+export function readyBanner({ secs, demoUrl, providerUrl, demoPassword, operatorEmails, smtpUrl }) {
+  // Without SMTP_URL no mail leaves this machine: verification and reset links are in the dev outbox (docs/security-accounts.md §8).
+  const mail = smtpUrl ? '' : `  Mail (no SMTP_URL, not sent):       ${providerUrl}/dev/outbox   (opens on this machine only)\n`;
   const operators = operatorEmails
     ? `  Operators (OPERATOR_EMAILS):        ${operatorEmails}   (console at ${providerUrl}/dash/operator)`
     : `  Operator console:                   restart with OPERATOR_EMAILS=you@example.com npm start
@@ -16,7 +18,7 @@ export function readyBanner({ secs, demoUrl, providerUrl, demoPassword, operator
   Demo app (the app builder's site):  ${demoUrl ?? '(not built yet)'}
   Provider (Sign in with Instant):    ${providerUrl}/dash
   Demo login:                         demo@example.com / ${demoPassword}   (or sign up a new account)
-${operators}
+${mail}${operators}
 
   Press Ctrl-C to stop both.
 `;

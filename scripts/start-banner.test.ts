@@ -20,4 +20,9 @@ describe("npm start's ready text", () => {
     expect(text).toContain('Operators (OPERATOR_EMAILS):        ada@example.com   (console at http://localhost:8787/dash/operator)');
     expect(text).not.toContain('you@example.com');
   });
+
+  it('prints where the dev outbox is without SMTP_URL, and nothing about it with one (docs/security-accounts.md §8)', () => {
+    expect(readyBanner({ ...base, operatorEmails: undefined })).toContain('Mail (no SMTP_URL, not sent):       http://localhost:8787/dev/outbox   (opens on this machine only)');
+    expect(readyBanner({ ...base, operatorEmails: undefined, smtpUrl: 'smtps://u:p@mail.example.com' })).not.toContain('outbox');
+  });
 });

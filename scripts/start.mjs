@@ -123,5 +123,5 @@ if (!ok.every(Boolean)) {
   stop(1);
 } else {
   const secs = ((Date.now() - started) / 1000).toFixed(1);
-  console.log(readyBanner({ secs, demoUrl: children.length > 1 ? demoUrl : undefined, providerUrl, demoPassword, operatorEmails: process.env.OPERATOR_EMAILS?.trim() }));
+  console.log(readyBanner({ secs, demoUrl: children.length > 1 ? demoUrl : undefined, providerUrl, demoPassword, operatorEmails: process.env.OPERATOR_EMAILS?.trim(), smtpUrl: process.env.SMTP_URL?.trim() }));
 }

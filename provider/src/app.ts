@@ -7,7 +7,7 @@ import { createUnsealCache } from './accounts/sessions.ts';
 import { dashboardRoutes } from './dashboard/routes.tsx';
 import { COPY_SCRIPT } from './dashboard/copy-script.ts';
 import { ErrorPage, FAVICON, STYLESHEET } from './dashboard/layout.tsx';
-import { clientAddressMiddleware, type PeerAddress } from './http/client-address.ts';
+import { clientAddressMiddleware, socketPeer, type PeerAddress } from './http/client-address.ts';
 import { API_STYLE, errorHandler } from './http/errors.ts';
 import { htmlSecurityHeaders } from './http/security-headers.ts';
 import { healthChecks } from './http/health.ts';
@@ -15,6 +15,8 @@ import { createObservability } from './http/metrics.ts';
 import { createSigningKeyCache, signingKeysProblem } from './oauth/jwks.ts';
 import { operatorRoutes } from './operator/routes.tsx';
 import { accessLog, createLogger, type Logger } from './log.ts';
+import { createMailer } from './mail/mailer.ts';
+import { outboxRoutes } from './mail/outbox.tsx';
 import { mcpRoutes } from './mcp/routes.ts';
 import { oauthRoutes } from './oauth/routes.ts';
 import { notSupportedRoutes } from './platform/compat/not-supported.ts';
@@ -63,6 +65,7 @@ export async function createProvider(config: ProviderConfig, deps: ProviderDeps 
     log,
     unsealCache: createUnsealCache(),
     signingKeys: createSigningKeyCache(),
+    mailer: createMailer({ smtpUrl: config.smtpUrl, mailFrom: config.mailFrom, issuer, log }),
   };
 
   const app = new Hono();
@@ -91,6 +94,7 @@ export async function createProvider(config: ProviderConfig, deps: ProviderDeps 
   app.route('/', notSupportedRoutes());
   app.route('/', mcpRoutes(ctx, () => app.fetch));
   app.route('/', dashboardRoutes(ctx));
+  app.route('/', outboxRoutes(ctx, deps.peerAddress ?? socketPeer));
   app.get('/', (c) => c.redirect('/dash', 302));
   // A browser that asks for a page gets one (docs/pages.md §4); API clients keep the JSON error.
   app.notFound((c) =>
@@ -109,6 +113,7 @@ export async function createProvider(config: ProviderConfig, deps: ProviderDeps 
     ready,
     async close() {
       stopSweeper();
+      ctx.mailer.close();
       await db.close();
     },
   };

@@ -7,6 +7,7 @@ export const VERSION = (JSON.parse(readFileSync(new URL('../package.json', impor
 
 const USAGE = `Usage: instant-provider [--seed-demo]
        instant-provider operator add|remove EMAIL
+       instant-provider users reset-password EMAIL
        instant-provider audit [--since 1h] [--json] [--user …] [--client …] [--event …]
        instant-provider keys list|rotate
        instant-provider secret reseal
@@ -31,7 +32,7 @@ export async function main(argv: string[]): Promise<void> {
     process.stdout.write(`${VERSION}\n`);
     return;
   }
-  if (args[0] === 'operator' || args[0] === 'audit' || args[0] === 'keys' || args[0] === 'secret') {
+  if (args[0] === 'operator' || args[0] === 'users' || args[0] === 'audit' || args[0] === 'keys' || args[0] === 'secret') {
     process.exitCode = await runAdminCommand(args, { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) });
     return;
   }

@@ -60,6 +60,13 @@ export interface ProviderConfig {
   secretPrevious: string[];
   /** `SIGNING_KEY_ROTATE_DAYS`: the sweep rotates the id_token signing key once it is this old; unset, only `keys rotate` does. */
   signingKeyRotateDays: number | undefined;
+  /**
+   * `SMTP_URL`: where mail goes (`smtp://user:pass@host:587`, `smtps://…:465`). Unset → the dev mailer: messages are
+   * logged and kept in the dev outbox at `/dev/outbox`, which only this machine can open (docs/security-accounts.md §8).
+   */
+  smtpUrl?: string | undefined;
+  /** `MAIL_FROM`: the sender of every message; default `Instant <no-reply@<issuer host>>`. */
+  mailFrom?: string | undefined;
 }
 
 const intFrom = (min: number, max: number) =>
@@ -123,7 +130,29 @@ const envSchema = z.object({
     .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
     .refine((list) => list.every((s) => s.length >= 32), 'each secret must be at least 32 characters'),
   SIGNING_KEY_ROTATE_DAYS: intFrom(1, 3650).optional(),
+  SMTP_URL: z
+    .string()
+    .trim()
+    .optional()
+    .refine((v) => !v || isSmtpUrl(v), 'must be an smtp:// or smtps:// URL, e.g. smtps://user:password@mail.example.com:465')
+    .transform((v) => v || undefined),
+  MAIL_FROM: z
+    .string()
+    .trim()
+    .max(320)
+    .optional()
+    .refine((v) => !v || (!/[\r\n]/.test(v) && /[^\s@<>]+@[^\s@<>]+/.test(v)), 'must be one address without line breaks, e.g. "Instant <no-reply@example.com>"')
+    .transform((v) => v || undefined),
 });
+
+function isSmtpUrl(v: string): boolean {
+  try {
+    const u = new URL(v);
+    return (u.protocol === 'smtp:' || u.protocol === 'smtps:') && u.hostname !== '';
+  } catch {
+    return false;
+  }
+}
 
 function isHttpOrigin(v: string): boolean {
   try {
@@ -139,7 +168,7 @@ export class ConfigError extends Error {
 }
 
 /** Variables whose value is a secret or may hold one (a database password): never repeated in an error. */
-const SECRET_VARS = new Set(['SECRET', 'SECRET_PREVIOUS', 'DATABASE_URL', 'DEMO_PASSWORD', 'DEMO_CLIENT_SECRET']);
+const SECRET_VARS = new Set(['SECRET', 'SECRET_PREVIOUS', 'DATABASE_URL', 'DEMO_PASSWORD', 'DEMO_CLIENT_SECRET', 'SMTP_URL']);
 
 /** How a bad value is quoted in a config error: secrets only by length (docs/security-accounts.md §7). */
 function shown(name: string, value: string | undefined): string {
@@ -179,6 +208,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     clientRateBurstS: e.CLIENT_RATE_BURST_S,
     secretPrevious: e.SECRET_PREVIOUS,
     signingKeyRotateDays: e.SIGNING_KEY_ROTATE_DAYS,
+    smtpUrl: e.SMTP_URL,
+    mailFrom: e.MAIL_FROM,
   };
 }
 

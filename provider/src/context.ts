@@ -3,6 +3,7 @@ import type { Clock, Random } from './clock.ts';
 import type { ProviderConfig } from './config.ts';
 import type { Logger } from './log.ts';
 import type { SigningKeyCache } from './oauth/jwks.ts';
+import type { Mailer } from './mail/mailer.ts';
 import type { Store } from './store/index.ts';
 
 /** Settings after start-up: the issuer and secret are always known. */
@@ -23,6 +24,8 @@ export interface Ctx {
   unsealCache: UnsealCache;
   /** This provider's id_token signing key, re-read from the store within a bound (oauth/jwks.ts); per provider. */
   signingKeys: SigningKeyCache;
+  /** This provider's mailer (mail/mailer.ts): SMTP_URL, or the dev outbox. */
+  mailer: Mailer;
 }
 
 /** `now` as a Date, for SQL parameters. */

@@ -57,8 +57,11 @@ export async function seedDemo(ctx: Ctx, print: (line: string) => void, env: Rec
 
   const { storedHash } = await ctx.db.tx(async (db) => {
     await db.query('select pg_advisory_xact_lock($1)', [SEED_LOCK_KEY]);
+    // The demo account is the operator's own, on an address nobody can receive mail at: verified from the start
+    // (also when it was made before verification existed, migration 012).
     await db.query(
-      `insert into users (id, email, password_hash, is_operator, created_at) values ($1, $2, $3, $4, $5) on conflict (email) do nothing`,
+      `insert into users (id, email, password_hash, is_operator, created_at, email_verified_at) values ($1, $2, $3, $4, $5, $5)
+       on conflict (email) do update set email_verified_at = coalesce(users.email_verified_at, excluded.email_verified_at)`,
       [ctx.random.uuid(), DEMO_EMAIL, passwordHash, ctx.config.operatorEmails.includes(DEMO_EMAIL), now],
     );
     const user = (await db.one<{ id: string; password_hash: string }>(`select id, password_hash from users where email = $1`, [DEMO_EMAIL]))!;

@@ -1,4 +1,5 @@
 import type { Ctx } from './context.ts';
+import { sweepEmailTokens } from './accounts/email-tokens.ts';
 import { pruneAuditEvents } from './audit/events.ts';
 import { sweepRateLimits } from './http/rate-limit.ts';
 import { sweepSigningKeys } from './oauth/key-rotation.ts';
@@ -16,6 +17,7 @@ export const SWEEP_JOBS: Array<{ name: string; run: (ctx: Ctx) => Promise<unknow
   { name: 'provisional-admin-tokens', run: sweepProvisionalAdminTokens },
   { name: 'cli-logins', run: sweepCliLogins },
   { name: 'signing-keys', run: sweepSigningKeys },
+  { name: 'email-tokens', run: sweepEmailTokens },
 ];
 
 export async function sweepOnce(ctx: Ctx): Promise<void> {

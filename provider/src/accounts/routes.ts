@@ -23,7 +23,7 @@ import {
 } from './oauth-apps.ts';
 import { createPersonalToken, listPersonalTokens, personalTokenJson, revokePersonalToken } from './personal-tokens.ts';
 import { endSession, startSession } from './sessions.ts';
-import { logIn, signUp } from './sign-in.ts';
+import { logIn, SIGNUP_SENT, signUp } from './sign-in.ts';
 import { userJson, type User } from './users.ts';
 import {
   ACCOUNT_BODY_BYTES,
@@ -59,9 +59,9 @@ export function accountRoutes(ctx: Ctx): Hono<Env> {
   app.post('/dash/signup', async (c, next) => {
     if (mediaType(c) !== 'application/json') return next();
     const body = parseInput(credentialsInput, await readJsonObject(c, ACCOUNT_BODY_BYTES));
-    const user = await signUp(ctx, address(c), body.email, body.password);
-    await startSession(ctx, c, user.id);
-    return c.json({ user: userJson(user) });
+    await signUp(ctx, address(c), body.email, body.password);
+    // The same answer for a new and a registered address, and no session (docs/security-accounts.md §2).
+    return c.json({ ok: true, message: SIGNUP_SENT });
   });
 
   app.post('/dash/login', async (c, next) => {

@@ -2,10 +2,11 @@ import type { Context } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { sealData, unsealData } from 'iron-session';
 import type { Ctx } from '../context.ts';
+import type { Db } from '../store/index.ts';
 import { inSeconds, nowDate } from '../context.ts';
 import { openingSecrets } from '../secret.ts';
 import { generateToken, hashToken } from '../tokens.ts';
-import type { User } from './users.ts';
+import { hasOperatorRole, type User } from './users.ts';
 
 export const SESSION_COOKIE = 'instant_session';
 
@@ -139,12 +140,12 @@ export async function sessionIdHash(ctx: Ctx, c: Context): Promise<string | null
 
 /**
  * SQL of the live session with id hash `sid` at time `now` (both SQL expressions, e.g. `$1`) and its
- * user: at most one row of `user_id`, `email`, `is_operator`, `user_created_at`, `auth_time` (when the
+ * user: at most one row of `user_id`, `email`, `is_operator`, `user_created_at`, `email_verified_at`, `auth_time` (when the
  * session signed in).
  * Not revoked, not expired, user not locked. For joining into a larger statement (`left join lateral`).
  */
 export function liveSessionSql(sid: string, now: string): string {
-  return `select u.id as user_id, u.email, u.is_operator, u.created_at as user_created_at, s.created_at as auth_time
+  return `select u.id as user_id, u.email, u.is_operator, u.created_at as user_created_at, u.email_verified_at, s.created_at as auth_time
             from sessions s join users u on u.id = s.user_id
            where s.id_hash = ${sid} and s.revoked_at is null and s.expires_at > ${now} and u.locked_at is null`;
 }
@@ -172,17 +173,19 @@ export interface LiveSessionRow {
   email: string;
   is_operator: boolean;
   user_created_at: Date;
+  email_verified_at: Date | null;
   auth_time: Date;
 }
 
-/** The user of a `liveSessionSql` row, `is_operator` being the effective role (stored flag or OPERATOR_EMAILS). */
+/** The user of a `liveSessionSql` row, `is_operator` being the effective role (hasOperatorRole: verified addresses only). */
 export function sessionUserOf(ctx: Ctx, row: LiveSessionRow): User {
-  return { id: row.user_id, email: row.email, is_operator: row.is_operator || ctx.config.operatorEmails.includes(row.email), locked_at: null, created_at: row.user_created_at };
+  const user = { id: row.user_id, email: row.email, is_operator: row.is_operator, locked_at: null, created_at: row.user_created_at, email_verified_at: row.email_verified_at };
+  return { ...user, is_operator: hasOperatorRole(ctx.config, user) };
 }
 
 /**
  * The signed-in user of this request, or null (expired, revoked, locked or no cookie). `is_operator`
- * is the effective role: the stored flag or an email listed in OPERATOR_EMAILS.
+ * is the effective role (hasOperatorRole).
  */
 export async function sessionUser(ctx: Ctx, c: Context): Promise<User | null> {
   const sid = await sessionIdHash(ctx, c);
@@ -201,7 +204,8 @@ export async function endSession(ctx: Ctx, c: Context): Promise<void> {
   deleteCookie(c, cookieName(ctx, SESSION_COOKIE), { path: '/', secure: ctx.config.issuer.startsWith('https:') });
 }
 
-/** Ends every session of a user (account locked, password changed). */
-export async function endAllSessions(ctx: Ctx, userId: string): Promise<void> {
-  await ctx.db.query(`update sessions set revoked_at = $2 where user_id = $1 and revoked_at is null`, [userId, nowDate(ctx)]);
+/** Ends every session of a user (account locked, password changed or reset); returns how many were live. */
+export async function endAllSessions(ctx: Pick<Ctx, 'clock'> & { db: Db }, userId: string): Promise<number> {
+  const rows = await ctx.db.query(`update sessions set revoked_at = $2 where user_id = $1 and revoked_at is null returning 1`, [userId, nowDate(ctx)]);
+  return rows.length;
 }

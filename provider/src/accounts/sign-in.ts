@@ -5,12 +5,13 @@ import { hit, RATE_LIMITS, type RateLimitRule } from '../http/rate-limit.ts';
 import { hashToken } from '../tokens.ts';
 import { verifyPassword } from './passwords.ts';
 import { createUser, verifyLogin, type User } from './users.ts';
+import { sendAlreadyRegistered, sendVerification } from './verification.ts';
 
 /** The one message for every failed login: unknown email, wrong password, locked account (docs/security.md §11). */
 export const LOGIN_FAILED = 'The email or password is incorrect';
 
-/** The one message for a sign-up refused for any reason other than the form's own validation. */
-export const SIGNUP_REFUSED = 'We could not create an account with that email and password. If you already have an account, sign in instead.';
+/** The one answer to every well-formed sign-up, new address or registered one (docs/security-accounts.md §2). */
+export const SIGNUP_SENT = 'Check your inbox: we sent a message to that address. Open its link to verify the address.';
 
 export async function limit(ctx: Ctx, bucket: string, rule: RateLimitRule): Promise<void> {
   const r = await hit(ctx, bucket, rule);
@@ -45,17 +46,15 @@ export async function logIn(ctx: Ctx, address: string, email: string, password: 
 }
 
 /**
- * Creates an account, rate-limited per client address.
+ * Creates an account, rate-limited per client address, and mails a verification link to it.
  *
- * Never signs in (finding F3, docs/security-accounts.md §2): for an address already registered the answer
- * is SIGNUP_REFUSED whatever the password, so sign-up is no password oracle outside the login limits.
- * Form problems (bad email shape, short password) are reported as such, judged before the store is
- * consulted. Both paths cost one password hash plus one verification, so timing does not tell them apart.
- *
- * Residual: SIGNUP_REFUSED for a well-formed email and password means "already registered", at the pace
- * of the sign-up rate limit; closing that needs sign-up to answer "check your inbox" in both cases.
+ * Never signs in, and answers a registered address exactly like a new one (findings F3 and the enumeration of
+ * docs/security.md §11; docs/security-accounts.md §2): no session either way, the same SIGNUP_SENT answer, and
+ * the registered address gets a "you already have an account" message instead of a link. Form problems (bad email
+ * shape, short password) are reported as such, judged before the store is consulted. Both paths cost one password
+ * hash plus one verification, and the mail leaves in the background, so timing does not tell them apart.
  */
-export async function signUp(ctx: Ctx, address: string, email: string, password: string): Promise<User> {
+export async function signUp(ctx: Ctx, address: string, email: string, password: string): Promise<void> {
   await limit(ctx, `signup:addr:${address}`, RATE_LIMITS.signupPerAddress);
   const created = await createUser(ctx, email, password);
   // createUser hashed the password when it inserted; a refusal hashed nothing yet. Either way one
@@ -63,9 +62,11 @@ export async function signUp(ctx: Ctx, address: string, email: string, password:
   await verifyPassword(undefined, password);
   if (created.ok) {
     await recordEvent(ctx, { event: 'user.signup', actor: created.user.id, userId: created.user.id, address, details: { email: created.user.email } });
-    return created.user;
+    await sendVerification(ctx, created.user);
+    return;
   }
   if (created.reason === 'invalid') throw ApiError.validation(created.message);
-  await recordEvent(ctx, { event: 'user.signup', outcome: 'failure', address, details: { email: email.trim().toLowerCase().slice(0, 254), reason: 'taken' } });
-  throw ApiError.validation(SIGNUP_REFUSED);
+  const taken = email.trim().toLowerCase().slice(0, 254);
+  await recordEvent(ctx, { event: 'user.signup', outcome: 'failure', address, details: { email: taken, reason: 'taken' } });
+  await sendAlreadyRegistered(ctx, taken);
 }

@@ -1,6 +1,6 @@
 import type { TestProvider } from '../testing/index.ts';
 import { CookieJar } from '../testing/cookie-jar.ts';
-import { insertTokenSet, type IssuedTokens } from '../testing/fixtures.ts';
+import { insertTokenSet, sessionCookie, type IssuedTokens } from '../testing/fixtures.ts';
 import { hashToken } from '../tokens.ts';
 
 /** A user agent against the in-process app: keeps cookies, never follows redirects. */
@@ -42,10 +42,18 @@ export class Browser {
     return this.request(path, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: body.toString() });
   }
 
+  /**
+   * Signs up through `POST /dash/signup`, then gives this browser a session of the new account (sign-up itself never
+   * starts one: docs/security-accounts.md §2; inserted directly, so no login is counted against rate limits or audited).
+   * The address is unverified, as after a real sign-up.
+   */
   async signUp(email = `user${Math.random().toString(36).slice(2, 8)}@example.com`, password = 'correct horse battery'): Promise<{ id: string; email: string }> {
     const res = await this.json('POST', '/dash/signup', { email, password });
     if (res.status !== 200) throw new Error(`signup failed: ${res.status} ${await res.text()}`);
-    return ((await res.json()) as { user: { id: string; email: string } }).user;
+    const user = await this.p.ctx.db.one<{ id: string; email: string }>(`select id, email from users where email = $1`, [email.trim().toLowerCase()]);
+    if (!user) throw new Error(`signup of ${email} made no account`);
+    this.jar.add(await sessionCookie(this.p, user.id));
+    return user;
   }
 }
 

@@ -10,9 +10,21 @@ export interface User {
   is_operator: boolean;
   locked_at: Date | null;
   created_at: Date;
+  /** When the owner of the address proved it (a mailed link); null until then (docs/security-accounts.md §9). */
+  email_verified_at: Date | null;
 }
 
-const USER_COLUMNS = 'id, email, is_operator, locked_at, created_at';
+export const USER_COLUMNS = 'id, email, is_operator, locked_at, created_at, email_verified_at';
+
+/**
+ * The operator role, checked on every request: the stored flag (`instant-provider operator add`) or an address in
+ * OPERATOR_EMAILS, and in both cases only once the address is verified (finding F1: whoever signed up first with a
+ * listed address became an operator). A locked account has no role.
+ */
+export function hasOperatorRole(config: { operatorEmails: string[] }, user: Pick<User, 'email' | 'is_operator' | 'locked_at' | 'email_verified_at'>): boolean {
+  if (user.locked_at || !user.email_verified_at) return false;
+  return user.is_operator || config.operatorEmails.includes(user.email.toLowerCase());
+}
 
 export const emailSchema = z
   .string()
@@ -30,11 +42,11 @@ export async function createUser(ctx: Ctx, emailInput: string, password: string)
   const problem = passwordProblem(password);
   if (problem) return { ok: false, reason: 'invalid', message: problem };
   const passwordHash = await hashPassword(password);
-  const isOperator = ctx.config.operatorEmails.includes(email.data);
   try {
+    // No stored operator flag from OPERATOR_EMAILS: that list is read on every request (hasOperatorRole).
     const user = await ctx.db.one<User>(
-      `insert into users (id, email, password_hash, is_operator, created_at) values ($1, $2, $3, $4, $5) returning ${USER_COLUMNS}`,
-      [ctx.random.uuid(), email.data, passwordHash, isOperator, nowDate(ctx)],
+      `insert into users (id, email, password_hash, is_operator, created_at) values ($1, $2, $3, false, $4) returning ${USER_COLUMNS}`,
+      [ctx.random.uuid(), email.data, passwordHash, nowDate(ctx)],
     );
     return { ok: true, user: user! };
   } catch (err) {
@@ -60,5 +72,5 @@ export async function verifyLogin(ctx: Ctx, emailInput: string, password: string
 
 /** The JSON shape of a user on the wire (`GET /dash/me`). */
 export function userJson(u: User) {
-  return { id: u.id, email: u.email, created_at: u.created_at.toISOString() };
+  return { id: u.id, email: u.email, email_verified: u.email_verified_at !== null, created_at: u.created_at.toISOString() };
 }

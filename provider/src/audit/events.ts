@@ -12,6 +12,10 @@ import { scrubDetails, scrubText } from './scrub.ts';
  */
 export const AUDIT_EVENTS = [
   'user.signup',
+  'user.email_verified', // the owner of the address used the verification link (docs/security-accounts.md §9)
+  'user.verification_sent', // a verification link mailed again at the user's request
+  'password.reset_requested', // "forgot password": a reset link mailed (or, for an unknown address, nothing)
+  'password.reset', // a password set through a reset link: every session of the user ended
   'login.success',
   'login.failure',
   'consent.granted',
@@ -49,6 +53,7 @@ export const AUDIT_EVENTS = [
   'signing_key.resealed', // stored keys re-sealed with the current SECRET (`secret reseal`)
   'user.password_changed', // in Settings, with the current password; the user's other sessions ended
   'user.deleted', // the account deleted by its owner, with its tokens, grants and apps (the row outlives the user)
+  'operator.password_reset', // forced by the operator CLI: password unusable, sessions ended, reset link mailed
 ] as const;
 
 export type AuditEvent = (typeof AUDIT_EVENTS)[number];

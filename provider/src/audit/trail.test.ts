@@ -5,6 +5,7 @@ import { authorizeInBrowser, CookieJar, createTestClient, createTestUser, type T
 import { hit } from '../http/rate-limit.ts';
 import { RETIRE_MARGIN_S, resealSigningKeys, rotateSigningKey, sweepSigningKeys } from '../oauth/key-rotation.ts';
 import { setOperatorRole } from '../operator/services.ts';
+import { forcePasswordReset } from '../accounts/password-reset.ts';
 import { Browser } from '../operator/test-support.ts';
 import { Browser as SettingsBrowser } from '../accounts/test-support.ts';
 import { AUDIT_EVENTS, listEvents, type AuditEvent } from './events.ts';
@@ -224,6 +225,33 @@ describe('audit trail, end to end', () => {
     secrets.push(newSecret, pp.ctx.config.secret);
     await resealSigningKeys({ ...pp.ctx, config: { ...pp.ctx.config, secret: newSecret, secretPrevious: [pp.ctx.config.secret] } }, 'cli');
     expect1('signing_key.resealed');
+
+    // ---- mailed links (docs/security-accounts.md §9, §10): resend and use a verification link, forgot and reset a
+    // password, the operator's forced reset. Without SMTP_URL the messages are in the dev outbox.
+    const mailed = async (to: string, path: string) => {
+      const find = () => pp.ctx.mailer.outbox!.find((e) => e.to === to && e.text.includes(path));
+      await expect.poll(find).toBeTruthy(); // the message leaves in the background
+      const link = new URL(find()!.text.match(/https?:\/\/\S+/g)!.find((l) => l.includes(path))!);
+      secrets.push(link.searchParams.get('token')!);
+      return link.pathname + link.search;
+    };
+    const aliceAgain = await Browser.signedIn(pp, alice.id);
+    pp.ctx.mailer.outbox!.length = 0;
+    expect((await aliceAgain.submit('/dash', '/dash/verify-email/resend')).status).toBe(303);
+    expect1('user.verification_sent');
+    const verifyAt = await mailed('alice@example.com', '/dash/verify-email?token=');
+    expect((await new Browser(pp).submit(verifyAt, '/dash/verify-email', { token: new URLSearchParams(verifyAt.split('?')[1]).get('token')! })).status).toBe(303);
+    expect1('user.email_verified');
+    expect((await new Browser(pp).submit('/dash/forgot-password', '/dash/forgot-password', { email: 'alice@example.com' })).status).toBe(303);
+    expect1('password.reset_requested');
+    const resetAt = await mailed('alice@example.com', '/dash/reset-password?token=');
+    const newPassword = 'the new audit password ' + randomBytes(6).toString('hex');
+    secrets.push(newPassword);
+    expect((await new Browser(pp).submit(resetAt, '/dash/reset-password', { token: new URLSearchParams(resetAt.split('?')[1]).get('token')!, password: newPassword })).status).toBe(303);
+    expect1('password.reset');
+    expect(await forcePasswordReset(pp.ctx, owner.email, 'cli')).toMatchObject({ mailError: null });
+    expect1('operator.password_reset');
+    await mailed(owner.email, '/dash/reset-password?token=');
 
     // ---- every kind, exactly as often as it happened
     const rows = await listEvents(pp.ctx, { limit: 1000 });

@@ -42,7 +42,11 @@ describe('login and sign-up pages', () => {
     const { csrf } = await b.page('/dash/signup');
     const res = await b.form('/dash/signup', { _csrf: csrf, email: 'form@example.com', password: PASSWORD });
     expect(res.status).toBe(303);
-    expect(res.headers.get('location')).toBe('/dash');
+    // Sign-up never signs in (docs/security-accounts.md §2): "check your inbox", then the account signs in.
+    expect(res.headers.get('location')).toBe('/dash/check-email');
+    expect((await b.page('/dash/check-email')).html).toContain('form@example.com');
+    const { csrf: again } = await b.page('/dash/login');
+    expect((await b.form('/dash/login', { _csrf: again, email: 'form@example.com', password: PASSWORD })).headers.get('location')).toBe('/dash');
     const home = await b.request('/dash');
     expect(home.status).toBe(200);
     expect(await home.text()).toContain('form@example.com');
@@ -154,15 +158,15 @@ describe('login and sign-up pages', () => {
     expect(tokens.headers.get('location')).toBe('/dash/login?next=%2Fdash%2Fsettings%2Ftokens');
   });
 
-  it('refuses a sign-up form for an existing email with a different password, signing nobody in', async () => {
+  it('answers a sign-up form for an existing email like a new sign-up, signing nobody in', async () => {
     await new Browser(p).signUp('taken@example.com', PASSWORD);
     const b = new Browser(p);
     const { csrf } = await b.page('/dash/signup');
     const res = await b.form('/dash/signup', { _csrf: csrf, email: 'taken@example.com', password: 'some other password' });
     expect(res.status).toBe(303);
-    expect(res.headers.get('location')).toBe('/dash/signup');
+    expect(res.headers.get('location')).toBe('/dash/check-email');
     expect(b.jar.cookies.has('instant_session')).toBe(false);
-    expect((await b.page('/dash/signup')).html).toContain('could not create an account');
+    expect((await b.page('/dash/check-email')).html).toContain('Check your inbox');
   });
 
   it('shows the Apps link to every signed-in user and the Operator link only to operators', async () => {
@@ -176,6 +180,9 @@ describe('login and sign-up pages', () => {
       expect(plain).not.toContain('href="/dash/operator"');
       const op = new Browser(q, '10.0.0.3');
       await op.signUp('op@example.com', PASSWORD);
+      // The role needs the address verified (F1, docs/security-accounts.md §9).
+      expect((await op.page('/dash')).html).not.toContain('href="/dash/operator"');
+      await q.ctx.db.query(`update users set email_verified_at = now() where email = 'op@example.com'`);
       expect((await op.page('/dash')).html).toContain('href="/dash/operator"');
     } finally {
       await q.close();

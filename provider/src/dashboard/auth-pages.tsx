@@ -3,6 +3,7 @@ import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from '../accounts/passwords.
 import type { User } from '../accounts/users.ts';
 import { Csrf, FlashMessages } from './components.tsx';
 import type { Flash } from './forms.ts';
+import { UnverifiedNotice } from './email-pages.tsx';
 import { Layout } from './layout.tsx';
 
 interface AuthPageProps {
@@ -67,6 +68,9 @@ export function LoginPage({ csrf, next, flash, signedIn, asking }: AuthPageProps
               Create an account
             </a>
           </div>
+          <p class="hint">
+            <a href="/dash/forgot-password">Forgot your password?</a>
+          </p>
         </form>
       </section>
     </Layout>
@@ -114,15 +118,19 @@ export function SignupPage({ csrf, next, flash, signedIn, asking }: AuthPageProp
 }
 
 /** `GET /dash`: the signed-in user's overview. */
-export function HomePage({ user, csrf, counts }: { user: User; csrf: string; counts: { tokens: number; oauthApps: number; authorizedApps: number } }) {
+export function HomePage({ user, csrf, flash = {}, counts }: { user: User; csrf: string; flash?: Flash; counts: { tokens: number; oauthApps: number; authorizedApps: number } }) {
   return (
     <Layout title="Dashboard" user={user} csrf={csrf} current="home">
       <h1>Welcome, {user.email}</h1>
+      <FlashMessages flash={flash} />
+      {user.email_verified_at ? null : <UnverifiedNotice csrf={csrf} email={user.email} />}
       <section class="card" aria-labelledby="account-title">
         <h2 id="account-title">Your account</h2>
         <dl class="meta">
           <dt>Email</dt>
-          <dd>{user.email}</dd>
+          <dd>
+            {user.email} {user.email_verified_at ? <span class="badge">verified</span> : <span class="badge">not verified</span>}
+          </dd>
           <dt>User id</dt>
           <dd>
             <code>{user.id}</code>

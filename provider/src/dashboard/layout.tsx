@@ -161,6 +161,7 @@ nav.tabs a[aria-current=page] { background:var(--card); border-color:var(--borde
 .once { border:2px dashed var(--accent); border-radius:8px; padding:.75rem 1rem; margin:.75rem 0; }
 .once code { display:block; font-size:1.05rem; margin:.35rem 0; user-select:all; }
 .hint { font-size:.9rem; color:var(--muted); margin:.2rem 0 0; }
+pre.mail-body { white-space:pre-wrap; overflow-wrap:anywhere; margin:0; font-size:.9rem; }
 .row { display:flex; gap:.75rem; align-items:flex-end; flex-wrap:wrap; }
 .row > div { flex:1; min-width:12rem; }
 .row.top { align-items:flex-start; }

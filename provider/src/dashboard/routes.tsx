@@ -19,7 +19,7 @@ import {
 import { createPersonalToken, listPersonalTokens, revokePersonalToken } from '../accounts/personal-tokens.ts';
 import { mediaType } from '../accounts/routes.ts';
 import { endSession, sessionUser, startSession } from '../accounts/sessions.ts';
-import { logIn, signUp } from '../accounts/sign-in.ts';
+import { logIn } from '../accounts/sign-in.ts';
 import type { User } from '../accounts/users.ts';
 import { clientInput, oauthAppInput, oauthAppPatch, parseInput, personalTokenInput, redirectUriInput } from '../accounts/validation.ts';
 import type { Ctx } from '../context.ts';
@@ -29,6 +29,7 @@ import { csrfToken, requireCsrf } from '../http/csrf.ts';
 import { ApiError } from '../http/errors.ts';
 import { askingApp } from '../oauth/decision.ts';
 import { HomePage, LoginPage, SignupPage } from './auth-pages.tsx';
+import { registerEmailRoutes } from './email-routes.tsx';
 import { formFile, readForm, safeNext, seeOther, setFlash, takeFlash, type Flash } from './forms.ts';
 import { logoDataUrl } from './logo-upload.ts';
 import { ErrorPage } from './layout.tsx';
@@ -46,7 +47,6 @@ const ERROR_TITLES: Record<number, string> = {
 };
 
 const loginPath = (next: string | undefined) => (next ? `/dash/login?next=${encodeURIComponent(next)}` : '/dash/login');
-const signupPath = (next: string | undefined) => (next ? `/dash/signup?next=${encodeURIComponent(next)}` : '/dash/signup');
 
 type FormHandler = (c: Context, user: User, form: Record<string, string>) => Promise<Response>;
 
@@ -94,11 +94,11 @@ export function dashboardRoutes(ctx: Ctx): Hono {
     }
   };
 
-  app.get('/dash', page(async (c, user, csrf) => {
+  app.get('/dash', page(async (c, user, csrf, flash) => {
     const [tokens, apps, authorized] = await Promise.all([listPersonalTokens(ctx, user.id), listOAuthApps(ctx, user.id), listAuthorizedApps(ctx, user.id)]);
     const now = nowDate(ctx);
     const live = tokens.filter((t) => !t.expires_at || t.expires_at > now).length;
-    return c.html(<HomePage user={user} csrf={csrf} counts={{ tokens: live, oauthApps: apps.length, authorizedApps: authorized.length }} />);
+    return c.html(<HomePage user={user} csrf={csrf} flash={flash} counts={{ tokens: live, oauthApps: apps.length, authorizedApps: authorized.length }} />);
   }));
 
   // Sign-in, sign-up and sign-out. A JSON body to the same paths is answered by accounts/routes.ts.
@@ -129,7 +129,8 @@ export function dashboardRoutes(ctx: Ctx): Hono {
     }
   };
   app.post('/dash/login', authPost(logIn, loginPath));
-  app.post('/dash/signup', authPost(signUp, signupPath));
+  // Sign-up (it never signs in), verifying an address, forgot / reset password: email-routes.tsx.
+  registerEmailRoutes(app, ctx);
 
   app.post('/dash/logout', async (c) => {
     const form = await readForm(c);

@@ -68,7 +68,7 @@ export async function authenticate(ctx: Ctx, c: Context, opts: AuthOptions = {})
     }
     case 'personal': {
       const row = await ctx.db.one<UserRow & { last_used_at: Date | null }>(
-        `select u.id, u.email, u.is_operator, u.locked_at, u.created_at, t.id as token_id, t.expires_at, t.last_used_at
+        `select u.id, u.email, u.is_operator, u.locked_at, u.created_at, u.email_verified_at, t.id as token_id, t.expires_at, t.last_used_at
            from personal_tokens t join users u on u.id = t.user_id
           where t.token_hash = $1 and t.revoked_at is null`,
         [hashToken(token)],
@@ -105,7 +105,7 @@ export type AccessPrincipal = Extract<Principal, { kind: 'access' }>;
  */
 export async function findAccessPrincipal(ctx: Ctx, token: string, now = nowDate(ctx)): Promise<AccessPrincipal | 'unknown' | 'expired'> {
   const row = await ctx.db.one<UserRow & { client_id: string; grant_id: string; scopes: string[]; app_status: string; resource: string | null }>(
-    `select u.id, u.email, u.is_operator, u.locked_at, u.created_at, t.id as token_id, t.expires_at,
+    `select u.id, u.email, u.is_operator, u.locked_at, u.created_at, u.email_verified_at, t.id as token_id, t.expires_at,
             t.client_id, t.grant_id, t.scopes, a.status as app_status, t.resource
        from access_tokens t
        join users u on u.id = t.user_id
@@ -120,7 +120,7 @@ export async function findAccessPrincipal(ctx: Ctx, token: string, now = nowDate
 }
 
 function pickUser(r: User): User {
-  return { id: r.id, email: r.email, is_operator: r.is_operator, locked_at: r.locked_at, created_at: r.created_at };
+  return { id: r.id, email: r.email, is_operator: r.is_operator, locked_at: r.locked_at, created_at: r.created_at, email_verified_at: r.email_verified_at };
 }
 
 /** True when the principal may act with `scope`; a `-write` scope implies its `-read` (docs/api.md §2). */

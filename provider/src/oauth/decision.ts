@@ -94,13 +94,13 @@ const PENDING = `
 async function pending(ctx: Ctx, id: string, browser: string, sessionHash: string | null): Promise<Pending> {
   type Extra = { grant_scopes: string[]; grant_app_access: AppAccessMode; grant_created: string[]; grant_selected: string[]; user_apps: AppChoice[] };
   const row = await ctx.db.one<Nullable<Client & RequestRow & LiveSessionRow & Extra>>(PENDING, [hashToken(id), browser, nowDate(ctx), sessionHash]);
-  const { redirect_uri, scopes, state, prompt, resource, created_at, user_id, email, is_operator, user_created_at, auth_time, grant_scopes, grant_app_access, grant_created, grant_selected, user_apps, ...client } =
+  const { redirect_uri, scopes, state, prompt, resource, created_at, user_id, email, is_operator, user_created_at, email_verified_at, auth_time, grant_scopes, grant_app_access, grant_created, grant_selected, user_apps, ...client } =
     row!;
   return {
     grantScopes: grant_scopes,
     appAccess: user_apps ? { apps: user_apps, current: { mode: grant_app_access ?? 'all', created: grant_created ?? [], selected: grant_selected ?? [] } } : undefined,
     request: client.client_id === null ? null : { redirect_uri: redirect_uri!, scopes: scopes!, state: state!, prompt, resource, created_at: created_at!, client: client as Client },
-    session: user_id === null ? null : { user_id, email: email!, is_operator: is_operator!, user_created_at: user_created_at!, auth_time: auth_time! },
+    session: user_id === null ? null : { user_id, email: email!, is_operator: is_operator!, user_created_at: user_created_at!, email_verified_at: email_verified_at ?? null, auth_time: auth_time! },
   };
 }
 

@@ -37,11 +37,11 @@ describe('authorization code flow', () => {
     const { payload, protectedHeader } = await jwtVerify(tokens.id_token!, createLocalJWKSet(jwks), { issuer: w.p.issuer, audience: c.clientId });
     expect(protectedHeader.alg).toBe('ES256');
     expect(protectedHeader.kid).toBe(jwks.keys[0].kid);
-    expect(payload).toMatchObject({ sub: w.user.id, nonce, email: w.user.email, email_verified: false });
+    expect(payload).toMatchObject({ sub: w.user.id, nonce, email: w.user.email, email_verified: true }); // createTestUser verifies (docs/security-accounts.md §9)
     expect(typeof payload.auth_time).toBe('number');
 
     const ui = await oauth.processUserInfoResponse(w.as, client, w.user.id, await oauth.userInfoRequest(w.as, client, tokens.access_token, w.opts));
-    expect(ui).toMatchObject({ sub: w.user.id, email: w.user.email, email_verified: false });
+    expect(ui).toMatchObject({ sub: w.user.id, email: w.user.email, email_verified: true });
 
     const info = await w.p.fetch(new URL(`/platform/oauth/token-info?access_token=${tokens.access_token}`, w.p.issuer));
     expect(await info.json()).toEqual({ expires_in: 3600, token_type: 'Bearer', scope: 'openid email apps-read', scopes: 'openid email apps-read', client_id: c.clientId });

@@ -125,7 +125,7 @@ async function exchangeInOneStatement(
   const who = { actor: `client:${client.client_id}`, clientId: client.client_id, oauthAppId: client.oauth_app_id, address };
   const redeemed = eventValues(ctx, { event: 'code.redeemed', ...who });
   const issued = eventValues(ctx, { event: 'token.issued', ...who });
-  const row = await ctx.db.one<{ grant_id: string; user_id: string; scopes: string[]; nonce: string | null; auth_time: Date; email: string }>(
+  const row = await ctx.db.one<{ grant_id: string; user_id: string; scopes: string[]; nonce: string | null; auth_time: Date; email: string; email_verified_at: Date | null }>(
     `with c as (
        update authorization_codes c set used_at = $3
         where c.code_hash = $1 and c.client_id = $2 and c.used_at is null and c.expires_at > $3 and c.redirect_uri = $4
@@ -157,7 +157,7 @@ async function exchangeInOneStatement(
          from c cross join (values (1, $15::text, $16::text), (2, $21::text, $22::text)) as e(n, event, outcome)
         order by e.n
      )
-     select c.grant_id, c.user_id, c.scopes, c.nonce, c.auth_time, u.email from c join users u on u.id = c.user_id`,
+     select c.grant_id, c.user_id, c.scopes, c.nonce, c.auth_time, u.email, u.email_verified_at from c join users u on u.id = c.user_id`,
     [
       codeHash,
       client.client_id,
@@ -192,7 +192,8 @@ async function exchangeInOneStatement(
         authTime: row.auth_time,
         nonce: row.nonce,
         email: row.scopes.includes('email') ? row.email : undefined,
-        emailVerified: false,
+        // OIDC Core §5.1: true only once the owner of the address proved it (docs/security-accounts.md §9).
+        emailVerified: row.email_verified_at !== null,
         lifetimeS: ctx.config.accessTokenTtlS,
       })
     : undefined;

@@ -20,7 +20,7 @@ export async function userinfoEndpoint(ctx: Ctx, c: Context): Promise<Response> 
   const body: Record<string, unknown> = { sub: principal.user.id };
   if (principal.scopes.includes('email')) {
     body.email = principal.user.email;
-    body.email_verified = false;
+    body.email_verified = principal.user.email_verified_at !== null; // docs/security-accounts.md §9
   }
   return c.json(body, 200, { 'Cache-Control': 'no-store' });
 }

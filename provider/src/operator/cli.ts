@@ -8,13 +8,19 @@ import { createLogger } from '../log.ts';
 import { openStore, type Store } from '../store/index.ts';
 import { acquireDataDir, DataDirBusyError } from '../store/lock.ts';
 import { setOperatorRole } from './services.ts';
+import { forcePasswordReset } from '../accounts/password-reset.ts';
 import { createUnsealCache } from '../accounts/sessions.ts';
 import { createSigningKeyCache } from '../oauth/jwks.ts';
 import { resolveSecret } from '../secret.ts';
 import { isKeyVerb, keyCommand, type KeyVerb } from './key-commands.ts';
+import { createMailer } from '../mail/mailer.ts';
 
-export const ADMIN_USAGE = `  operator add EMAIL      give an account the operator role (stored; OPERATOR_EMAILS also grants it)
+export const ADMIN_USAGE = `  operator add EMAIL      give an account the operator role (stored; OPERATOR_EMAILS also grants it);
+                          either applies only once the account's address is verified
   operator remove EMAIL   withdraw the stored operator role
+  users reset-password EMAIL
+                          force a password reset: the password stops working, every session ends,
+                          and a reset link is mailed (printed here when SMTP_URL is unset)
   audit [--since 1h] [--json] [--user EMAIL|ID] [--client ID] [--event KIND|GROUP] [--limit N]
                           print the audit trail, oldest first (--since: 30m, 1h, 7d or an ISO date; default 24h)
   keys list               the id_token signing keys: which signs, which only verify (until when), which secret opens each
@@ -59,20 +65,28 @@ export async function runAdminCommand(args: string[], io: CliIo): Promise<number
     }
     try {
       const db = await (io.open ?? ((c) => openStore(c.databaseUrl, c.dataDir)))(config);
+      const issuer = config.publicUrl ?? `http://localhost:${config.port}`;
+      const log = createLogger(config.logLevel === 'silent' ? 'silent' : 'error');
+      // Without SMTP_URL a message the CLI sends is printed here: the server's dev outbox is another process.
+      const mailer = createMailer({ smtpUrl: config.smtpUrl, mailFrom: config.mailFrom, issuer, log, print: (t) => io.out(`--- mail (no SMTP_URL, so printed here) ---\n${t}\n---\n`) });
       try {
         const ctx: Ctx = {
           // Only the key commands open sealed data; the others never read the secret.
-          config: { ...config, issuer: config.publicUrl ?? `http://localhost:${config.port}`, secret: parsed.kind === 'keys' ? resolveSecret(config) : 'unused-by-cli-commands-unused-by-cli' },
+          config: { ...config, issuer, secret: parsed.kind === 'keys' ? resolveSecret(config) : 'unused-by-cli-commands-unused-by-cli' },
           db,
           clock: systemClock,
           random: systemRandom,
-          log: createLogger(config.logLevel === 'silent' ? 'silent' : 'error'),
+          log,
           unsealCache: createUnsealCache(),
           signingKeys: createSigningKeyCache(),
+          mailer,
         };
         if (parsed.kind === 'keys') return await keyCommand(ctx, parsed.verb, io);
-        return parsed.kind === 'operator' ? await operator(ctx, parsed.add, parsed.email, io) : await audit(ctx, parsed, io);
+        if (parsed.kind === 'operator') return await operator(ctx, parsed.add, parsed.email, io);
+        if (parsed.kind === 'reset-password') return await resetPasswordCommand(ctx, parsed.email, io);
+        return await audit(ctx, parsed, io);
       } finally {
+        mailer.close();
         if (!io.open) await db.close();
       }
     } finally {
@@ -88,6 +102,7 @@ export async function runAdminCommand(args: string[], io: CliIo): Promise<number
 type Parsed =
   | { kind: 'operator'; add: boolean; email: string }
   | { kind: 'keys'; verb: KeyVerb }
+  | { kind: 'reset-password'; email: string }
   | { kind: 'audit'; since: string; json: boolean; user?: string; client?: string; event?: string; limit: number };
 
 function parse(args: string[]): Parsed {
@@ -101,6 +116,11 @@ function parse(args: string[]): Parsed {
     const verb = `${command} ${rest.join(' ')}`;
     if (!isKeyVerb(verb)) throw new UsageError(command === 'keys' ? 'usage: keys list|rotate' : 'usage: secret reseal');
     return { kind: 'keys', verb };
+  }
+  if (command === 'users') {
+    const [verb, email, ...extra] = rest;
+    if (verb !== 'reset-password' || !email || extra.length) throw new UsageError('usage: users reset-password EMAIL');
+    return { kind: 'reset-password', email };
   }
   if (command === 'audit') {
     let values;
@@ -127,11 +147,28 @@ async function operator(ctx: Ctx, add: boolean, email: string, io: CliIo): Promi
     io.err(`instant-provider: no account has the email ${email}; it must sign up first\n`);
     return 1;
   }
-  if (add) io.out(`${user.email} is now an operator\n`);
+  if (add) {
+    io.out(`${user.email} is now an operator\n`);
+    // F1 (docs/security-accounts.md §9): the role applies to a verified address only.
+    if (!user.email_verified_at) io.err(`note: ${user.email} has not verified its address yet; the role applies once it has (the link is in its sign-up mail, or send a new one from the dashboard)\n`);
+  }
   else {
     io.out(`${user.email} no longer has the stored operator role\n`);
     if (ctx.config.operatorEmails.includes(user.email)) io.err(`note: ${user.email} is still an operator through OPERATOR_EMAILS; remove it there too\n`);
   }
+  return 0;
+}
+
+async function resetPasswordCommand(ctx: Ctx, email: string, io: CliIo): Promise<number> {
+  const r = await forcePasswordReset(ctx, email, 'cli');
+  if (r === 'unknown') return io.err(`instant-provider: no account has the email ${email}\n`), 1;
+  if (r === 'locked') return io.err(`instant-provider: ${email} is locked; unlock it in the operator console first\n`), 1;
+  if (r.mailError) {
+    io.err(`instant-provider: ${r.user.email}: the old password no longer works and ${r.sessionsEnded} session(s) ended, but the reset mail was not sent (${r.mailError}); run this again once mail works\n`);
+    return 1;
+  }
+  const sent = ctx.mailer.kind === 'smtp' ? `mailed a reset link to ${r.user.email} (valid 30 minutes)` : `the reset link for ${r.user.email} is printed above (no SMTP_URL; valid 30 minutes)`;
+  io.out(`${r.user.email}: the old password no longer works; ended ${r.sessionsEnded} session(s); ${sent}\n`);
   return 0;
 }
 

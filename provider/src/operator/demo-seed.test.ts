@@ -17,8 +17,11 @@ describe('acceptance: the demo seed', () => {
     expect((await p.ctx.db.one<{ status: string }>(`select a.status from oauth_apps a join oauth_clients c on c.oauth_app_id = a.id where c.client_id = $1`, [DEMO_CLIENT_ID]))!.status).toBe('published');
     const signup = await p.app.request('/dash/signup', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'fresh@example.com', password: 'a fine long password' }) });
     expect(signup.status).toBe(200);
+    // Sign-up never signs in (docs/security-accounts.md §2): log in for the session.
+    const login = await p.app.request('/dash/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'fresh@example.com', password: 'a fine long password' }) });
+    expect(login.status).toBe(200);
     const jar = new CookieJar();
-    jar.take(signup);
+    jar.take(login);
     const demo: TestClient = { appId: '', clientId: DEMO_CLIENT_ID, clientSecret: env.DEMO_CLIENT_SECRET, redirectUri: env.DEMO_REDIRECT_URI, redirectUris: [env.DEMO_REDIRECT_URI] };
     const r = await authorizeInBrowser(p, jar.header(), { clientId: demo.clientId, redirectUri: demo.redirectUri, scope: 'apps-read' });
     expect(r.code).toBeTruthy();

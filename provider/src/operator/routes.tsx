@@ -24,6 +24,7 @@ import {
   auditNames,
   searchUsers,
   setAppStatus,
+  OwnerUnverifiedError,
   suspendApp,
   unlockUser,
   userDetail,
@@ -98,7 +99,12 @@ export function operatorRoutes(ctx: Ctx): Hono<Env> {
     const id = c.req.param('id');
     const status = f.status === 'published' ? 'published' : f.status === 'test' ? 'test' : null;
     if (!status) return c.html(<ErrorPage title="Bad request" message="Choose published or test." />, 400);
-    if (!isUuid(id) || !(await setAppStatus(ctx, id, status, actor(c)))) return notFound(c);
+    try {
+      if (!isUuid(id) || !(await setAppStatus(ctx, id, status, actor(c)))) return notFound(c);
+    } catch (err) {
+      if (err instanceof OwnerUnverifiedError) return forbidden(c, err.message);
+      throw err;
+    }
     return done(c, backTo(f.back, `${BASE}/apps`), status);
   });
   app.post(`${BASE}/apps/:id/suspend`, async (c) => {

@@ -1,7 +1,7 @@
 import type { Ctx } from '../context.ts';
 import { nowDate } from '../context.ts';
 import { endAllSessions } from '../accounts/sessions.ts';
-import type { User } from '../accounts/users.ts';
+import { hasOperatorRole, USER_COLUMNS, type User } from '../accounts/users.ts';
 import type { Db } from '../store/index.ts';
 import { recordEvent, type AuditEvent } from '../audit/events.ts';
 
@@ -10,10 +10,9 @@ export const ALL_SCOPES = ['apps-read', 'apps-write', 'data-read', 'data-write',
 
 export type AppStatus = 'test' | 'published' | 'suspended';
 
-/** The operator role: `users.is_operator` (CLI `operator add`) or an email in OPERATOR_EMAILS. Checked on every request. */
-export function isOperator(ctx: Pick<Ctx, 'config'>, user: Pick<User, 'email' | 'is_operator' | 'locked_at'>): boolean {
-  if (user.locked_at) return false;
-  return user.is_operator || ctx.config.operatorEmails.includes(user.email.toLowerCase());
+/** The operator role: `users.is_operator` (CLI `operator add`) or an email in OPERATOR_EMAILS, for a verified address only (accounts/users.ts). */
+export function isOperator(ctx: Pick<Ctx, 'config'>, user: Pick<User, 'email' | 'is_operator' | 'locked_at' | 'email_verified_at'>): boolean {
+  return hasOperatorRole(ctx.config, user);
 }
 
 /** Who performed an operator action, for the audit trail. */
@@ -35,7 +34,7 @@ async function audit(ctx: Ctx, db: Db, by: Actor, event: AuditEvent, fields: { u
 export async function setOperatorRole(ctx: Ctx, email: string, on: boolean, by: Actor): Promise<User | undefined> {
   return ctx.db.tx(async (db) => {
     const user = await db.one<User>(
-      `update users set is_operator = $2 where email = $1 returning id, email, is_operator, locked_at, created_at`,
+      `update users set is_operator = $2 where email = $1 returning ${USER_COLUMNS}`,
       [email.trim().toLowerCase(), on],
     );
     if (user) await audit(ctx, db, by, on ? 'operator.role_granted' : 'operator.role_revoked', { userId: user.id, details: { email: user.email } });
@@ -119,12 +118,29 @@ async function revokeAppTokens(db: Db, appId: string, now: Date, where = 'true',
   return a.length + r.length;
 }
 
+/** Publishing refused: the app's owner has not verified their address (docs/security-accounts.md §9). */
+export class OwnerUnverifiedError extends Error {
+  override name = 'OwnerUnverifiedError';
+  constructor(readonly ownerEmail: string) {
+    super(`The owner's address ${ownerEmail} is not verified yet; an app can be published only once it is.`);
+  }
+}
+
 /**
  * Publishes an app (anyone may authorize it) or returns it to test mode (only its owner may).
  * Leaving `suspended` does not bring back the tokens suspension revoked: users authorize again.
+ * Publishing needs the owner's address verified (finding F1: a squatted address published an app), else
+ * OwnerUnverifiedError; apps without an owner (dynamically registered clients) name no address.
  */
 export async function setAppStatus(ctx: Ctx, appId: string, status: 'published' | 'test', by: Actor): Promise<boolean> {
   return ctx.db.tx(async (db) => {
+    if (status === 'published') {
+      const owner = await db.one<{ email: string; email_verified_at: Date | null }>(
+        `select u.email, u.email_verified_at from oauth_apps a join users u on u.id = a.owner_id where a.id = $1 for update of u`,
+        [appId],
+      );
+      if (owner && !owner.email_verified_at) throw new OwnerUnverifiedError(owner.email);
+    }
     const row = await db.one<{ previous: string }>(
       `update oauth_apps a set status = $2 from (select id, status as previous from oauth_apps where id = $1 for update) p
         where a.id = p.id returning p.previous`,
@@ -220,7 +236,7 @@ export async function searchUsers(ctx: Ctx, q: string): Promise<UserSummary[]> {
   const term = q.trim().toLowerCase();
   const like = '%' + term.replace(/[%_\\]/g, '\\$&') + '%';
   return ctx.db.query<UserSummary>(
-    `select u.id, u.email, u.is_operator, u.locked_at, u.created_at,
+    `select u.id, u.email, u.is_operator, u.locked_at, u.created_at, u.email_verified_at,
             (select count(*)::int from grants g where g.user_id = u.id and g.revoked_at is null) as active_grants,
             (select count(*)::int from personal_tokens t where t.user_id = u.id and t.revoked_at is null) as live_personal_tokens
        from users u
@@ -269,7 +285,7 @@ export interface UserDetail {
 
 /** Everything an operator sees about one account: its OAuth grants, personal access tokens (no secrets) and OAuth apps. */
 export async function userDetail(ctx: Ctx, userId: string): Promise<UserDetail | undefined> {
-  const user = await ctx.db.one<User>(`select id, email, is_operator, locked_at, created_at from users where id = $1`, [userId]);
+  const user = await ctx.db.one<User>(`select ${USER_COLUMNS} from users where id = $1`, [userId]);
   if (!user) return undefined;
   const now = nowDate(ctx);
   const grants = await ctx.db.query<UserGrant>(

@@ -33,13 +33,18 @@ export interface TokenSet {
   scope?: string;
 }
 
-/** Creates an account with `POST /dash/signup` and returns a jar holding its session cookie. */
+/**
+ * Creates an account with `POST /dash/signup`, then logs in with `POST /dash/login` (sign-up never signs in:
+ * docs/security-accounts.md §2), and returns a jar holding the session cookie.
+ */
 export async function signUp(fetchFn: typeof fetch, base: string, email: string, password = 'correct horse battery staple 42', headers: Record<string, string> = {}): Promise<CookieJar> {
   const jar = new CookieJar();
   const res = await send(fetchFn, base, { method: 'POST', path: '/dash/signup', headers: { ...JSON_BODY, ...headers }, body: JSON.stringify({ email, password }) });
   expectStatus('signup', res, 200);
-  jar.take(res);
-  if (!jar.cookies.size) throw new FlowError('signup', res.status, 'no session cookie');
+  const login = await send(fetchFn, base, { method: 'POST', path: '/dash/login', headers: { ...JSON_BODY, ...headers }, body: JSON.stringify({ email, password }) });
+  expectStatus('login after signup', login, 200);
+  jar.take(login);
+  if (!jar.cookies.size) throw new FlowError('login after signup', login.status, 'no session cookie');
   return jar;
 }
 

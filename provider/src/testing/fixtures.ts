@@ -12,13 +12,21 @@ export { CookieJar };
 
 let userCounter = 0;
 
-/** A new account, made as sign-up makes it. The password is returned so login tests can use it. */
-export async function createTestUser(p: Pick<TestProvider, 'ctx'>, opts: { email?: string; password?: string } = {}): Promise<User & { password: string }> {
+/**
+ * A new account, made as sign-up makes it, with its address verified as the mailed link would (unless
+ * `verified: false`: the state right after sign-up). The password is returned so login tests can use it.
+ */
+export async function createTestUser(
+  p: Pick<TestProvider, 'ctx'>,
+  opts: { email?: string; password?: string; verified?: boolean } = {},
+): Promise<User & { password: string }> {
   const email = opts.email ?? `user${++userCounter}-${randomBytes(4).toString('hex')}@example.com`;
   const password = opts.password ?? 'correct horse battery staple';
   const r = await createUser(p.ctx, email, password);
   if (!r.ok) throw new Error(`createTestUser: ${r.reason === 'taken' ? 'email taken' : r.message}`);
-  return { ...r.user, password };
+  if (opts.verified === false) return { ...r.user, password };
+  const verified = await p.ctx.db.one<{ email_verified_at: Date }>(`update users set email_verified_at = $2 where id = $1 returning email_verified_at`, [r.user.id, nowDate(p.ctx)]);
+  return { ...r.user, email_verified_at: verified!.email_verified_at, password };
 }
 
 /** A `Cookie` header value carrying a live dashboard session for the user (the session row is inserted directly). */

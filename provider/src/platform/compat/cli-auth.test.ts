@@ -115,15 +115,27 @@ describe('CLI login', () => {
     const html = await login.text();
     expect(html).toContain(`value="${next}"`);
     expect(html).toContain(`/dash/signup?next=${encodeURIComponent(next)}`);
-    // sign up from that link: the account is made and the browser comes back to the confirm page
+    // sign up from that link: the account is made, "check your inbox" keeps the ticket in its sign-in link (sign-up
+    // never signs in: docs/security-accounts.md §2), and signing in comes back to the confirm page
     const jar = new CookieJar();
     const signup = await p.app.request(`/dash/signup?next=${encodeURIComponent(next)}`);
     jar.take(signup);
-    const form = new URLSearchParams({ _csrf: csrfOf(await signup.text()), next, email: `cli-${Date.now()}@example.com`, password: 'correct horse battery staple 42' });
+    const email = `cli-${Date.now()}@example.com`;
+    const password = 'correct horse battery staple 42';
+    const form = new URLSearchParams({ _csrf: csrfOf(await signup.text()), next, email, password });
     const made = await p.app.request('/dash/signup', { method: 'POST', headers: { cookie: jar.header(), 'content-type': 'application/x-www-form-urlencoded' }, body: form.toString() });
     expect(made.status).toBe(303);
-    expect(made.headers.get('location')).toBe(next);
+    expect(made.headers.get('location')).toBe(`/dash/check-email?next=${encodeURIComponent(next)}`);
     jar.take(made);
+    const inbox = await p.app.request(made.headers.get('location')!, { headers: { cookie: jar.header() } });
+    jar.take(inbox);
+    expect(await inbox.text()).toContain(`href="/dash/login?next=${encodeURIComponent(next).replace(/&/g, '&amp;')}"`);
+    const loginPage = await p.app.request(`/dash/login?next=${encodeURIComponent(next)}`, { headers: { cookie: jar.header() } });
+    jar.take(loginPage);
+    const creds = new URLSearchParams({ _csrf: csrfOf(await loginPage.text()), next, email, password });
+    const signedIn = await p.app.request('/dash/login', { method: 'POST', headers: { cookie: jar.header(), 'content-type': 'application/x-www-form-urlencoded' }, body: creds.toString() });
+    expect(signedIn.headers.get('location')).toBe(next);
+    jar.take(signedIn);
     const confirm = await p.app.request(next, { headers: { cookie: jar.header() } });
     expect(await confirm.text()).toMatch(/Log in to the Instant CLI\?/);
   });

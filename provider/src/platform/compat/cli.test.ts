@@ -55,7 +55,10 @@ beforeAll(async () => {
   email = `cli-${Date.now()}@example.com`;
   const signup = await fetch(new URL('/dash/signup', server.url), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password: PASSWORD }) });
   expect(signup.status).toBe(200);
-  takeCookies(signup);
+  // Sign-up never signs in (docs/security-accounts.md §2): log in for the session.
+  const login = await fetch(new URL('/dash/login', server.url), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password: PASSWORD }) });
+  expect(login.status).toBe(200);
+  takeCookies(login);
 }, 180_000);
 
 afterAll(async () => {
