@@ -4,6 +4,8 @@ import { recordEvent } from '../../audit/events.ts';
 import { emailSchema, type User } from '../../accounts/users.ts';
 import { ApiError } from '../../http/errors.ts';
 import { isUuid } from '../../tokens.ts';
+import { mailCapped } from '../../accounts/email-tokens.ts';
+import { requireVerifiedEmail } from '../../accounts/verification.ts';
 import { orgForUser } from './membership.ts';
 import { requireRole, type Role } from './roles.ts';
 
@@ -42,14 +44,17 @@ function parseEmail(v: unknown): string {
 /**
  * `POST /dash/orgs/:id/invite/send {invitee-email, role}`: an admin invites an address with a role not above their
  * own (stricter than upstream, which lets an admin invite an owner). A newer invitation to the same address replaces
- * the older one. The invitee sees it on their dashboard (`/dash/orgs`) once signed in with that address.
+ * the older one. The invitee is mailed a link to `/dash/orgs` and sees the invitation there once signed in with that
+ * (verified) address. The inviter's own address must be verified: invitations mail other people
+ * (docs/security-accounts.md §9).
  */
 export async function sendInvite(ctx: Ctx, user: User, orgId: unknown, emailInput: unknown, role: Role): Promise<InviteRow> {
   const org = await orgForUser(ctx.db, orgId, user.id, 'admin', 'Inviting members');
+  requireVerifiedEmail(user);
   const email = parseEmail(emailInput);
   requireRole(org.role, role, `Inviting ${role === 'admin' ? 'an' : 'a'} ${role}`);
   const now = nowDate(ctx);
-  return ctx.db.tx(async (db) => {
+  const invite = await ctx.db.tx(async (db) => {
     const member = await db.one(`select 1 from org_members m join users u on u.id = m.user_id where m.org_id = $1 and u.email = $2`, [org.id, email]);
     if (member) throw ApiError.validation(`${email} is already a member of this org`, [{ path: ['invitee-email'], message: 'already a member' }]);
     await db.query(`update org_invites set status = 'revoked', decided_at = $3 where org_id = $1 and invitee_email = $2 and status = 'pending'`, [org.id, email, now]);
@@ -61,6 +66,17 @@ export async function sendInvite(ctx: Ctx, user: User, orgId: unknown, emailInpu
     await recordEvent({ ...ctx, db }, { event: 'org.changed', actor: user.id, userId: user.id, details: { action: 'member_invited', org_id: org.id, invite_id: id, role } });
     return (await db.one<InviteRow>(`${INVITE_SELECT} where i.id = $1`, [id]))!;
   });
+  await mailCapped(ctx, {
+    to: email,
+    subject: `${user.email} invited you to ${invite.org_title} on Instant`,
+    text: [
+      `${user.email} invited you to join the org “${invite.org_title}” on ${ctx.config.issuer} as ${role === 'admin' ? 'an' : 'a'} ${role}.`,
+      '',
+      `Sign in (or create an account) with this address and accept it here: ${new URL('/dash/orgs', ctx.config.issuer).toString()}`,
+      'The invitation works for 3 days. If you do not know the sender, ignore this message.',
+    ].join('\n'),
+  });
+  return invite;
 }
 
 /** Pending, unexpired invitations addressed to this account's email. */
@@ -80,10 +96,13 @@ async function openInviteFor(ctx: Ctx, user: User, inviteId: unknown): Promise<I
 
 /**
  * `POST /dash/invites/accept {invite-id}`: THE one place an invitation becomes a membership. Only a signed-in
- * account whose email matches the invitation accepts it. An account that is already a member keeps the higher role.
+ * account whose email matches the invitation, and is verified (docs/security-accounts.md §9: whoever signed up first
+ * with an address must not inherit what was meant for its owner), accepts it. An account that is already a member
+ * keeps the higher role.
  */
 export async function acceptInvitation(ctx: Ctx, user: User, inviteId: unknown): Promise<InviteRow> {
   const invite = await openInviteFor(ctx, user, inviteId);
+  requireVerifiedEmail(user);
   const now = nowDate(ctx);
   await ctx.db.tx(async (db) => {
     const taken = await db.one(`update org_invites set status = 'accepted', decided_at = $2 where id = $1 and status = 'pending' returning 1`, [invite.id, now]);

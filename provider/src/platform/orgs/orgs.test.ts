@@ -203,4 +203,31 @@ describe('orgs with Instant’s Platform SDK', () => {
     expect((await collab.api.getOrgs()).orgs).toEqual([]);
     expect((await call(collab.per, 'GET', `/dash/apps/${app.id}/auth`)).status).toBe(404);
   });
+
+  it('an invitation is mailed to the address; an unverified account can neither accept one nor send one', async () => {
+    const u = await createTestUser(p, { email: `late-${Math.random().toString(36).slice(2, 8)}@example.com`, verified: false });
+    const late: Person = { id: u.id, email: u.email, per: await makePersonalToken(p.ctx, u.id), api: new PlatformApi({ apiURI, auth: { token: '' } }) };
+    const outbox = p.ctx.mailer.outbox!;
+    expect((await invite(owner, late.email, 'collaborator')).status).toBe(200);
+    await expect.poll(() => outbox.find((m) => m.to === late.email)).toBeTruthy(); // mail leaves in the background
+    const mail = outbox.find((m) => m.to === late.email)!;
+    expect(mail.subject).toBe(`${owner.email} invited you to Acme on Instant`);
+    expect(mail.text).toContain(`${p.issuer}/dash/orgs`);
+
+    // Whoever signed up first with the address has not proved it is theirs: no membership until it is verified.
+    const inviteId = await inviteIdFor(late);
+    const refused = await call(late.per, 'POST', '/dash/invites/accept', { 'invite-id': inviteId });
+    expect(refused.status).toBe(403);
+    expect(refused.json.hint).toMatchObject({ reason: 'email-unverified' });
+    const own = (await call(late.per, 'POST', '/dash/orgs', { title: 'Late' })).json.org as { id: string };
+    const mailsBefore = outbox.length;
+    const sent = await call(late.per, 'POST', `/dash/orgs/${own.id}/invite/send`, { 'invitee-email': 'someone-else@example.com', role: 'collaborator' });
+    expect(sent.status).toBe(403);
+    expect(sent.json.hint).toMatchObject({ reason: 'email-unverified' });
+    expect(outbox.length).toBe(mailsBefore);
+
+    await p.ctx.db.query('update users set email_verified_at = now() where id = $1', [u.id]);
+    expect((await call(late.per, 'POST', '/dash/invites/accept', { 'invite-id': inviteId })).status).toBe(200);
+    expect(((await call(late.per, 'GET', '/dash')).json.orgs as Array<{ id: string }>).map((o) => o.id)).toContain(orgId);
+  });
 });
