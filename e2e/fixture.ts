@@ -102,14 +102,15 @@ export async function startWorld(): Promise<World> {
   }
 }
 
-/** The provider alone (no demo app, no seed) on a free port with an in-memory store; `dataDir` holds its lock. */
-export async function startProviderOnly(dataDir: string): Promise<Server> {
+/** The provider alone (no demo app, no seed) on a free port with an in-memory store; `dataDir` holds its lock; `env` adds to its environment. */
+export async function startProviderOnly(dataDir: string, env: Record<string, string> = {}): Promise<Server> {
   return startProcess('provider', ['provider/bin/instant-provider.mjs'], {
     PORT: '0',
     HOST: '127.0.0.1',
     DATABASE_URL: 'memory',
     DATA_DIR: dataDir,
     SECRET: randomBytes(32).toString('base64url'),
+    ...env,
   }, 60_000);
 }
 
@@ -135,7 +136,7 @@ export async function signUpAtProvider(page: Page, providerUrl: string, account:
 }
 
 /** Opens the verification link of the newest sign-up mail to `email` (read from the world's SMTP server) and presses Verify. */
-export async function verifyFromMail(page: Page, world: World, email: string): Promise<void> {
+export async function verifyFromMail(page: Page, world: Pick<World, 'mailbox' | 'provider'>, email: string): Promise<void> {
   const mail = await world.mailbox.next(email, /Verify your email/);
   const link = mail.links.find((l) => l.startsWith(`${world.provider.url}/dash/verify-email?token=`));
   if (!link) throw new Error(`no verification link in: ${mail.text}`);

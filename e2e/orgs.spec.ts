@@ -4,25 +4,31 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkPage } from './a11y.ts';
 import { launchBrowser, type Browser, type Server } from './harness.ts';
-import { newAccount, signUpAtProvider, startProviderOnly } from './fixture.ts';
+import { newAccount, signUpAtProvider, startProviderOnly, verifyFromMail } from './fixture.ts';
+import { startMailbox, type Mailbox } from '../provider/src/testing/mailbox.ts';
 
 /**
  * The dashboard's Orgs pages in Chromium (docs/instant-compat.md §8): one account makes an org and invites another
- * by address; the other signs up with that address, accepts on their Orgs page and lands on the org. axe-core finds
+ * by address (both verified from the mail an SMTP server in this process receives: invitations trust addresses,
+ * docs/security-accounts.md §9); the other follows the mailed invitation, accepts on their Orgs page and lands on the
+ * org. axe-core finds
  * no WCAG 2.1 AA violation on either page, at both widths and in both themes (docs/pages.md §1).
  */
 let provider: Server;
 let browser: Browser;
 let dir: string;
+let mailbox: Mailbox;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'orgs-e2e-'));
-  provider = await startProviderOnly(dir);
+  mailbox = await startMailbox();
+  provider = await startProviderOnly(dir, { SMTP_URL: mailbox.url });
   browser = await launchBrowser();
 });
 afterAll(async () => {
   await browser?.close().catch(() => {});
   await provider?.stop();
+  await mailbox?.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -36,6 +42,8 @@ describe('Orgs pages', () => {
     const ownerCtx = await browser.newContext();
     const page = await ownerCtx.newPage();
     await signUpAtProvider(page, p, owner);
+    await verifyFromMail(page, { mailbox, provider }, owner.email);
+    await page.goto(`${p}/dash`);
     await page.getByRole('link', { name: 'Orgs' }).click();
     await page.waitForURL(`${p}/dash/orgs`);
     await checkPage(page, 'orgs (none yet)', found);
@@ -53,7 +61,9 @@ describe('Orgs pages', () => {
     const inviteeCtx = await browser.newContext();
     const other = await inviteeCtx.newPage();
     await signUpAtProvider(other, p, invitee);
-    await other.goto(`${p}/dash/orgs`);
+    await verifyFromMail(other, { mailbox, provider }, invitee.email);
+    const invitation = await mailbox.next(invitee.email, /invited you to Acme/);
+    await other.goto(invitation.links.find((l) => l === `${p}/dash/orgs`)!);
     expect(await other.getByRole('heading', { name: `Invitations to ${invitee.email}` }).count()).toBe(1);
     await checkPage(other, 'orgs (an invitation)', found);
     await other.getByRole('button', { name: 'Accept' }).click();
