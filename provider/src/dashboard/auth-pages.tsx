@@ -1,7 +1,7 @@
 /** @jsxImportSource hono/jsx */
-import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from '../accounts/passwords.ts';
+import { MAX_PASSWORD_LENGTH } from '../accounts/passwords.ts';
 import type { User } from '../accounts/users.ts';
-import { Csrf, FlashMessages } from './components.tsx';
+import { Csrf, FlashMessages, NewPasswordField } from './components.tsx';
 import type { Flash } from './forms.ts';
 import { UnverifiedNotice } from './email-pages.tsx';
 import { Layout } from './layout.tsx';
@@ -91,20 +91,7 @@ export function SignupPage({ csrf, next, flash, signedIn, asking }: AuthPageProp
           {next ? <input type="hidden" name="next" value={next} /> : null}
           <label for="email">Email</label>
           <input id="email" name="email" type="email" autocomplete="email" required maxlength={254} value={flash.email ?? ''} autofocus />
-          <label for="password">Password</label>
-          <input
-            id="password"
-            name="password"
-            type="password"
-            autocomplete="new-password"
-            required
-            minlength={MIN_PASSWORD_LENGTH}
-            maxlength={MAX_PASSWORD_LENGTH}
-            aria-describedby="password-hint"
-          />
-          <p class="hint" id="password-hint">
-            At least {MIN_PASSWORD_LENGTH} characters. A passphrase of a few unrelated words works well.
-          </p>
+          <NewPasswordField id="password" name="password" label="Password" extraHint="A passphrase of a few unrelated words works well." />
           <div class="actions">
             <button type="submit">Create account</button>
             <a class="button secondary" href={withNext('/dash/login', next)}>

@@ -1,6 +1,7 @@
 /** @jsxImportSource hono/jsx */
 import type { Child } from 'hono/jsx';
 import type { Flash } from './forms.ts';
+import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from '../accounts/passwords.ts';
 
 /** The hidden CSRF field every form carries. */
 export function Csrf({ token }: { token: string }) {
@@ -108,4 +109,30 @@ export function when(d: Date | null | undefined): string {
 export function Time({ at, empty = '—' }: { at: Date | null | undefined; empty?: string }): Child {
   if (!at) return <span class="muted">{empty}</span>;
   return <time datetime={at.toISOString()}>{when(at)}</time>;
+}
+
+/**
+ * The field of a new password (sign-up, reset, change): the length rules of accounts/passwords.ts, `new-password` for
+ * password managers, and its hint line (`<id>-hint`, which the input is described by).
+ */
+export function NewPasswordField({ id, name, label, extraHint, autofocus }: { id: string; name: string; label: string; extraHint?: string; autofocus?: boolean }) {
+  return (
+    <>
+      <label for={id}>{label}</label>
+      <input
+        id={id}
+        name={name}
+        type="password"
+        autocomplete="new-password"
+        required
+        minlength={MIN_PASSWORD_LENGTH}
+        maxlength={MAX_PASSWORD_LENGTH}
+        aria-describedby={`${id}-hint`}
+        autofocus={autofocus}
+      />
+      <p class="hint" id={`${id}-hint`}>
+        At least {MIN_PASSWORD_LENGTH} characters.{extraHint ? ` ${extraHint}` : ''}
+      </p>
+    </>
+  );
 }

@@ -1,7 +1,6 @@
 /** @jsxImportSource hono/jsx */
-import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from '../accounts/passwords.ts';
 import type { Child } from 'hono/jsx';
-import { Csrf, FlashMessages } from './components.tsx';
+import { Csrf, FlashMessages, NewPasswordField } from './components.tsx';
 import type { Flash } from './forms.ts';
 import { Layout } from './layout.tsx';
 
@@ -105,21 +104,7 @@ export function ResetPasswordPage({ csrf, token, email, flash }: { csrf: string;
           <input type="hidden" name="token" value={token} />
           {/* The account's address, for password managers to file the new password under. */}
           <input type="hidden" name="username" autocomplete="username" value={email} />
-          <label for="password">New password</label>
-          <input
-            id="password"
-            name="password"
-            type="password"
-            autocomplete="new-password"
-            required
-            minlength={MIN_PASSWORD_LENGTH}
-            maxlength={MAX_PASSWORD_LENGTH}
-            aria-describedby="password-hint"
-            autofocus
-          />
-          <p class="hint" id="password-hint">
-            At least {MIN_PASSWORD_LENGTH} characters.
-          </p>
+          <NewPasswordField id="password" name="password" label="New password" autofocus />
           <div class="actions">
             <button type="submit">Set the new password</button>
           </div>

@@ -6,7 +6,7 @@ import { endSession, sessionIdHash } from '../accounts/sessions.ts';
 import type { User } from '../accounts/users.ts';
 import type { Ctx } from '../context.ts';
 import { clientAddress } from '../http/client-address.ts';
-import { Confirm, Csrf, FlashMessages, SettingsTabs } from './components.tsx';
+import { Confirm, Csrf, FlashMessages, NewPasswordField, SettingsTabs } from './components.tsx';
 import { seeOther, setFlash, type Flash } from './forms.ts';
 import { Layout } from './layout.tsx';
 
@@ -62,11 +62,7 @@ export function AccountPage({ user, csrf, flash, footprint: f }: { user: User; c
           <input type="text" name="username" autocomplete="username" value={user.email} hidden readonly />
           <label for="current-password">Current password</label>
           <input id="current-password" name="current_password" type="password" autocomplete="current-password" required maxlength={MAX_PASSWORD_LENGTH} />
-          <label for="new-password">New password</label>
-          <input id="new-password" name="new_password" type="password" autocomplete="new-password" required minlength={MIN_PASSWORD_LENGTH} maxlength={MAX_PASSWORD_LENGTH} aria-describedby="new-password-hint" />
-          <p class="hint" id="new-password-hint">
-            At least {MIN_PASSWORD_LENGTH} characters.
-          </p>
+          <NewPasswordField id="new-password" name="new_password" label="New password" />
           <label for="new-password-again">New password, again</label>
           <input id="new-password-again" name="new_password_again" type="password" autocomplete="new-password" required minlength={MIN_PASSWORD_LENGTH} maxlength={MAX_PASSWORD_LENGTH} />
           <div class="actions">

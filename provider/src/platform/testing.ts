@@ -64,3 +64,13 @@ export async function limitedTokens(w: OAuthWorld, c: TestClient, fields: Record
   expect(res.status).toBe(200);
   return (await res.json()) as { access_token: string; refresh_token: string };
 }
+
+/** What a call of Instant's `PlatformApi` rejected with (its error carries the HTTP status and the body); throws if it did not fail. */
+export async function rejection(promise: Promise<unknown>): Promise<{ status: number; body: { type?: string; message?: string; hint?: Record<string, unknown> } }> {
+  try {
+    await promise;
+  } catch (e) {
+    return e as { status: number; body: { type?: string; message?: string; hint?: Record<string, unknown> } };
+  }
+  throw new Error('expected the call to fail');
+}

@@ -4,7 +4,7 @@ import { exchangeCodeForToken, exchangeRefreshToken, i, PlatformApi } from '@ins
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestProvider, type TestProvider } from '../../testing/index.ts';
 import { authorizeInBrowser, createTestClient, createTestUser, sessionCookie } from '../../testing/fixtures.ts';
-import { makeAccessToken, makePersonalToken } from '../testing.ts';
+import { makeAccessToken, makePersonalToken, rejection } from '../testing.ts';
 
 /**
  * Instant's own published Platform SDK (`@instantdb/platform`) against this server over a real socket,
@@ -39,15 +39,6 @@ const booksSchema = i.schema({
     books: i.entity({ title: i.string(), pages: i.number().optional() }),
   },
 });
-
-async function rejection(promise: Promise<unknown>): Promise<{ status: number; body: { type?: string; message?: string; hint?: Record<string, unknown> } }> {
-  try {
-    await promise;
-  } catch (e) {
-    return e as { status: number; body: { type?: string; message?: string } };
-  }
-  throw new Error('expected the call to fail');
-}
 
 describe("Instant's @instantdb/platform SDK", () => {
   it('createTemporaryApp with schema and rules', async () => {

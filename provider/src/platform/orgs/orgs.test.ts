@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestProvider, type TestProvider } from '../../testing/index.ts';
 import { createTestUser } from '../../testing/fixtures.ts';
 import { listEvents } from '../../audit/events.ts';
-import { makeAccessToken, makePersonalToken } from '../testing.ts';
+import { makeAccessToken, makePersonalToken, rejection } from '../testing.ts';
 
 /**
  * Orgs through Instant's own `@instantdb/platform` 1.0.67 (unchanged, over a real socket) and the org endpoints in
@@ -42,15 +42,6 @@ async function call(token: string, method: string, path: string, body?: unknown)
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   return { status: res.status, json: (await res.json()) as Record<string, unknown> };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<{ status: number; body: { type?: string; message?: string; hint?: Record<string, unknown> } }> {
-  try {
-    await promise;
-  } catch (e) {
-    return e as { status: number; body: { type?: string; message?: string } };
-  }
-  throw new Error('expected the call to fail');
 }
 
 async function invite(by: Person, email: string, role: string) {
