@@ -52,7 +52,10 @@ describe('SECRET rotation, with provider processes', () => {
     const jar = new CookieJar();
     const signup = await fetch(`${first.url}/dash/signup`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'rot@example.com', password: 'correct horse battery' }) });
     expect(signup.status).toBe(200);
-    jar.take(signup);
+    // Sign-up never signs in (docs/security-accounts.md §2): log in for the session cookie.
+    const login = await fetch(`${first.url}/dash/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'rot@example.com', password: 'correct horse battery' }) });
+    expect(login.status).toBe(200);
+    jar.take(login);
     expect((await fetch(`${first.url}/dash/me`, { headers: { cookie: jar.header() } })).status).toBe(200);
     await first.stop();
 
