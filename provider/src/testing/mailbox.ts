@@ -6,6 +6,7 @@
 import type { AddressInfo } from 'node:net';
 import { simpleParser } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
+import { CookieJar } from './cookie-jar.ts';
 
 export interface ReceivedMail {
   /** The envelope's recipients (RCPT TO). */
@@ -71,4 +72,36 @@ export async function startMailbox(): Promise<Mailbox> {
     },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
+}
+
+/**
+ * A verified account on a provider process whose SMTP_URL is `mailbox.url`, made as a person makes one (sign-up,
+ * the verification link read from the mail, its page's Verify button, then sign-in); returns the signed-in cookies.
+ */
+export async function verifiedAccount(providerUrl: string, mailbox: Mailbox, email: string, password: string): Promise<CookieJar> {
+  const json = (path: string, body: unknown, jar?: CookieJar) =>
+    fetch(new URL(path, providerUrl), { method: 'POST', headers: { 'content-type': 'application/json', ...(jar ? { cookie: jar.header() } : {}) }, body: JSON.stringify(body) });
+  const signup = await json('/dash/signup', { email, password });
+  if (signup.status !== 200) throw new Error(`sign-up of ${email}: ${signup.status} ${await signup.text()}`);
+  const mail = await mailbox.next(email, /Verify your email/);
+  const link = mail.links.find((l) => l.includes('/dash/verify-email?token='));
+  if (!link) throw new Error(`no verification link in: ${mail.text}`);
+  const jar = new CookieJar();
+  const page = await fetch(link);
+  jar.take(page);
+  const csrf = /name="_csrf" value="([^"]+)"/.exec(await page.text())?.[1];
+  // The form posts back to the page's own origin: the issuer the link names (which may be another host name than the one
+  // the test dialled, e.g. localhost for 127.0.0.1).
+  const verify = await fetch(new URL('/dash/verify-email', link), {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: jar.header(), origin: new URL(link).origin },
+    body: new URLSearchParams({ _csrf: csrf ?? '', token: new URL(link).searchParams.get('token')! }),
+  });
+  if (verify.status !== 303) throw new Error(`verifying ${email}: ${verify.status} ${await verify.text()}`);
+  const login = await json('/dash/login', { email, password });
+  if (login.status !== 200) throw new Error(`login of ${email}: ${login.status} ${await login.text()}`);
+  const session = new CookieJar();
+  session.take(login);
+  return session;
 }

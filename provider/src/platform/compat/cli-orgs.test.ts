@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnProvider, type Server } from '../../reliability/processes.ts';
 import { makeProject, runCli, type Run } from './cli-runner.ts';
+import { startMailbox, verifiedAccount, type Mailbox } from '../../testing/mailbox.ts';
 
 /**
  * Instant's own CLI (`instant-cli` 1.0.67, unchanged) against a provider process for orgs (`init-without-files
@@ -11,6 +12,7 @@ import { makeProject, runCli, type Run } from './cli-runner.ts';
  * when TEST_DATABASE_URL is set.
  */
 let server: Server;
+let mailbox: Mailbox;
 let work: string;
 let dir: string;
 const PASSWORD = 'correct horse battery staple 42';
@@ -28,9 +30,8 @@ let appId = '';
 
 async function account(name: string): Promise<Account> {
   const email = `${name}-${Date.now()}@example.com`;
-  const signup = await fetch(new URL('/dash/signup', server.url), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password: PASSWORD }) });
-  expect(signup.status).toBe(200);
-  const cookie = signup.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+  // Verified: org invitations trust addresses (docs/security-accounts.md §9).
+  const cookie = (await verifiedAccount(server.url, mailbox, email, PASSWORD)).header();
   const made = await fetch(new URL('/dash/personal_access_tokens', server.url), { method: 'POST', headers: { cookie, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'cli' }) });
   const home = join(work, `home-${name}`);
   await mkdir(home);
@@ -51,7 +52,8 @@ const cli = (who: Account, args: string[]): Promise<Run> => runCli(args, { url: 
 const appJsonOf = (r: Run) => (JSON.parse(r.out.slice(r.out.indexOf('{'), r.out.lastIndexOf('}') + 1)) as { app: { appId: string } }).app;
 
 beforeAll(async () => {
-  server = await spawnProvider({ store: process.env.TEST_DATABASE_URL ? 'postgres' : 'pglite' });
+  mailbox = await startMailbox();
+  server = await spawnProvider({ store: process.env.TEST_DATABASE_URL ? 'postgres' : 'pglite', env: { SMTP_URL: mailbox.url } });
   work = await mkdtemp(join(tmpdir(), 'instant-cli-orgs-'));
   dir = await makeProject(work, 'project');
   owner = await account('owner');
@@ -61,6 +63,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await server?.stop();
+  await mailbox?.close();
   if (work) await rm(work, { recursive: true, force: true });
 });
 
