@@ -5,7 +5,8 @@ import { ROOT } from '../../reliability/processes.ts';
 
 /** Test support: Instant's own published CLI (`instant-cli` 1.0.67, unchanged) as a child process (docs/instant-compat.md §7). */
 export const CLI_BIN = join(ROOT, 'node_modules', 'instant-cli', 'bin', 'index.js');
-const ANSI = new RegExp(String.raw`\u001b\[[0-9;?]*[A-Za-z]`, 'g');
+// Colours and cursor movements (CSI), and terminal links (OSC 8, which `init` prints).
+const ANSI = new RegExp(String.raw`\u001b\[[0-9;?]*[A-Za-z]|\u001b\][^\u0007]*\u0007`, 'g');
 
 export interface Run {
   code: number | null;
@@ -21,8 +22,8 @@ export interface CliOptions {
   onOutput?: (all: string) => void;
 }
 
-/** Runs the CLI with a clean INSTANT_* environment and a private HOME; output without colours. */
-export function runCli(args: string[], opts: CliOptions): Promise<Run> {
+/** The CLI's environment: the test's own without any INSTANT_* variable, a private HOME, no colours. */
+export function cliEnv(opts: CliOptions): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('INSTANT_')) env[k] = v;
   Object.assign(env, {
@@ -34,6 +35,15 @@ export function runCli(args: string[], opts: CliOptions): Promise<Run> {
     CI: '1',
     ...opts.env,
   });
+  return env;
+}
+
+/** Output as a user reads it: without colours or cursor movements. */
+export const stripAnsi = (s: string): string => s.replace(ANSI, '');
+
+/** Runs the CLI with a clean INSTANT_* environment and a private HOME; output without colours. */
+export function runCli(args: string[], opts: CliOptions): Promise<Run> {
+  const env = cliEnv(opts);
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI_BIN, ...args], { cwd: opts.cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
