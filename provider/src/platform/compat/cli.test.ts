@@ -8,7 +8,7 @@ import { makeProject, runCli, type Run } from './cli-runner.ts';
 /**
  * Instant's own published CLI (`instant-cli` 1.0.67), unchanged, as a child process against a real provider process,
  * with only INSTANT_CLI_API_URI / INSTANT_CLI_DASH_URI pointed at it (docs/instant-compat.md §7). The browser half of
- * `login` is done over HTTP here (e2e/instant-cli-login.e2e.test.ts does it in Chromium).
+ * `login` is done over HTTP here (e2e/instant-cli-login.spec.ts does it in Chromium). PGlite, or Postgres with TEST_DATABASE_URL.
  */
 const PASSWORD = 'correct horse battery staple 42';
 let server: Server;
@@ -42,7 +42,9 @@ async function browse(path: string, form?: Record<string, string>): Promise<Resp
 }
 
 beforeAll(async () => {
-  server = await spawnProvider({ store: 'pglite' });
+  // The store of the pass: PGlite, or Postgres when TEST_DATABASE_URL is set (the Postgres pass then tests the CLI
+  // against it rather than repeating the PGlite run).
+  server = await spawnProvider({ store: process.env.TEST_DATABASE_URL ? 'postgres' : 'pglite' });
   work = await mkdtemp(join(tmpdir(), 'instant-cli-compat-'));
   home = join(work, 'home');
   await mkdir(home);
