@@ -2,7 +2,7 @@ import { decodeJwt } from 'jose';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createTestProvider, type TestProvider } from '../testing/index.ts';
 import { authorizeInBrowser, createTestClient, createTestUser, insertTokenSet, sessionCookie } from '../testing/fixtures.ts';
-import { startMailbox, type Mailbox, type ReceivedMail } from '../testing/mailbox.ts';
+import { mailedLink, startMailbox, type Mailbox, type ReceivedMail } from '../testing/mailbox.ts';
 import { ApiError } from '../http/errors.ts';
 import { hashToken } from '../tokens.ts';
 import { setOperatorRole } from '../operator/services.ts';
@@ -33,9 +33,7 @@ const PASSWORD = 'correct horse battery';
 
 /** The verification link of a message, as a path on the provider. */
 function verifyLink(mail: ReceivedMail): URL {
-  const link = mail.links.find((l) => l.startsWith(`${p.issuer}/dash/verify-email?token=`));
-  if (!link) throw new Error(`no verification link in: ${mail.text}`);
-  return new URL(link);
+  return mailedLink(mail, `${p.issuer}/dash/verify-email?token=`);
 }
 
 /** Opens the link's page and presses its button, as a browser would. */

@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createTestProvider, type TestProvider } from '../testing/index.ts';
 import { createTestUser, sessionCookie } from '../testing/fixtures.ts';
-import { startMailbox, type Mailbox, type ReceivedMail } from '../testing/mailbox.ts';
+import { mailedLink, startMailbox, type Mailbox, type ReceivedMail } from '../testing/mailbox.ts';
 import { runAdminCommand } from '../operator/cli.ts';
 import { hashToken } from '../tokens.ts';
 import { FORGOT_PER_ACCOUNT, FORGOT_PER_ADDRESS } from './password-reset.ts';
@@ -28,9 +28,7 @@ const OLD = 'the old password 1';
 const NEW = 'a brand new password 2';
 
 function resetLink(mail: ReceivedMail): URL {
-  const link = mail.links.find((l) => l.startsWith(`${p.issuer}/dash/reset-password?token=`));
-  if (!link) throw new Error(`no reset link in: ${mail.text}`);
-  return new URL(link);
+  return mailedLink(mail, `${p.issuer}/dash/reset-password?token=`);
 }
 
 async function forgot(b: Browser, email: string): Promise<Response> {

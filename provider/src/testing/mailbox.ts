@@ -27,6 +27,13 @@ export interface Mailbox {
   close(): Promise<void>;
 }
 
+/** The link of `mail` that starts with `prefix` (say `${issuer}/dash/reset-password?token=`); throws with the text if none. */
+export function mailedLink(mail: ReceivedMail, prefix: string): URL {
+  const link = mail.links.find((l) => l.startsWith(prefix));
+  if (!link) throw new Error(`no link starting ${prefix} in: ${mail.text}`);
+  return new URL(link);
+}
+
 export async function startMailbox(): Promise<Mailbox> {
   const messages: ReceivedMail[] = [];
   const taken = new Set<ReceivedMail>();
