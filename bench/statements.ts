@@ -2,7 +2,7 @@
 // in-memory store — on the embedded store every statement is a call into PGlite on the event loop, so this count is
 // what bounds the per-request cost there (see bench/RESULTS.md).
 import { createProvider } from '../provider/src/app.ts';
-import { defaultConfig } from '../provider/src/config.ts';
+import { defaultConfig } from '../provider/src/domain/config.ts';
 import { openStore, type Db, type Store } from '../provider/src/store/index.ts';
 import { send } from '../provider/src/reliability/flow.ts';
 import { createOAuthClient, listAppsRequest, refreshRequest, signInFlow, signUp, temporaryAppRequest } from '../provider/src/reliability/provider-flows.ts';

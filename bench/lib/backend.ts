@@ -3,9 +3,9 @@
 // into the store before the provider under test starts, so set-up does not spend minutes on 1,000 argon2 sign-ups
 // (and so no address has to be spoofed to get past the sign-up limit). The provider then starts on that store as a
 // new process: nothing of the set-up is in its memory.
-import { systemRandom } from '../../provider/src/clock.ts';
+import { systemRandom } from '../../provider/src/domain/clock.ts';
 import { openStore } from '../../provider/src/store/index.ts';
-import { generateToken, hashToken } from '../../provider/src/tokens.ts';
+import { generateToken, hashToken } from '../../provider/src/domain/tokens.ts';
 import { BENCH_REDIRECT_URI, type OAuthClientCreds } from '../../provider/src/reliability/provider-flows.ts';
 
 export interface Backend {

@@ -2,9 +2,9 @@
 // refreshTokenGrant's one statement — called in this process against the seeded store, 32 at a time, with no HTTP,
 // no client authentication hash and no rate limits. What the token endpoint adds on top is HTTP and JS.
 import { createProvider } from '../../provider/src/app.ts';
-import { loadConfig } from '../../provider/src/config.ts';
-import { getClient } from '../../provider/src/oauth/clients.ts';
-import { refreshTokenGrant } from '../../provider/src/oauth/refresh.ts';
+import { loadConfig } from '../../provider/src/domain/config.ts';
+import { getClient } from '../../provider/src/domain/oauth/clients.ts';
+import { refreshTokenGrant } from '../../provider/src/domain/oauth/refresh.ts';
 import type { Backend } from './backend.ts';
 import type { LoadResult } from './load.ts';
 import { BENCH_SECRET } from './servers.ts';

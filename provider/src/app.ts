@@ -1,30 +1,31 @@
 import { Hono, type Context } from 'hono';
-import { systemClock, systemRandom, type Clock, type Random } from './clock.ts';
-import type { ProviderConfig } from './config.ts';
-import type { Ctx } from './context.ts';
-import { accountRoutes } from './accounts/routes.ts';
-import { createUnsealCache } from './accounts/sessions.ts';
-import { dashboardRoutes } from './dashboard/routes.tsx';
-import { COPY_SCRIPT } from './dashboard/copy-script.ts';
-import { ErrorPage, FAVICON, STYLESHEET } from './dashboard/layout.tsx';
-import { clientAddressMiddleware, socketPeer, type PeerAddress } from './http/client-address.ts';
-import { API_STYLE, errorHandler } from './http/errors.ts';
-import { htmlSecurityHeaders } from './http/security-headers.ts';
-import { healthChecks } from './http/health.ts';
-import { createObservability } from './http/metrics.ts';
-import { createSigningKeyCache, signingKeysProblem } from './oauth/jwks.ts';
-import { operatorRoutes } from './operator/routes.tsx';
-import { accessLog, createLogger, type Logger } from './log.ts';
-import { createMailer } from './mail/mailer.ts';
-import { outboxRoutes } from './mail/outbox.tsx';
-import { mcpRoutes } from './mcp/routes.ts';
-import { oauthRoutes } from './oauth/routes.ts';
-import { notSupportedRoutes } from './platform/compat/not-supported.ts';
-import { compatRoutes } from './platform/compat/routes.tsx';
-import { platformRoutes } from './platform/routes.ts';
-import { resolveSecret } from './secret.ts';
+import { systemClock, systemRandom, type Clock, type Random } from './domain/clock.ts';
+import type { ProviderConfig } from './domain/config.ts';
+import type { Ctx } from './domain/context.ts';
+import { accountRoutes } from './web/accounts/routes.ts';
+import { createUnsealCache } from './domain/accounts/sessions.ts';
+import { dashboardRoutes } from './web/dashboard/routes.tsx';
+import { COPY_SCRIPT } from './web/dashboard/copy-script.ts';
+import { ErrorPage, FAVICON, STYLESHEET } from './web/dashboard/layout.tsx';
+import { clientAddressMiddleware, socketPeer, type PeerAddress } from './web/http/client-address.ts';
+import { API_STYLE, errorHandler } from './web/http/errors.ts';
+import { htmlSecurityHeaders } from './web/http/security-headers.ts';
+import { healthChecks } from './web/health.ts';
+import { createObservability } from './web/http/metrics.ts';
+import { createSigningKeyCache, signingKeysProblem } from './domain/oauth/jwks.ts';
+import { operatorRoutes } from './web/operator/routes.tsx';
+import { createLogger, type Logger } from './domain/log.ts';
+import { accessLog } from './web/http/access-log.ts';
+import { createMailer } from './domain/mail/mailer.ts';
+import { outboxRoutes } from './web/outbox.tsx';
+import { mcpRoutes } from './web/mcp/routes.ts';
+import { oauthRoutes } from './web/oauth/routes.ts';
+import { notSupportedRoutes } from './web/compat/not-supported.ts';
+import { compatRoutes } from './web/compat/routes.tsx';
+import { platformRoutes } from './web/platform/routes.ts';
+import { resolveSecret } from './domain/secret.ts';
 import { deferredStore, openStore, storeKind, type Store } from './store/index.ts';
-import { startSweeper } from './sweep.ts';
+import { startSweeper } from './domain/sweep.ts';
 
 export interface ProviderDeps {
   clock?: Clock;
@@ -69,7 +70,7 @@ export async function createProvider(config: ProviderConfig, deps: ProviderDeps 
   };
 
   const app = new Hono();
-  // The default style of the provider's surfaces; the OAuth endpoints set their own (oauth/routes.ts).
+  // The default style of the provider's surfaces; the OAuth endpoints set their own (web/oauth/routes.ts).
   app.onError(errorHandler(API_STYLE, log));
   const observability = createObservability(ctx, healthChecks([{ name: 'signing-keys', run: signingKeysProblem }]));
   app.use('*', accessLog(log));

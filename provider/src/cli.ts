@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { runServer } from './main.ts';
-import { ADMIN_USAGE, runAdminCommand } from './operator/cli.ts';
+import { ADMIN_USAGE, runAdminCommand } from './cli/commands.ts';
 
 /** The installed package's version (package.json is one level up from src/ and from dist/ alike). */
 export const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;

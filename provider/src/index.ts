@@ -1,3 +1,3 @@
 export { createProvider, type Provider, type ProviderDeps } from './app.ts';
-export { loadConfig, defaultConfig, type ProviderConfig } from './config.ts';
-export type { Clock, Random } from './clock.ts';
+export { loadConfig, defaultConfig, type ProviderConfig } from './domain/config.ts';
+export type { Clock, Random } from './domain/clock.ts';

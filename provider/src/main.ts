@@ -1,9 +1,9 @@
-import { serve, type ServerType } from '@hono/node-server';
 import type { AddressInfo } from 'node:net';
 import { createProvider, type Provider } from './app.ts';
-import { ConfigError, loadConfig } from './config.ts';
-import { watchStore } from './http/health.ts';
-import { signingKeysProblem } from './oauth/jwks.ts';
+import { ConfigError, loadConfig } from './domain/config.ts';
+import { watchStore } from './web/health.ts';
+import { listen, type ServerType } from './web/node-server.ts';
+import { signingKeysProblem } from './domain/oauth/jwks.ts';
 import { acquireDataDir, DataDirBusyError } from './store/lock.ts';
 
 export interface ServeOptions {
@@ -40,10 +40,7 @@ export async function runServer(opts: ServeOptions = {}): Promise<void> {
   let provider: Provider | undefined;
   let built: (p: Provider) => void;
   const providerBuilt = new Promise<Provider>((r) => (built = r));
-  const server: ServerType = await new Promise<ServerType>((resolve, reject) => {
-    const s = serve({ fetch: async (req, env) => (provider ?? (await providerBuilt)).app.fetch(req, env), port: config.port, hostname: config.host }, () => resolve(s));
-    s.once('error', reject);
-  }).catch((err: NodeJS.ErrnoException) => fail(err.code === 'EADDRINUSE' ? `port ${config.port} is in use; set PORT to another port (0 picks a free one), or PROVIDER_PORT with npm start` : err.message));
+  const server: ServerType = await listen(async (req, env) => (provider ?? (await providerBuilt)).app.fetch(req, env), config.port, config.host).catch((err: NodeJS.ErrnoException) => fail(err.code === 'EADDRINUSE' ? `port ${config.port} is in use; set PORT to another port (0 picks a free one), or PROVIDER_PORT with npm start` : err.message));
 
   const port = (server.address() as AddressInfo).port;
   try {
@@ -64,7 +61,7 @@ export async function runServer(opts: ServeOptions = {}): Promise<void> {
     fail(`refusing to start: ${keysProblem}`);
   }
   if (opts.seedDemo) {
-    const { seedDemo } = await import('./seed.ts');
+    const { seedDemo } = await import('./domain/seed.ts');
     await seedDemo(provider.ctx, (line) => process.stderr.write(line + '\n'));
   }
   const stopWatch = watchStore(provider.ctx);

@@ -1,5 +1,5 @@
 /**
- * The MCP tool tests both transports pass (docs/mcp.md §3): the provider's `/mcp` (provider/src/mcp/mcp.test.ts,
+ * The MCP tool tests both transports pass (docs/mcp.md §3): the provider's `/mcp` (provider/src/web/mcp/mcp.test.ts,
  * e2e/mcp.spec.ts) and `instant-kit mcp` over stdio (client/src/cli/mcp.int.test.ts). Not exported by the package.
  *
  * @module

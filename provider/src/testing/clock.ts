@@ -1,4 +1,4 @@
-import type { Clock } from '../clock.ts';
+import type { Clock } from '../domain/clock.ts';
 
 /** A clock tests move by hand (exported as `instant-provider/testing`, never by the production entry point). */
 export class TestClock implements Clock {

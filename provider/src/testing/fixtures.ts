@@ -1,8 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { inSeconds, nowDate, type Ctx } from '../context.ts';
-import { cookieName, SESSION_COOKIE, seal } from '../accounts/sessions.ts';
-import { createUser, type User } from '../accounts/users.ts';
-import { generateToken, hashToken } from '../tokens.ts';
+import { inSeconds, nowDate, type Ctx } from '../domain/context.ts';
+import { cookieName, SESSION_COOKIE, seal } from '../domain/accounts/sessions.ts';
+import { createUser, type User } from '../domain/accounts/users.ts';
+import { generateToken, hashToken } from '../domain/tokens.ts';
 import type { TestProvider } from './index.ts';
 import { CookieJar } from './cookie-jar.ts';
 

@@ -1,0 +1,43 @@
+import type { Ctx } from './context.ts';
+import { sweepEmailTokens } from './accounts/email-tokens.ts';
+import { pruneAuditEvents } from './audit/events.ts';
+import { sweepRateLimits } from './limits/rate-limit.ts';
+import { sweepSigningKeys } from './oauth/key-rotation.ts';
+import { sweepOAuth } from './oauth/sweep.ts';
+import { sweepCliLogins } from '../web/compat/cli-auth.ts';
+import { sweepProvisionalAdminTokens } from './platform/dash.ts';
+import { sweepExpiredApps } from './platform/temporary-apps.ts';
+
+/** Periodic clean-up: each job deletes what has expired. A failing job is logged and does not stop the others. */
+export const SWEEP_JOBS: Array<{ name: string; run: (ctx: Ctx) => Promise<unknown> }> = [
+  { name: 'rate-limits', run: sweepRateLimits },
+  { name: 'audit-events', run: pruneAuditEvents },
+  { name: 'temporary-apps', run: sweepExpiredApps },
+  { name: 'oauth', run: sweepOAuth },
+  { name: 'provisional-admin-tokens', run: sweepProvisionalAdminTokens },
+  { name: 'cli-logins', run: sweepCliLogins },
+  { name: 'signing-keys', run: sweepSigningKeys },
+  { name: 'email-tokens', run: sweepEmailTokens },
+];
+
+export async function sweepOnce(ctx: Ctx): Promise<void> {
+  for (const job of SWEEP_JOBS) {
+    try {
+      await job.run(ctx);
+    } catch (err) {
+      ctx.log.error('sweep failed', { job: job.name, error: err instanceof Error ? err.message : String(err) });
+    }
+  }
+}
+
+/** Runs the sweep now and then every `SWEEP_INTERVAL_S`; returns a stop function. */
+export function startSweeper(ctx: Ctx): () => void {
+  let running = Promise.resolve();
+  const tick = () => {
+    running = running.then(() => sweepOnce(ctx));
+  };
+  tick();
+  const timer = setInterval(tick, ctx.config.sweepIntervalS * 1000);
+  timer.unref();
+  return () => clearInterval(timer);
+}
