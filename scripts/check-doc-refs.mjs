@@ -5,9 +5,13 @@
 // repository root), optionally followed by `§N`, `§N–§M`, `§N, §M` or `§N and §M`. A file that names
 // documents without citing them (the rewriter of old citations) opts out with the marker
 // `check-doc-refs: ignore-file`.
+//
+// Source files cited in Markdown and in code comments must exist too (`checkFileRefs`): a path with a folder
+// (`web/oauth/token.ts`) relative to the citing file, the repository root, a package or its `src/`, or an
+// installed package (`instant-cli/src/lib/login.ts`); a bare name (`token.ts`) somewhere in the repository.
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join, normalize } from 'node:path';
+import { basename, dirname, join, normalize } from 'node:path';
 
 const TEXT = /\.(ts|tsx|mts|js|mjs|cjs|md|sql|sh|ya?ml)$/;
 const CITATION = /(?<![\w/.@-])((?:\.{1,2}\/)*(?:[\w.-]+\/)*[\w.-]+\.md)\b((?:\s*(?:,|–|-|and|or)?\s*§[\w.]*\w)*)/g;
@@ -64,6 +68,48 @@ export function checkDocRefs(root, files, read = (p) => readFileSync(p, 'utf8'))
   return problems;
 }
 
+const SOURCE_PATH = /(?<![\w/.@-])((?:\.{1,2}\/)*(?:[\w.-]+\/)*[\w-]+(?:\.[\w-]+)*\.(?:ts|tsx|mts|mjs|sql|sh))\b/g;
+/** Where a cited path with a folder may be rooted, besides the citing file's folder. */
+const PATH_BASES = ['.', 'provider', 'provider/src', 'client', 'client/src', 'demo-app', 'demo-app/src', 'node_modules'];
+/** Files of an app builder's project that the kit writes: named in the docs, never in this repository. */
+const USER_PROJECT_FILES = new Set(['instant.schema.ts', 'instant.perms.ts']);
+
+/** The part of a line that is prose: all of a Markdown line; a code line's comment, never its import. */
+function prose(file, line) {
+  if (file.endsWith('.md')) return line;
+  if (/^\s*(import|export)\b.*\bfrom\s+['"]/.test(line) || /\bimport\(['"]/.test(line)) return '';
+  const m = /(?:^\s*\*|\/\/|\/\*|^\s*#)(.*)$/.exec(line);
+  return m ? m[1] : '';
+}
+
+/**
+ * Source files cited in Markdown and in comments that are not in the repository (after a file moves, every
+ * comment naming its old path is reported). One line each, `file:line: message`.
+ */
+export function checkFileRefs(root, files, read = (p) => readFileSync(p, 'utf8')) {
+  const names = new Set(files.map((f) => basename(f)));
+  const problems = [];
+  for (const file of files) {
+    if (!/\.(ts|tsx|mts|js|mjs|md|sh)$/.test(file)) continue;
+    let text;
+    try {
+      text = withoutUrls(read(join(root, file)));
+    } catch {
+      continue;
+    }
+    if (text.includes('check-doc-refs: ignore-file')) continue;
+    text.split('\n').forEach((line, i) => {
+      for (const [, cited] of prose(file, line).matchAll(SOURCE_PATH)) {
+        const found = cited.includes('/')
+          ? [dirname(file), ...PATH_BASES].some((b) => existsSync(normalize(join(root, b, cited))))
+          : names.has(cited) || USER_PROJECT_FILES.has(cited);
+        if (!found) problems.push(`${file}:${i + 1}: cites ${cited}, which is not in the repository`);
+      }
+    });
+  }
+  return problems;
+}
+
 /** The repository's text files (tracked or new, not ignored). */
 export function repoFiles(root) {
   const out = execFileSync('git', ['ls-files', '-co', '--exclude-standard'], { cwd: root, encoding: 'utf8' });
@@ -72,10 +118,11 @@ export function repoFiles(root) {
 
 if (import.meta.filename === process.argv[1]) {
   const root = join(import.meta.dirname, '..');
-  const problems = checkDocRefs(root, repoFiles(root));
+  const files = repoFiles(root);
+  const problems = [...checkDocRefs(root, files), ...checkFileRefs(root, files)];
   for (const p of problems) console.error(p);
   if (problems.length) {
-    console.error(`check-doc-refs: ${problems.length} citation(s) of a missing document or section`);
+    console.error(`check-doc-refs: ${problems.length} citation(s) of a missing document, section or file`);
     process.exit(1);
   }
 }

@@ -4,9 +4,10 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 // @ts-expect-error -- a plain .mjs script without type declarations
-import { checkDocRefs, repoFiles, sectionsOf } from './check-doc-refs.mjs';
+import { checkDocRefs, checkFileRefs, repoFiles, sectionsOf } from './check-doc-refs.mjs';
 
 const check = checkDocRefs as (root: string, files: string[]) => string[];
+const checkFiles = checkFileRefs as (root: string, files: string[]) => string[];
 const roots: string[] = [];
 afterEach(() => {
   for (const r of roots.splice(0)) rmSync(r, { recursive: true, force: true });
@@ -58,5 +59,29 @@ describe('check-doc-refs (part of npm run lint)', () => {
   it('finds no problem in this repository', () => {
     const root = join(import.meta.dirname, '..');
     expect(check(root, (repoFiles as (r: string) => string[])(root))).toEqual([]);
+  });
+
+  it('fails on a source file a comment or a document cites after it moved; imports and code are not citations', () => {
+    const root = repo({
+      'provider/src/web/oauth/token.ts': '// the token endpoint\n',
+      'provider/src/domain/a.ts': [
+        "import { x } from '../web/oauth/token.ts';",
+        '// handled in web/oauth/token.ts and token.ts (see ./a.ts)',
+        '// handled in oauth/token.ts',
+        "const path = 'oauth/gone.ts';",
+        ' * the kit writes instant.schema.ts; Instant’s CLI does it in instant-cli/src/lib/login.ts',
+      ].join('\n'),
+      'node_modules/instant-cli/src/lib/login.ts': '',
+      'docs/x.md': 'See `provider/src/web/oauth/token.ts`, `web/oauth/token.ts` and `accounts/sessions.ts`.\n',
+    });
+    expect(checkFiles(root, ['provider/src/web/oauth/token.ts', 'provider/src/domain/a.ts', 'docs/x.md'])).toEqual([
+      'provider/src/domain/a.ts:3: cites oauth/token.ts, which is not in the repository',
+      'docs/x.md:1: cites accounts/sessions.ts, which is not in the repository',
+    ]);
+  });
+
+  it('finds no cited source file missing in this repository', () => {
+    const root = join(import.meta.dirname, '..');
+    expect(checkFiles(root, (repoFiles as (r: string) => string[])(root))).toEqual([]);
   });
 });

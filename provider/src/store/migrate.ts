@@ -11,7 +11,7 @@ export interface Migration {
   sql: string;
 }
 
-/** The versioned SQL files, in order: `NNN_name.sql`. */
+/** The versioned SQL files, in order: three digits, an underscore, a name, `.sql`. */
 export function listMigrations(dir = MIGRATIONS_DIR): Migration[] {
   return readdirSync(dir)
     .filter((f) => /^\d{3}_[a-z0-9_]+\.sql$/.test(f))

@@ -8,7 +8,7 @@ import { hit, type RateLimitRule } from '../../domain/limits/rate-limit.ts';
 import { generateToken, hashToken } from '../../domain/tokens.ts';
 
 /**
- * The login of Instant's CLI (docs/instant-compat.md §5), as its `src/lib/login.ts` drives it:
+ * The login of Instant's CLI (docs/instant-compat.md §5), as its `instant-cli/src/lib/login.ts` drives it:
  * `register` → `{secret, ticket}`; the user opens `/dash?ticket=…` and confirms (or cancels); the CLI polls
  * `check {secret}` once a second and gets a 400 `waiting-for-user` until then, then one 200 `{token, email}`.
  * The token is a personal access token named after the login, minted when the CLI collects it (so it is never

@@ -52,7 +52,7 @@ export function orgRoutes(ctx: Ctx): Hono {
     const { p, user } = await own(c);
     return c.json({ org: orgJson(await createOrg(ctx, user, (await body(c, p)).title)) });
   });
-  // A browser gets the page (page-routes.tsx); a bearer token, upstream's JSON.
+  // A browser gets the page (orgs-page-routes.tsx); a bearer token, upstream's JSON.
   r.get('/dash/orgs/:org_id', async (c) => c.json(await orgDetail(ctx, (await own(c)).user, c.req.param('org_id'))));
   r.delete('/dash/orgs/:org_id', async (c) => {
     await deleteOrg(ctx, (await own(c)).user, c.req.param('org_id'));
