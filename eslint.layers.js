@@ -36,7 +36,6 @@ export const NOT_YET = [
   'provider/src/domain/oauth/key-rotation.ts',
   'provider/src/domain/oauth/refresh.ts',
   'provider/src/domain/oauth/sweep.ts',
-  'provider/src/domain/operator/services.ts',
   'provider/src/domain/platform/admin-tokens.ts',
   'provider/src/domain/platform/app-auth/email-template.ts',
   'provider/src/domain/platform/app-auth/settings.ts',
