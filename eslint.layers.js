@@ -27,7 +27,6 @@ export const NOT_YET = [
   'provider/src/domain/accounts/sign-in.ts',
   'provider/src/domain/accounts/users.ts',
   'provider/src/domain/accounts/verification.ts',
-  'provider/src/domain/audit/events.ts',
   'provider/src/domain/oauth/client-metadata.ts',
   'provider/src/domain/oauth/clients.ts',
   'provider/src/domain/oauth/grants.ts',
