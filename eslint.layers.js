@@ -52,7 +52,6 @@ export const NOT_YET = [
   'provider/src/domain/seed.ts',
   'provider/src/domain/sweep.ts',
   'provider/src/web/compat/cli-auth.ts',
-  'provider/src/web/health.ts',
   'provider/src/web/oauth/authorize.ts',
   'provider/src/web/oauth/decision.ts',
   'provider/src/web/oauth/introspect.ts',
