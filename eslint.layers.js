@@ -49,7 +49,6 @@ export const NOT_YET = [
   'provider/src/domain/platform/schema/apply.ts',
   'provider/src/domain/platform/schema/attrs.ts',
   'provider/src/domain/platform/temporary-apps.ts',
-  'provider/src/domain/seed.ts',
   'provider/src/domain/sweep.ts',
   'provider/src/web/compat/cli-auth.ts',
   'provider/src/web/oauth/authorize.ts',
