@@ -13,6 +13,7 @@ import { htmlSecurityHeaders } from './web/http/security-headers.ts';
 import { healthChecks } from './web/health.ts';
 import { createObservability } from './web/http/metrics.ts';
 import { createSigningKeyCache, signingKeysProblem } from './domain/oauth/jwks.ts';
+import { createLimitState } from './domain/limits/rate-limit.ts';
 import { operatorRoutes } from './web/operator/routes.tsx';
 import { createLogger, type Logger } from './domain/log.ts';
 import { accessLog } from './web/http/access-log.ts';
@@ -67,6 +68,7 @@ export async function createProvider(config: ProviderConfig, deps: ProviderDeps 
     unsealCache: createUnsealCache(),
     signingKeys: createSigningKeyCache(),
     mailer: createMailer({ smtpUrl: config.smtpUrl, mailFrom: config.mailFrom, issuer, log }),
+    limits: createLimitState(db.kind),
   };
 
   const app = new Hono();

@@ -1,6 +1,7 @@
 import type { UnsealCache } from './accounts/sessions.ts';
 import type { Clock, Random } from './clock.ts';
 import type { ProviderConfig } from './config.ts';
+import type { LimitState } from './limits/rate-limit.ts';
 import type { Logger } from './log.ts';
 import type { SigningKeyCache } from './oauth/jwks.ts';
 import type { Mailer } from './mail/mailer.ts';
@@ -26,6 +27,8 @@ export interface Ctx {
   signingKeys: SigningKeyCache;
   /** This provider's mailer (domain/mail/mailer.ts): SMTP_URL, or the dev outbox. */
   mailer: Mailer;
+  /** This provider's rate-limit windows, failure buckets and client quotas (domain/limits/); per provider. */
+  limits: LimitState;
 }
 
 /** `now` as a Date, for SQL parameters. */

@@ -4,14 +4,12 @@ import { redirectUriProblem } from './accounts/redirect-uris.ts';
 import type { Ctx } from './context.ts';
 import { nowDate } from './context.ts';
 import { hashToken } from './tokens.ts';
+import { upsertDemoRows } from '../store/seed.ts';
 
 export const DEMO_EMAIL = 'demo@example.com';
 export const DEMO_APP_NAME = 'Instant Demo App';
 export const DEMO_CLIENT_ID = 'demo-app';
 export const DEMO_REDIRECT_URI = 'http://localhost:3000/auth/instant/callback';
-
-// Any constant: serialises seeding across instances sharing one Postgres.
-const SEED_LOCK_KEY = 727_4602;
 
 export interface DemoSettings {
   password: string;
@@ -55,45 +53,21 @@ export async function seedDemo(ctx: Ctx, print: (line: string) => void, env: Rec
   const secretHash = hashToken(demo.clientSecret);
   const now = nowDate(ctx);
 
-  const { storedHash } = await ctx.db.tx(async (db) => {
-    await db.query('select pg_advisory_xact_lock($1)', [SEED_LOCK_KEY]);
-    // The demo account is the operator's own, on an address nobody can receive mail at: verified from the start
-    // (also when it was made before verification existed, migration 012).
-    await db.query(
-      `insert into users (id, email, password_hash, is_operator, created_at, email_verified_at) values ($1, $2, $3, $4, $5, $5)
-       on conflict (email) do update set email_verified_at = coalesce(users.email_verified_at, excluded.email_verified_at)`,
-      [ctx.random.uuid(), DEMO_EMAIL, passwordHash, ctx.config.operatorEmails.includes(DEMO_EMAIL), now],
-    );
-    const user = (await db.one<{ id: string; password_hash: string }>(`select id, password_hash from users where email = $1`, [DEMO_EMAIL]))!;
-
-    let client = await db.one<{ oauth_app_id: string; redirect_uris: string[] }>(`select oauth_app_id, redirect_uris from oauth_clients where client_id = $1`, [DEMO_CLIENT_ID]);
-    if (!client) {
-      const appId = ctx.random.uuid();
-      await db.query(
-        `insert into oauth_apps (id, owner_id, name, home_page, status, created_at) values ($1, $2, $3, $4, 'published', $5)`,
-        [appId, user.id, DEMO_APP_NAME, new URL(demo.redirectUri).origin, now],
-      );
-      await db.query(
-        `insert into oauth_clients (client_id, oauth_app_id, name, is_public, redirect_uris, created_at) values ($1, $2, $3, false, $4, $5)`,
-        [DEMO_CLIENT_ID, appId, 'Demo app (server)', [demo.redirectUri], now],
-      );
-      client = { oauth_app_id: appId, redirect_uris: [demo.redirectUri] };
-    } else if (!client.redirect_uris.includes(demo.redirectUri)) {
-      await db.query(`update oauth_clients set redirect_uris = array_append(redirect_uris, $2::text) where client_id = $1`, [DEMO_CLIENT_ID, demo.redirectUri]);
-    }
-
-    // Exactly the configured secret is live: a changed DEMO_CLIENT_SECRET or SECRET replaces the old one.
-    const live = await db.query<{ secret_hash: string }>(`select secret_hash from client_secrets where client_id = $1 and revoked_at is null`, [DEMO_CLIENT_ID]);
-    if (!live.some((s) => s.secret_hash === secretHash)) {
-      await db.query(`update client_secrets set revoked_at = $2 where client_id = $1 and revoked_at is null`, [DEMO_CLIENT_ID, now]);
-      await db.query(
-        `insert into client_secrets (id, client_id, secret_hash, created_at) values ($1, $2, $3, $4)
-         on conflict (secret_hash) do update set revoked_at = null`,
-        [ctx.random.uuid(), DEMO_CLIENT_ID, secretHash, now],
-      );
-    }
-    return { storedHash: user.password_hash };
-  });
+  const { storedHash } = await ctx.db.tx((db) =>
+    upsertDemoRows(db, {
+      email: DEMO_EMAIL,
+      passwordHash,
+      isOperator: ctx.config.operatorEmails.includes(DEMO_EMAIL),
+      appName: DEMO_APP_NAME,
+      homePage: new URL(demo.redirectUri).origin,
+      clientId: DEMO_CLIENT_ID,
+      clientName: 'Demo app (server)',
+      redirectUri: demo.redirectUri,
+      secretHash,
+      now,
+      uuid: () => ctx.random.uuid(),
+    }),
+  );
 
   const passwordWorks = await verifyPassword(storedHash, demo.password);
   print('Demo data (--seed-demo):');

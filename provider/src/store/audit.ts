@@ -61,3 +61,69 @@ export async function insertAuditRows(db: Db, rows: AuditValues[]): Promise<void
   const values = rows.map((r) => `(${COLUMNS.map((col) => p.add(r[col], COLUMN_TYPES[col])).join(', ')})`);
   await db.query(`${AUDIT_INSERT} values ${values.join(', ')}`, p.values);
 }
+
+/** Filters of `selectAuditRows`, all optional; each given one must match. Values are taken as they are. */
+export interface AuditFilter {
+  since?: Date;
+  until?: Date;
+  userId?: string;
+  /** The account with this (lower-case) email, or failed logins naming it (`details.email`). */
+  userEmail?: string;
+  clientId?: string;
+  /** An exact kind, `token.rotated`. */
+  event?: string;
+  /** A group of kinds, `token` (every `token.*`). */
+  eventGroup?: string;
+  /** Paging: only rows with a smaller id. */
+  beforeId?: number;
+  limit: number;
+}
+
+export interface AuditRowOut {
+  id: number;
+  at: Date;
+  event: string;
+  outcome: string;
+  actor: string | null;
+  user_id: string | null;
+  client_id: string | null;
+  oauth_app_id: string | null;
+  address: string | null;
+  details: Record<string, unknown>;
+}
+
+/** Audit rows matching every filter, newest first (by id), at most `limit`. One statement. */
+export async function selectAuditRows(db: Db, f: AuditFilter): Promise<AuditRowOut[]> {
+  const where: string[] = [];
+  const p = new SqlParams();
+  if (f.since) where.push(`at >= ${p.add(f.since)}`);
+  if (f.until) where.push(`at < ${p.add(f.until)}`);
+  if (f.userId !== undefined) where.push(`user_id = ${p.add(f.userId)}`);
+  if (f.userEmail !== undefined) {
+    const e = p.add(f.userEmail);
+    where.push(`(user_id in (select id from users where email = ${e}) or details->>'email' = ${e})`);
+  }
+  if (f.clientId !== undefined) where.push(`client_id = ${p.add(f.clientId)}`);
+  if (f.event !== undefined) where.push(`event = ${p.add(f.event)}`);
+  if (f.eventGroup !== undefined) where.push(`event like ${p.add(f.eventGroup.replace(/[%_\\]/g, '\\$&') + '.%')}`);
+  if (f.beforeId !== undefined) where.push(`id < ${p.add(f.beforeId)}`);
+  const rows = await db.query<AuditRowOut & { id: number | string }>(
+    `select id, at, event, outcome, actor, user_id, client_id, oauth_app_id, address, details
+       from audit_events ${where.length ? 'where ' + where.join(' and ') : ''}
+      order by id desc limit ${Math.trunc(f.limit)}`,
+    p.values,
+  );
+  return rows.map((r) => ({ ...r, id: Number(r.id) }));
+}
+
+/**
+ * Deletes the events before `cutoff`, returning how many: the table's trigger refuses deletions unless the
+ * transaction sets `instant.audit_prune` (store/migrations/004_audit.sql), so retention is the only way rows leave.
+ */
+export async function deleteAuditRowsBefore(db: Db, cutoff: Date): Promise<number> {
+  return db.tx(async (tx) => {
+    await tx.query(`select set_config('instant.audit_prune', 'on', true)`);
+    const row = await tx.one<{ n: number }>(`with d as (delete from audit_events where at < $1 returning 1) select count(*)::int as n from d`, [cutoff]);
+    return row?.n ?? 0;
+  });
+}

@@ -1,68 +1,14 @@
 /**
- * `GET /healthz` (readiness: each check in turn, 503 naming the first that fails) and the store watch (a warning in
- * the log when the store stops answering, and a line when it answers again). docs/operations.md §5.
+ * `GET /healthz` (readiness: each check in turn, 503 naming the first that fails). The checks and the store watch
+ * are domain/health.ts. docs/operations.md §5.
  *
  * @module
  */
 import { Hono } from 'hono';
 import type { Ctx } from '../domain/context.ts';
-import { listMigrations } from '../store/migrate.ts';
+import { healthChecks, type HealthCheck } from '../domain/health.ts';
 
-/** One readiness check: resolves to null when healthy, else a short reason for the operator (never a secret). */
-export interface HealthCheck {
-  name: string;
-  run(ctx: Ctx): Promise<string | null>;
-}
-
-const TIMEOUT_MS = 2000;
-
-function withTimeout<T>(p: Promise<T>, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} did not answer within ${TIMEOUT_MS} ms`)), TIMEOUT_MS)));
-  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
-}
-
-const message = (err: unknown) => (err instanceof Error ? err.message : String(err)).split('\n')[0]!.slice(0, 200);
-
-/** The store answers a query. */
-const storeReachable: HealthCheck = {
-  name: 'store',
-  async run(ctx) {
-    try {
-      await withTimeout(ctx.db.query('select 1'), 'the store');
-      return null;
-    } catch (err) {
-      return `the store is unreachable: ${message(err)}`;
-    }
-  },
-};
-
-/** Every migration this build ships is recorded as applied (a database with no tables, or an older one, fails). */
-function migrationsApplied(): HealthCheck {
-  const expected = listMigrations().map((m) => m.version);
-  return {
-    name: 'migrations',
-    async run(ctx) {
-      let rows: { version: string }[];
-      try {
-        rows = await withTimeout(ctx.db.query<{ version: string }>('select version from schema_migrations'), 'the store');
-      } catch (err) {
-        return `migrations are not applied (${message(err)})`;
-      }
-      const applied = new Set(rows.map((r) => r.version));
-      const missing = expected.filter((v) => !applied.has(v));
-      return missing.length ? `migrations are not applied: ${missing.join(', ')}` : null;
-    },
-  };
-}
-
-/**
- * The checks `/healthz` runs, in order: the store answers, migrations are applied, then the checks the composition
- * root adds (`app.ts`: that SECRET opens the stored signing keys).
- */
-export function healthChecks(extra: HealthCheck[] = []): HealthCheck[] {
-  return [storeReachable, migrationsApplied(), ...extra];
-}
+export { healthChecks, watchStore, type HealthCheck } from '../domain/health.ts';
 
 /** `GET /healthz`: 200 `{"status":"ok"}`, or 503 `{"status":"unavailable","check","reason"}` for the first failing check. */
 export function healthRoutes(ctx: Ctx, checks: HealthCheck[] = healthChecks()): Hono {
@@ -79,32 +25,4 @@ export function healthRoutes(ctx: Ctx, checks: HealthCheck[] = healthChecks()): 
     return c.json({ status: 'ok' }, 200, { 'Cache-Control': 'no-store' });
   });
   return routes;
-}
-
-/**
- * Probes the store every `intervalMs` and logs each change: a `warn` line when it stops answering (with the
- * reason), an `info` line when it answers again (with how long it was down). Returns a function that stops it.
- */
-export function watchStore(ctx: Ctx, intervalMs = 5000): () => void {
-  let downSince: number | null = null;
-  let running = false;
-  const probe = async () => {
-    if (running) return;
-    running = true;
-    try {
-      const reason = await storeReachable.run(ctx);
-      if (reason !== null && downSince === null) {
-        downSince = Date.now();
-        ctx.log.warn('store unreachable', { reason });
-      } else if (reason === null && downSince !== null) {
-        ctx.log.warn('store reachable again', { down_ms: Date.now() - downSince });
-        downSince = null;
-      }
-    } finally {
-      running = false;
-    }
-  };
-  const timer = setInterval(() => void probe(), intervalMs);
-  timer.unref();
-  return () => clearInterval(timer);
 }

@@ -1,7 +1,7 @@
 import type { Ctx } from '../context.ts';
 import { nowDate } from '../context.ts';
 import type { Db } from '../../store/index.ts';
-import { insertAuditRows, type AuditValues } from '../../store/audit.ts';
+import { deleteAuditRowsBefore, insertAuditRows, selectAuditRows, type AuditValues } from '../../store/audit.ts';
 import { isUuid } from '../tokens.ts';
 import { scrubDetails, scrubText } from './scrub.ts';
 
@@ -167,46 +167,24 @@ export interface AuditQuery {
 
 /** Audit rows matching every given filter, newest first. */
 export async function listEvents(ctx: Pick<Ctx, 'db'>, q: AuditQuery = {}): Promise<AuditRow[]> {
-  const where: string[] = [];
-  const params: unknown[] = [];
-  const p = (v: unknown) => {
-    params.push(v);
-    return `$${params.length}`;
-  };
-  if (q.since) where.push(`at >= ${p(q.since)}`);
-  if (q.until) where.push(`at < ${p(q.until)}`);
-  if (q.user) {
-    const u = q.user.trim();
-    if (isUuid(u)) where.push(`user_id = ${p(u.toLowerCase())}`);
-    else {
-      const e = p(u.toLowerCase());
-      where.push(`(user_id in (select id from users where email = ${e}) or details->>'email' = ${e})`);
-    }
-  }
-  if (q.clientId) where.push(`client_id = ${p(q.clientId.trim())}`);
-  if (q.event) {
-    const e = q.event.trim();
-    where.push(e.includes('.') ? `event = ${p(e)}` : `event like ${p(e.replace(/[%_\\]/g, '\\$&') + '.%')}`);
-  }
-  if (q.beforeId !== undefined) where.push(`id < ${p(q.beforeId)}`);
-  const limit = Math.min(Math.max(Math.trunc(q.limit ?? 100), 1), 1000);
-  const rows = await ctx.db.query<AuditRow & { id: number | string }>(
-    `select id, at, event, outcome, actor, user_id, client_id, oauth_app_id, address, details
-       from audit_events ${where.length ? 'where ' + where.join(' and ') : ''}
-      order by id desc limit ${limit}`,
-    params,
-  );
-  return rows.map((r) => ({ ...r, id: Number(r.id) }));
+  // A filter given (even blank) filters, as before: trimmed, a UUID as the user's id, otherwise an email.
+  const user = q.user ? q.user.trim().toLowerCase() : undefined;
+  const event = q.event ? q.event.trim() : undefined;
+  const rows = await selectAuditRows(ctx.db, {
+    since: q.since,
+    until: q.until,
+    ...(user !== undefined ? (isUuid(user) ? { userId: user } : { userEmail: user }) : {}),
+    clientId: q.clientId ? q.clientId.trim() : undefined,
+    ...(event !== undefined ? (event.includes('.') ? { event } : { eventGroup: event }) : {}),
+    beforeId: q.beforeId,
+    limit: Math.min(Math.max(Math.trunc(q.limit ?? 100), 1), 1000),
+  });
+  return rows as AuditRow[];
 }
 
 /** Deletes events older than AUDIT_RETENTION_DAYS (the only deletion the table's trigger allows). Returns how many. */
 export async function pruneAuditEvents(ctx: Pick<Ctx, 'db' | 'clock' | 'config'>): Promise<number> {
-  const cutoff = new Date(ctx.clock.now() - ctx.config.auditRetentionDays * 86_400_000);
-  return ctx.db.tx(async (db) => {
-    await db.query(`select set_config('instant.audit_prune', 'on', true)`);
-    const row = await db.one<{ n: number }>(`with d as (delete from audit_events where at < $1 returning 1) select count(*)::int as n from d`, [cutoff]);
-    return row?.n ?? 0;
-  });
+  return deleteAuditRowsBefore(ctx.db, new Date(ctx.clock.now() - ctx.config.auditRetentionDays * 86_400_000));
 }
 
 /** One row as JSON (CLI `--json`, tests). */

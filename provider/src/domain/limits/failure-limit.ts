@@ -1,7 +1,8 @@
 import type { Ctx } from '../context.ts';
 import { recordEvent } from '../audit/events.ts';
 import { OAuthError } from '../errors.ts';
-import { BoundedMap, onSweep, perStore, rateLimitHeaders } from './rate-limit.ts';
+import { deleteSpentFailures, lockFailure, readFailures, writeFailure } from '../../store/rate-limits.ts';
+import { BoundedMap, rateLimitHeaders } from './shared.ts';
 
 /**
  * Failures are what is limited at the token, revocation and introspection endpoints (docs/rate-limits.md §2): each
@@ -58,56 +59,38 @@ interface Cached extends FailureState {
 
 const SLOWEST_LEAK = Math.min(...Object.values(FAILURE_LIMITS).map((r) => r.leakPerS));
 
-class FailureLimiter {
+/** One provider's failure buckets (`ctx.limits.failures`); `shared`: kept in the store too (Postgres). */
+export class FailureLimiter {
   /** A bucket may be forgotten once its block has ended and its level has leaked away (at the slowest leak). */
   readonly states = new BoundedMap<Cached>((s, now) => s.blockedUntil <= now && s.fetchedAt + SHARE_MS <= now && s.level <= ((now - s.at) / 1000) * SLOWEST_LEAK);
   readonly knownGood = new BoundedMap<number>((at, now) => at + KNOWN_GOOD_MS <= now);
+  constructor(readonly shared: boolean) {}
 }
-const limiters = new WeakMap<object, FailureLimiter>();
+
+export const createFailureLimiter = (shared: boolean) => new FailureLimiter(shared);
 
 const addressBucket = (address: string) => `fail:addr:${address}`;
 const clientBucket = (clientId: string) => `fail:client:${clientId.slice(0, 128)}`;
 
 /** Current states of buckets: this process's, refreshed from the store on Postgres when older than SHARE_MS. */
 async function current(ctx: Ctx, lim: FailureLimiter, buckets: string[], now: number): Promise<Array<Cached | undefined>> {
-  const stale = ctx.db.kind === 'postgres' ? buckets.filter((b) => (lim.states.get(b)?.fetchedAt ?? -Infinity) + SHARE_MS <= now) : [];
+  const stale = lim.shared ? buckets.filter((b) => (lim.states.get(b)?.fetchedAt ?? -Infinity) + SHARE_MS <= now) : [];
   if (stale.length) {
-    const rows = await ctx.db.query<{ bucket: string; level: number; updated_at: Date; strikes: number; blocked_until: Date | null }>(
-      `select bucket, level, updated_at, strikes, blocked_until from rate_limit_failures where bucket = any($1)`,
-      [stale],
-    );
-    for (const b of stale) {
-      const r = rows.find((x) => x.bucket === b);
-      const s = r ? { level: r.level, at: r.updated_at.getTime(), strikes: r.strikes, blockedUntil: r.blocked_until?.getTime() ?? 0 } : { level: 0, at: now, strikes: 0, blockedUntil: 0 };
-      lim.states.set(b, { ...s, fetchedAt: now }, now);
-    }
+    const stored = await readFailures(ctx.db, stale);
+    for (const b of stale) lim.states.set(b, { ...(stored.get(b) ?? { level: 0, at: now, strikes: 0, blockedUntil: 0 }), fetchedAt: now }, now);
   }
   return buckets.map((b) => lim.states.get(b));
 }
 
 /** Records one failure: in memory on the embedded store, in the store (under a row lock) on Postgres. */
 async function recordFailure(ctx: Ctx, lim: FailureLimiter, bucket: string, rule: FailureRule, now: number): Promise<FailureState> {
-  let next: FailureState;
-  if (ctx.db.kind === 'postgres') {
-    next = await ctx.db.tx(async (db) => {
-      await db.query(`insert into rate_limit_failures (bucket, level, updated_at) values ($1, 0, $2) on conflict (bucket) do nothing`, [bucket, new Date(now)]);
-      const r = await db.one<{ level: number; updated_at: Date; strikes: number; blocked_until: Date | null }>(
-        `select level, updated_at, strikes, blocked_until from rate_limit_failures where bucket = $1 for update`,
-        [bucket],
-      );
-      const s = afterFailure(r && { level: r.level, at: r.updated_at.getTime(), strikes: r.strikes, blockedUntil: r.blocked_until?.getTime() ?? 0 }, now, rule);
-      await db.query(`update rate_limit_failures set level = $2, updated_at = $3, strikes = $4, blocked_until = $5 where bucket = $1`, [
-        bucket,
-        s.level,
-        new Date(now),
-        s.strikes,
-        s.blockedUntil ? new Date(s.blockedUntil) : null,
-      ]);
-      return s;
-    });
-  } else {
-    next = afterFailure(lim.states.get(bucket), now, rule);
-  }
+  const next = lim.shared
+    ? await ctx.db.tx(async (db) => {
+        const s = afterFailure(await lockFailure(db, bucket, new Date(now)), now, rule);
+        await writeFailure(db, bucket, s);
+        return s;
+      })
+    : afterFailure(lim.states.get(bucket), now, rule);
   const before = lim.states.get(bucket);
   lim.states.set(bucket, { ...next, fetchedAt: now }, now);
   // Audited once per block (the failure that starts it), so a flood cannot flood the trail.
@@ -132,7 +115,7 @@ function isCountedFailure(err: unknown): boolean {
  * has not succeeded with it lately), is blocked; a counted failure of `f` is recorded against both.
  */
 export async function limitingFailures<T>(ctx: Ctx, address: string, clientId: string | undefined, f: () => Promise<T>): Promise<T> {
-  const lim = perStore(limiters, ctx.db, () => new FailureLimiter());
+  const lim = ctx.limits.failures;
   const now = ctx.clock.now();
   const buckets = [addressBucket(address), ...(clientId ? [clientBucket(clientId)] : [])];
   const [byAddress, byClient] = await current(ctx, lim, buckets, now);
@@ -152,10 +135,11 @@ export async function limitingFailures<T>(ctx: Ctx, address: string, clientId: s
   }
 }
 
-onSweep(async (ctx) => {
+/** Part of sweepRateLimits: forgets buckets that say nothing any more. */
+export async function sweepFailures(ctx: Ctx): Promise<void> {
   const now = ctx.clock.now();
-  limiters.get(ctx.db)?.states.dropEnded(now);
-  limiters.get(ctx.db)?.knownGood.dropEnded(now);
+  ctx.limits.failures.states.dropEnded(now);
+  ctx.limits.failures.knownGood.dropEnded(now);
   // A row whose level has leaked away and whose block has ended says nothing any more (the longest leak is a day's).
-  await ctx.db.query(`delete from rate_limit_failures where updated_at < $1 and (blocked_until is null or blocked_until < $2)`, [new Date(now - 86_400_000), new Date(now)]);
-});
+  await deleteSpentFailures(ctx.db, new Date(now - 86_400_000), new Date(now));
+}

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Ctx } from '../context.ts';
 import { OAuthError } from '../errors.ts';
-import { BoundedMap, onSweep, perStore, rateLimitHeaders } from './rate-limit.ts';
+import { addUsage, deleteUsageBefore } from '../../store/rate-limits.ts';
+import { BoundedMap, rateLimitHeaders } from './shared.ts';
 
 /**
  * The only limit on an authenticated client's successful traffic (docs/rate-limits.md §3): a token bucket per client
@@ -25,7 +26,9 @@ interface Bucket {
   others?: number;
 }
 
-class Quotas {
+/** One provider's client buckets (`ctx.limits.quotas`); `shared`: totals flushed to the store (Postgres). */
+export class Quotas {
+  constructor(readonly shared: boolean) {}
   readonly instanceId = randomUUID();
   readonly buckets = new BoundedMap<Bucket>((b, now) => b.unflushed === 0 && b.at + (b.capacity / b.rate) * 1000 <= now);
   /** Buckets used since the last flush. */
@@ -33,7 +36,8 @@ class Quotas {
   lastFlush = 0;
   flushing = false;
 }
-const quotasOf = new WeakMap<object, Quotas>();
+
+export const createQuotas = (shared: boolean) => new Quotas(shared);
 
 export interface QuotaClient {
   client_id: string;
@@ -45,7 +49,7 @@ export interface QuotaClient {
  * and Retry-After when the bucket is empty.
  */
 export function takeQuota(ctx: Ctx, client: QuotaClient): Record<string, string> {
-  const q = perStore(quotasOf, ctx.db, () => new Quotas());
+  const q = ctx.limits.quotas;
   const now = ctx.clock.now();
   const rate = client.app_rate_limit_per_s ?? ctx.config.clientRateLimitPerS;
   const burstS = ctx.config.clientRateBurstS;
@@ -63,7 +67,7 @@ export function takeQuota(ctx: Ctx, client: QuotaClient): Record<string, string>
     b.unflushed += 1;
   }
   q.buckets.set(key, b, now);
-  if (ctx.db.kind === 'postgres') {
+  if (q.shared) {
     q.touched.add(key);
     if (!q.flushing && now - q.lastFlush >= FLUSH_MS) void flush(ctx, q, now);
   }
@@ -84,19 +88,11 @@ async function flush(ctx: Ctx, q: Quotas, now: number): Promise<void> {
     return n;
   });
   try {
-    const rows = await ctx.db.query<{ bucket: string; others: string }>(
-      `with mine as (
-         insert into rate_limit_usage (bucket, instance_id, total, updated_at)
-         select b, $2, n, $3 from unnest($1::text[], $4::bigint[]) as t(b, n)
-         on conflict (bucket, instance_id) do update set total = rate_limit_usage.total + excluded.total, updated_at = excluded.updated_at
-       )
-       select bucket, sum(total)::text as others from rate_limit_usage where bucket = any($1) and instance_id <> $2 group by bucket`,
-      [keys, q.instanceId, new Date(now), counts],
-    );
+    const rows = await addUsage(ctx.db, q.instanceId, keys, counts, new Date(now));
     for (const r of rows) {
       const b = q.buckets.get(r.bucket);
       if (!b) continue;
-      const others = Number(r.others);
+      const others = r.others;
       if (b.others !== undefined) b.tokens = Math.max(-b.capacity, b.tokens - Math.max(0, others - b.others));
       b.others = others;
     }
@@ -113,9 +109,10 @@ async function flush(ctx: Ctx, q: Quotas, now: number): Promise<void> {
   }
 }
 
-onSweep(async (ctx) => {
+/** Part of sweepRateLimits: forgets buckets that are full again, and totals of stopped instances. */
+export async function sweepQuotas(ctx: Ctx): Promise<void> {
   const now = ctx.clock.now();
-  quotasOf.get(ctx.db)?.buckets.dropEnded(now);
+  ctx.limits.quotas.buckets.dropEnded(now);
   // Totals of instances not seen for a day (stopped ones) no longer matter.
-  await ctx.db.query(`delete from rate_limit_usage where updated_at < $1`, [new Date(now - 86_400_000)]);
-});
+  await deleteUsageBefore(ctx.db, new Date(now - 86_400_000));
+}

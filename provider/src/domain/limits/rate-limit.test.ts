@@ -2,7 +2,8 @@
 // addresses. (The shared windows on Postgres are covered by the scale-out test.)
 import { describe, expect, it } from 'vitest';
 import type { Ctx } from '../context.ts';
-import { FixedWindows, MEMORY_MAX_BUCKETS } from './rate-limit.ts';
+import { FixedWindows } from './rate-limit.ts';
+import { MEMORY_MAX_BUCKETS } from './shared.ts';
 
 function fakeCtx(start = Date.UTC(2026, 10, 23, 12, 0, 0)) {
   let now = start;
