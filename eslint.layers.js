@@ -23,7 +23,6 @@ export const NOT_YET = [
   'provider/src/domain/accounts/password-reset.ts',
   'provider/src/domain/accounts/personal-tokens.ts',
   'provider/src/domain/accounts/principal.ts',
-  'provider/src/domain/accounts/sessions.ts',
   'provider/src/domain/accounts/sign-in.ts',
   'provider/src/domain/accounts/users.ts',
   'provider/src/domain/accounts/verification.ts',
