@@ -1,7 +1,8 @@
 import type { Ctx } from '../context.ts';
 import { nowDate } from '../context.ts';
 import { endAllSessions } from '../accounts/sessions.ts';
-import { hasOperatorRole, USER_COLUMNS, type User } from '../accounts/users.ts';
+import { hasOperatorRole, type User } from '../accounts/users.ts';
+import { USER_COLUMNS } from '../../store/users.ts';
 import type { Db } from '../../store/index.ts';
 import { recordEvent, type AuditEvent } from '../audit/events.ts';
 
