@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { inSeconds, nowDate, type Ctx } from '../domain/context.ts';
-import { cookieName, SESSION_COOKIE, seal } from '../domain/accounts/sessions.ts';
+import { seal } from '../domain/accounts/sessions.ts';
+import { cookieName, SESSION_COOKIE } from '../web/http/session-cookie.ts';
 import { createUser, type User } from '../domain/accounts/users.ts';
 import { generateToken, hashToken } from '../domain/tokens.ts';
 import type { TestProvider } from './index.ts';

@@ -1,7 +1,8 @@
 import { Hono } from 'hono';
 import type { Ctx } from '../domain/context.ts';
 import { nowDate, inSeconds } from '../domain/context.ts';
-import { seal, SESSION_COOKIE } from '../domain/accounts/sessions.ts';
+import { seal } from '../domain/accounts/sessions.ts';
+import { SESSION_COOKIE } from '../web/http/session-cookie.ts';
 import { authenticate } from '../web/http/auth.ts';
 import { generateToken, hashToken } from '../domain/tokens.ts';
 import type { TestProvider } from './index.ts';

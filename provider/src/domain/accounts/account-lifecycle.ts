@@ -10,6 +10,8 @@ import { nowDate } from '../context.ts';
 import { recordEvent } from '../audit/events.ts';
 import { ApiError } from '../errors.ts';
 import type { Db } from '../../store/index.ts';
+import { revokeOtherSessionsOfUser } from '../../store/sessions.ts';
+import { countFootprint, deleteUser, passwordHashOf, setPasswordHash, soleOwnedOrgTitles, type FootprintRow } from '../../store/users.ts';
 import { RATE_LIMITS } from '../limits/rate-limit.ts';
 import { hashPassword, passwordProblem, verifyPassword } from './passwords.ts';
 import { accountBucket, limit } from './sign-in.ts';
@@ -24,8 +26,7 @@ export const WRONG_CURRENT_PASSWORD = 'The current password is incorrect';
 async function requirePassword(ctx: Ctx, address: string, user: User, password: string, event: 'user.password_changed' | 'user.deleted'): Promise<void> {
   await limit(ctx, `login:addr:${address}`, RATE_LIMITS.loginPerAddress);
   await limit(ctx, accountBucket(user.email), RATE_LIMITS.loginPerAccount);
-  const row = await ctx.db.one<{ password_hash: string }>(`select password_hash from users where id = $1`, [user.id]);
-  if (!(await verifyPassword(row?.password_hash, password.slice(0, 1024)))) {
+  if (!(await verifyPassword(await passwordHashOf(ctx.db, user.id), password.slice(0, 1024)))) {
     await recordEvent(ctx, { event, outcome: 'failure', actor: user.id, userId: user.id, address, details: { reason: 'credentials' } });
     throw ApiError.validation(WRONG_CURRENT_PASSWORD);
   }
@@ -42,42 +43,19 @@ export async function changePassword(ctx: Ctx, address: string, user: User, keep
   await requirePassword(ctx, address, user, current, 'user.password_changed');
   const hash = await hashPassword(next);
   return ctx.db.tx(async (db) => {
-    await db.query(`update users set password_hash = $2 where id = $1`, [user.id, hash]);
-    const ended = await db.query(`update sessions set revoked_at = $3 where user_id = $1 and id_hash is distinct from $2 and revoked_at is null returning id_hash`, [
-      user.id,
-      keepSessionHash,
-      nowDate(ctx),
-    ]);
-    await recordEvent({ ...ctx, db }, { event: 'user.password_changed', actor: user.id, userId: user.id, address, details: { sessions_ended_count: ended.length } });
-    return { sessionsEnded: ended.length };
+    await setPasswordHash(db, user.id, hash);
+    const ended = await revokeOtherSessionsOfUser(db, user.id, keepSessionHash, nowDate(ctx));
+    await recordEvent({ ...ctx, db }, { event: 'user.password_changed', actor: user.id, userId: user.id, address, details: { sessions_ended_count: ended } });
+    return { sessionsEnded: ended };
   });
 }
 
 /** What deleting an account ends, counted for the audit row and the confirmation page. */
-export interface AccountFootprint {
-  sessions: number;
-  personal_tokens: number;
-  grants: number;
-  oauth_tokens: number;
-  oauth_apps: number;
-  apps: number;
-}
+export type AccountFootprint = FootprintRow;
 
 /** Live sessions, personal tokens, grants and OAuth tokens of the user, and the OAuth apps and Instant apps they own. */
-export async function accountFootprint(ctx: Pick<Ctx, 'clock'> & { db: Db }, userId: string): Promise<AccountFootprint> {
-  const now = nowDate(ctx);
-  const row = await ctx.db.one<Record<keyof AccountFootprint, string | number>>(
-    `select (select count(*) from sessions where user_id = $1 and revoked_at is null and expires_at > $2) as sessions,
-            (select count(*) from personal_tokens where user_id = $1 and revoked_at is null and (expires_at is null or expires_at > $2)) as personal_tokens,
-            (select count(*) from grants where user_id = $1 and revoked_at is null) as grants,
-            (select count(*) from access_tokens where user_id = $1 and revoked_at is null and expires_at > $2)
-              + (select count(*) from refresh_tokens where user_id = $1 and revoked_at is null and idle_expires_at > $2) as oauth_tokens,
-            (select count(*) from oauth_apps where owner_id = $1) as oauth_apps,
-            (select count(*) from apps where creator_id = $1) as apps`,
-    [userId, now],
-  );
-  const n = (k: keyof AccountFootprint) => Number(row![k]);
-  return { sessions: n('sessions'), personal_tokens: n('personal_tokens'), grants: n('grants'), oauth_tokens: n('oauth_tokens'), oauth_apps: n('oauth_apps'), apps: n('apps') };
+export function accountFootprint(ctx: Pick<Ctx, 'clock'> & { db: Db }, userId: string): Promise<AccountFootprint> {
+  return countFootprint(ctx.db, userId, nowDate(ctx));
 }
 
 /**
@@ -90,19 +68,14 @@ export async function accountFootprint(ctx: Pick<Ctx, 'clock'> & { db: Db }, use
 export async function deleteAccount(ctx: Ctx, address: string, user: User, password: string): Promise<AccountFootprint> {
   await requirePassword(ctx, address, user, password, 'user.deleted');
   // An org must keep an owner (docs/security.md "Orgs"): its apps and members would be left with nobody to manage them.
-  const orphaned = await ctx.db.query<{ title: string }>(
-    `select o.title from orgs o join org_members m on m.org_id = o.id and m.user_id = $1 and m.role = 'owner'
-      where not exists (select 1 from org_members k where k.org_id = o.id and k.role = 'owner' and k.user_id <> $1)
-      order by o.title`,
-    [user.id],
-  );
+  const orphaned = await soleOwnedOrgTitles(ctx.db, user.id);
   if (orphaned.length > 0) {
-    const names = orphaned.map((o) => `“${o.title}”`).join(', ');
+    const names = orphaned.map((title) => `“${title}”`).join(', ');
     throw ApiError.validation(`You are the only owner of ${orphaned.length === 1 ? 'the org' : 'the orgs'} ${names}: make another member an owner, or delete the org, before deleting your account`);
   }
   return ctx.db.tx(async (db) => {
     const footprint = await accountFootprint({ ...ctx, db }, user.id);
-    await db.query(`delete from users where id = $1`, [user.id]);
+    await deleteUser(db, user.id);
     const counts = Object.fromEntries(Object.entries(footprint).map(([k, v]) => [`${k}_count`, v]));
     await recordEvent({ ...ctx, db }, { event: 'user.deleted', actor: user.id, userId: user.id, address, details: { email: user.email, ...counts } });
     return footprint;

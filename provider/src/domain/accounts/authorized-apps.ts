@@ -5,6 +5,7 @@ import { listGrantsOfUser, revokeGrantsOfApp } from '../oauth/grants.ts';
 import { isUuid } from '../tokens.ts';
 import { nowDate } from '../context.ts';
 import { listApps } from '../platform/apps.ts';
+import { appBadges, liveGrantIdOf } from '../../store/authorized-apps.ts';
 import { appAccessFromForm, grantAppAccess, setGrantAppAccess, type StoredAppAccess } from '../platform/grant-apps.ts';
 
 /**
@@ -49,9 +50,7 @@ export function authorizedAppJson(a: AuthorizedApp) {
 export async function listAuthorizedApps(ctx: Ctx, userId: string): Promise<AuthorizedApp[]> {
   const grants = await listGrantsOfUser(ctx, userId);
   if (grants.length === 0) return [];
-  const extra = await ctx.db.query<{ id: string; logo: string | null; dynamic: boolean }>(`select id, logo, dynamic from oauth_apps where id = any($1::uuid[])`, [
-    grants.map((g) => g.oauth_app_id),
-  ]);
+  const extra = await appBadges(ctx.db, grants.map((g) => g.oauth_app_id));
   const byId = new Map(extra.map((e) => [e.id, e]));
   const access = new Map<string, StoredAppAccess>();
   for (const g of grants) access.set(g.grant_id, await grantAppAccess(ctx.db, g.grant_id));
@@ -85,16 +84,14 @@ export async function revokeAuthorizedApp(ctx: Ctx, userId: string, oauthAppId: 
  * web/dashboard/app-access.tsx; picks kept to the user's apps). Audited with the old and the new choice. Unknown → 404.
  */
 export async function changeAuthorizedAppAccess(ctx: Ctx, userId: string, oauthAppId: string, fields: Record<string, string>): Promise<void> {
-  const grant = isUuid(oauthAppId)
-    ? await ctx.db.one<{ id: string }>(`select id from grants where user_id = $1 and oauth_app_id = $2 and revoked_at is null`, [userId, oauthAppId])
-    : undefined;
-  if (!grant) throw ApiError.notFound('authorized-app', 'You have not authorized that app');
+  const grantId = isUuid(oauthAppId) ? await liveGrantIdOf(ctx.db, userId, oauthAppId) : null;
+  if (!grantId) throw ApiError.notFound('authorized-app', 'You have not authorized that app');
   const choice = appAccessFromForm(fields, (await listApps(ctx, userId)).map((a) => a.id));
   if (!choice) throw ApiError.paramMissing('app_access');
   await ctx.db.tx(async (db) => {
-    const before = await grantAppAccess(db, grant.id);
-    await setGrantAppAccess(db, grant.id, choice, nowDate(ctx));
-    const after = await grantAppAccess(db, grant.id);
-    await recordEvent({ ...ctx, db }, { event: 'grant.app_access_changed', actor: userId, userId, oauthAppId, details: { grant_id: grant.id, old: appAccessJson(before), new: appAccessJson(after) } });
+    const before = await grantAppAccess(db, grantId);
+    await setGrantAppAccess(db, grantId, choice, nowDate(ctx));
+    const after = await grantAppAccess(db, grantId);
+    await recordEvent({ ...ctx, db }, { event: 'grant.app_access_changed', actor: userId, userId, oauthAppId, details: { grant_id: grantId, old: appAccessJson(before), new: appAccessJson(after) } });
   });
 }

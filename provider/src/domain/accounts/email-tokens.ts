@@ -3,6 +3,7 @@ import { inSeconds, nowDate } from '../context.ts';
 import { hit } from '../limits/rate-limit.ts';
 import type { MailMessage } from '../mail/mailer.ts';
 import type { Db } from '../../store/index.ts';
+import { deleteEmailTokensBefore, findLiveEmailToken, insertEmailToken, retireEmailTokens, useLiveEmailToken } from '../../store/email-tokens.ts';
 import { hashToken, toBase64Url } from '../tokens.ts';
 
 /**
@@ -20,15 +21,8 @@ const TOKEN_SHAPE = /^[A-Za-z0-9_-]{43}$/;
 export async function issueEmailToken(ctx: Ctx, db: Db, user: { id: string; email: string }, purpose: EmailTokenPurpose): Promise<string> {
   const token = toBase64Url(ctx.random.bytes(32));
   const now = nowDate(ctx);
-  await db.query(`update email_tokens set used_at = $3 where user_id = $1 and purpose = $2 and used_at is null`, [user.id, purpose, now]);
-  await db.query(`insert into email_tokens (token_hash, user_id, purpose, email, created_at, expires_at) values ($1, $2, $3, $4, $5, $6)`, [
-    hashToken(token),
-    user.id,
-    purpose,
-    user.email,
-    now,
-    inSeconds(ctx, EMAIL_TOKEN_TTL_S[purpose]),
-  ]);
+  await retireEmailTokens(db, user.id, purpose, now);
+  await insertEmailToken(db, { tokenHash: hashToken(token), userId: user.id, purpose, email: user.email, createdAt: now, expiresAt: inSeconds(ctx, EMAIL_TOKEN_TTL_S[purpose]) });
   return token;
 }
 
@@ -38,24 +32,14 @@ export async function issueEmailToken(ctx: Ctx, db: Db, user: { id: string; emai
  */
 export async function peekEmailToken(ctx: Ctx, token: string | undefined, purpose: EmailTokenPurpose): Promise<{ userId: string; email: string } | null> {
   if (!token || !TOKEN_SHAPE.test(token)) return null;
-  const row = await ctx.db.one<{ user_id: string; email: string }>(
-    `select t.user_id, u.email from email_tokens t join users u on u.id = t.user_id
-      where t.token_hash = $1 and t.purpose = $2 and t.used_at is null and t.expires_at > $3 and u.locked_at is null and u.email = t.email`,
-    [hashToken(token), purpose, nowDate(ctx)],
-  );
+  const row = await findLiveEmailToken(ctx.db, hashToken(token), purpose, nowDate(ctx));
   return row ? { userId: row.user_id, email: row.email } : null;
 }
 
 /** Uses a token: at most one caller ever gets its user back (one conditional update), the same checks as peekEmailToken. */
 export async function useEmailToken(ctx: Ctx, db: Db, token: string | undefined, purpose: EmailTokenPurpose): Promise<{ userId: string; email: string } | null> {
   if (!token || !TOKEN_SHAPE.test(token)) return null;
-  const row = await db.one<{ user_id: string; email: string }>(
-    `update email_tokens t set used_at = $3 from users u
-      where t.token_hash = $1 and t.purpose = $2 and t.used_at is null and t.expires_at > $3
-        and u.id = t.user_id and u.locked_at is null and u.email = t.email
-      returning t.user_id, u.email`,
-    [hashToken(token), purpose, nowDate(ctx)],
-  );
+  const row = await useLiveEmailToken(db, hashToken(token), purpose, nowDate(ctx));
   return row ? { userId: row.user_id, email: row.email } : null;
 }
 
@@ -84,7 +68,5 @@ export function tokenLink(ctx: Ctx, path: string, token: string): string {
 
 /** The sweeper's part: tokens a day past use or expiry are deleted. */
 export async function sweepEmailTokens(ctx: Ctx): Promise<number> {
-  const cutoff = inSeconds(ctx, -86_400);
-  const rows = await ctx.db.query(`delete from email_tokens where expires_at < $1 or used_at < $1 returning 1`, [cutoff]);
-  return rows.length;
+  return deleteEmailTokensBefore(ctx.db, inSeconds(ctx, -86_400));
 }

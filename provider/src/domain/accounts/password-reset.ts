@@ -6,7 +6,8 @@ import { hashToken } from '../tokens.ts';
 import { issueEmailToken, mailCapped, tokenLink, useEmailToken } from './email-tokens.ts';
 import { hashPassword, passwordProblem } from './passwords.ts';
 import { endAllSessions } from './sessions.ts';
-import { emailSchema, USER_COLUMNS, type User } from './users.ts';
+import { emailSchema, type User } from './users.ts';
+import { findUserByEmail, setPasswordHash } from '../../store/users.ts';
 import { FORGOT_PATH, markVerified } from './verification.ts';
 
 /** Where a reset link lands: a form for the new password, which posts the token back. */
@@ -52,7 +53,7 @@ export async function requestPasswordReset(ctx: Ctx, address: string, emailInput
   await limit(ctx, `forgot:addr:${address}`, FORGOT_PER_ADDRESS);
   await limit(ctx, `forgot:acct:${hashToken(attempted)}`, FORGOT_PER_ACCOUNT);
   const email = emailSchema.safeParse(attempted);
-  const user = email.success ? await ctx.db.one<User>(`select ${USER_COLUMNS} from users where email = $1 and locked_at is null`, [email.data]) : undefined;
+  const user = email.success ? await findUserByEmail(ctx.db, email.data, { unlockedOnly: true }) : undefined;
   if (user) {
     const token = await issueEmailToken(ctx, ctx.db, user, 'reset');
     await mailCapped(ctx, resetMail(ctx, user.email, token, false));
@@ -72,7 +73,7 @@ export async function resetPassword(ctx: Ctx, token: string | undefined, passwor
   const done = await ctx.db.tx(async (db) => {
     const used = await useEmailToken(ctx, db, token, 'reset');
     if (!used) return null;
-    await db.query(`update users set password_hash = $2 where id = $1`, [used.userId, passwordHash]);
+    await setPasswordHash(db, used.userId, passwordHash);
     await markVerified(ctx, db, used.userId);
     const sessionsEnded = await endAllSessions({ ...ctx, db }, used.userId);
     await recordEvent({ ...ctx, db }, { event: 'password.reset', actor: used.userId, userId: used.userId, address, details: { sessions_ended: sessionsEnded } });
@@ -88,12 +89,12 @@ export async function resetPassword(ctx: Ctx, token: string | undefined, passwor
  * (awaited: the CLI reports whether it went out; the reset stands either way, and running it again mails a new link). Audited as `operator.password_reset`.
  */
 export async function forcePasswordReset(ctx: Ctx, emailInput: string, actor: string): Promise<{ user: User; sessionsEnded: number; mailError: string | null } | 'unknown' | 'locked'> {
-  const found = await ctx.db.one<User>(`select ${USER_COLUMNS} from users where email = $1`, [emailInput.trim().toLowerCase()]);
+  const found = await findUserByEmail(ctx.db, emailInput.trim().toLowerCase());
   if (!found) return 'unknown';
   if (found.locked_at) return 'locked';
   const { token, sessionsEnded } = await ctx.db.tx(async (db) => {
     // Not an argon2 hash: verifyPassword fails for every password, the same way as a wrong one.
-    await db.query(`update users set password_hash = $2 where id = $1`, [found.id, `!reset:${hashToken(String(ctx.random.uuid()))}`]);
+    await setPasswordHash(db, found.id, `!reset:${hashToken(String(ctx.random.uuid()))}`);
     const sessionsEnded = await endAllSessions({ ...ctx, db }, found.id);
     const token = await issueEmailToken(ctx, db, found, 'reset');
     await recordEvent({ ...ctx, db }, { event: 'operator.password_reset', actor, userId: found.id, details: { email: found.email, sessions_ended: sessionsEnded } });

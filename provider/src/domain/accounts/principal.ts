@@ -4,6 +4,8 @@ import type { User } from './users.ts';
 import { findAdminToken } from '../platform/admin-tokens.ts';
 import { hashToken, recogniseBearer } from '../tokens.ts';
 import { ApiError } from '../errors.ts';
+import { findPersonalTokenByHash, touchPersonalToken } from '../../store/personal-tokens.ts';
+import { findAccessTokenPrincipal } from '../../store/principals.ts';
 
 /** Who is calling, after authentication (docs/api.md §1 token kinds). */
 export type Principal =
@@ -11,8 +13,6 @@ export type Principal =
   | { kind: 'personal'; user: User; tokenId: string }
   | { kind: 'access'; user: User; tokenId: string; clientId: string; grantId: string; scopes: string[]; /** RFC 8707 resource the token was issued for; null: the Platform API (docs/mcp.md §2). */ resource: string | null }
   | { kind: 'admin'; appId: string; tokenId: string };
-
-type UserRow = User & { token_id: string; expires_at: Date | null };
 
 /** How finely a personal token's last use is recorded. */
 const LAST_USED_RESOLUTION_MS = 60_000;
@@ -39,17 +39,12 @@ export async function authenticateToken(
       return found;
     }
     case 'personal': {
-      const row = await ctx.db.one<UserRow & { last_used_at: Date | null }>(
-        `select u.id, u.email, u.is_operator, u.locked_at, u.created_at, u.email_verified_at, t.id as token_id, t.expires_at, t.last_used_at
-           from personal_tokens t join users u on u.id = t.user_id
-          where t.token_hash = $1 and t.revoked_at is null`,
-        [hashToken(token)],
-      );
+      const row = await findPersonalTokenByHash(ctx.db, hashToken(token));
       if (!row || row.locked_at) throw ApiError.unauthenticated('personal-access-token', 'The personal access token is unknown or revoked');
       if (row.expires_at && row.expires_at <= now) throw ApiError.expired('personal-access-token', 'The personal access token has expired');
       // "Last used" to the minute: a write per minute per token, not a write per API call.
       if (!row.last_used_at || now.getTime() - row.last_used_at.getTime() >= LAST_USED_RESOLUTION_MS) {
-        await ctx.db.query(`update personal_tokens set last_used_at = $2 where id = $1`, [row.token_id, now]);
+        await touchPersonalToken(ctx.db, row.token_id, now);
       }
       return { kind: 'personal', user: pickUser(row), tokenId: row.token_id };
     }
@@ -76,16 +71,7 @@ export type AccessPrincipal = Extract<Principal, { kind: 'access' }>;
  * `invalid_token` at userinfo).
  */
 export async function findAccessPrincipal(ctx: Ctx, token: string, now = nowDate(ctx)): Promise<AccessPrincipal | 'unknown' | 'expired'> {
-  const row = await ctx.db.one<UserRow & { client_id: string; grant_id: string; scopes: string[]; app_status: string; resource: string | null }>(
-    `select u.id, u.email, u.is_operator, u.locked_at, u.created_at, u.email_verified_at, t.id as token_id, t.expires_at,
-            t.client_id, t.grant_id, t.scopes, a.status as app_status, t.resource
-       from access_tokens t
-       join users u on u.id = t.user_id
-       join grants g on g.id = t.grant_id
-       join oauth_apps a on a.id = g.oauth_app_id
-      where t.token_hash = $1 and t.revoked_at is null and g.revoked_at is null`,
-    [hashToken(token)],
-  );
+  const row = await findAccessTokenPrincipal(ctx.db, hashToken(token));
   if (!row || row.locked_at || row.app_status === 'suspended') return 'unknown';
   if (row.expires_at && row.expires_at <= now) return 'expired';
   return { kind: 'access', user: pickUser(row), tokenId: row.token_id, clientId: row.client_id, grantId: row.grant_id, scopes: row.scopes, resource: row.resource };

@@ -4,7 +4,8 @@ import { inSeconds, nowDate } from '../context.ts';
 import { createTestProvider, type TestProvider } from '../../testing/index.ts';
 import { authorizeUrl, CookieJar, createTestClient, createTestUser } from '../../testing/fixtures.ts';
 import { generateToken, hashToken } from '../tokens.ts';
-import { endAllSessions, SESSION_COOKIE, seal, UNSEAL_CACHE_MS } from './sessions.ts';
+import { endAllSessions, seal, UNSEAL_CACHE_MS } from './sessions.ts';
+import { SESSION_COOKIE } from '../../web/http/session-cookie.ts';
 
 // Counts real unseals (PBKDF2 + HMAC + AES) to tell them from cache hits.
 vi.mock('iron-session', async (importOriginal) => {

@@ -1,34 +1,19 @@
-import type { Context } from 'hono';
-import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
+/**
+ * Dashboard sessions without HTTP: sealing and opening the session cookie's value (iron-session), the unseal cache,
+ * and the session rows (store/sessions.ts). Reading and writing the cookie itself is web/http/session-cookie.ts.
+ *
+ * @module
+ */
 import { sealData, unsealData } from 'iron-session';
 import type { Ctx } from '../context.ts';
 import type { Db } from '../../store/index.ts';
+import { findLiveSession, insertSession, revokeSession, revokeSessionsOfUser, type LiveSessionRow } from '../../store/sessions.ts';
 import { inSeconds, nowDate } from '../context.ts';
 import { openingSecrets } from '../secret.ts';
 import { generateToken, hashToken } from '../tokens.ts';
 import { hasOperatorRole, type User } from './users.ts';
 
-export const SESSION_COOKIE = 'instant_session';
-
-/**
- * The name a provider cookie is sent under: `__Host-<name>` when the issuer is https, so a sibling
- * subdomain or a plain-http page cannot plant or overwrite it (RFC 6265bis §4.1.3.2: Secure, Path=/,
- * no Domain); the plain name on http (loopback development). docs/security-accounts.md §1.
- */
-export function cookieName(ctx: Ctx, name: string): string {
-  return ctx.config.issuer.startsWith('https:') ? `__Host-${name}` : name;
-}
-
-/** Cookie attributes for every provider cookie (docs/security.md §8). */
-export function cookieOptions(ctx: Ctx, maxAgeS: number) {
-  return {
-    path: '/',
-    httpOnly: true,
-    sameSite: 'Lax' as const,
-    secure: ctx.config.issuer.startsWith('https:'),
-    maxAge: maxAgeS,
-  };
-}
+export type { LiveSessionRow } from '../../store/sessions.ts';
 
 /** Seals a small object for a cookie with iron-session (AES-256-CBC + HMAC-SHA-256, keyed by SECRET). */
 export function seal(ctx: Ctx, data: Record<string, unknown>, ttlS: number): Promise<string> {
@@ -83,21 +68,15 @@ function sealExpiry(sealed: string): number | null {
   return exp && /^\d{1,15}$/.test(exp) ? Number(exp) : null;
 }
 
-/**
- * Per request, the session id is read once: a page that checks the session and then renders a CSRF
- * token bound to it (web/http/csrf.ts) must not pay for a second unseal. startSession and endSession forget it.
- */
-const perRequest = new WeakMap<Context, Promise<string | null>>();
-
-/** The session id sealed in this request's session cookie, or null. */
-function sessionIdOf(ctx: Ctx, c: Context): Promise<string | null> {
-  let sid = perRequest.get(c);
-  if (!sid) perRequest.set(c, (sid = unsealSessionId(ctx, c)));
-  return sid;
+/** What opening a session cookie's value found: the session id, and a value to set instead when it was sealed with a previous SECRET. */
+export interface OpenedSession {
+  sid: string;
+  /** Sealed again with SECRET, same expiry (docs/security-lifecycle.md §2): the cookie to set, for `maxAgeS` seconds. */
+  resealed: { value: string; maxAgeS: number } | null;
 }
 
-async function unsealSessionId(ctx: Ctx, c: Context): Promise<string | null> {
-  const sealed = getCookie(c, cookieName(ctx, SESSION_COOKIE));
+/** Opens a session cookie's value through the unseal cache (see UNSEAL_CACHE_MS); anything that does not unseal → null. */
+export async function openSessionCookie(ctx: Ctx, sealed: string | undefined): Promise<OpenedSession | null> {
   if (!sealed || sealed.length > 4096) return null;
   const held = ctx.unsealCache;
   if (held.secret !== ctx.config.secret) {
@@ -111,70 +90,37 @@ async function unsealSessionId(ctx: Ctx, c: Context): Promise<string | null> {
     cache.delete(sealed);
     if (hit.until > now) {
       cache.set(sealed, hit); // most recently used last
-      return hit.sid;
+      return { sid: hit.sid, resealed: null };
     }
   }
   const opened = await openSealed<{ sid: unknown }>(ctx, sealed, ctx.config.sessionTtlS);
   const data = opened?.data;
   if (!data || typeof data.sid !== 'string') return null;
   const expiry = sealExpiry(sealed);
+  let resealed: OpenedSession['resealed'] = null;
   if (!opened.current && expiry !== null) {
     // Sealed with a SECRET_PREVIOUS: sealed again with SECRET, same expiry, so an active session outlives the
     // previous secret (docs/security-lifecycle.md §2).
     const leftS = Math.max(1, Math.floor((expiry - now) / 1000));
-    setCookie(c, cookieName(ctx, SESSION_COOKIE), await seal(ctx, { sid: data.sid }, leftS), cookieOptions(ctx, leftS));
+    resealed = { value: await seal(ctx, { sid: data.sid }, leftS), maxAgeS: leftS };
   }
   // iron accepts a seal up to a minute past its expiry (clock skew); the cache stops at the expiry itself.
   if (expiry !== null) {
     cache.set(sealed, { sid: data.sid, until: Math.min(now + UNSEAL_CACHE_MS, expiry) });
     if (cache.size > UNSEAL_CACHE_MAX) cache.delete(cache.keys().next().value!);
   }
-  return data.sid;
-}
-
-/** The hash under which this request's session is stored (`sessions.id_hash`), or null without a session cookie. */
-export async function sessionIdHash(ctx: Ctx, c: Context): Promise<string | null> {
-  const sid = await sessionIdOf(ctx, c);
-  return sid === null ? null : hashToken(sid);
+  return { sid: data.sid, resealed };
 }
 
 /**
- * SQL of the live session with id hash `sid` at time `now` (both SQL expressions, e.g. `$1`) and its
- * user: at most one row of `user_id`, `email`, `is_operator`, `user_created_at`, `email_verified_at`, `auth_time` (when the
- * session signed in).
- * Not revoked, not expired, user not locked. For joining into a larger statement (`left join lateral`).
+ * Starts a dashboard session for a user; the session `oldIdHash` (the one this browser had) ends (no fixation).
+ * Returns the sealed session id, the value of the session cookie.
  */
-export function liveSessionSql(sid: string, now: string): string {
-  return `select u.id as user_id, u.email, u.is_operator, u.created_at as user_created_at, u.email_verified_at, s.created_at as auth_time
-            from sessions s join users u on u.id = s.user_id
-           where s.id_hash = ${sid} and s.revoked_at is null and s.expires_at > ${now} and u.locked_at is null`;
-}
-
-/** Starts a dashboard session for a user and sets its cookie; a session this browser already had ends (no fixation). */
-export async function startSession(ctx: Ctx, c: Context, userId: string): Promise<void> {
-  const old = await sessionIdHash(ctx, c);
-  if (old !== null) {
-    await ctx.db.query(`update sessions set revoked_at = $2 where id_hash = $1 and revoked_at is null`, [old, nowDate(ctx)]);
-  }
-  perRequest.delete(c);
+export async function startSession(ctx: Ctx, oldIdHash: string | null, userId: string): Promise<string> {
+  if (oldIdHash !== null) await revokeSession(ctx.db, oldIdHash, nowDate(ctx));
   const sid = generateToken(ctx.random, 'session');
-  await ctx.db.query(`insert into sessions (id_hash, user_id, created_at, expires_at) values ($1, $2, $3, $4)`, [
-    hashToken(sid),
-    userId,
-    nowDate(ctx),
-    inSeconds(ctx, ctx.config.sessionTtlS),
-  ]);
-  setCookie(c, cookieName(ctx, SESSION_COOKIE), await seal(ctx, { sid }, ctx.config.sessionTtlS), cookieOptions(ctx, ctx.config.sessionTtlS));
-}
-
-/** A row of `liveSessionSql`. */
-export interface LiveSessionRow {
-  user_id: string;
-  email: string;
-  is_operator: boolean;
-  user_created_at: Date;
-  email_verified_at: Date | null;
-  auth_time: Date;
+  await insertSession(ctx.db, { idHash: hashToken(sid), userId, createdAt: nowDate(ctx), expiresAt: inSeconds(ctx, ctx.config.sessionTtlS) });
+  return seal(ctx, { sid }, ctx.config.sessionTtlS);
 }
 
 /** The user of a `liveSessionSql` row, `is_operator` being the effective role (hasOperatorRole: verified addresses only). */
@@ -183,29 +129,23 @@ export function sessionUserOf(ctx: Ctx, row: LiveSessionRow): User {
   return { ...user, is_operator: hasOperatorRole(ctx.config, user) };
 }
 
-/**
- * The signed-in user of this request, or null (expired, revoked, locked or no cookie). `is_operator`
- * is the effective role (hasOperatorRole).
- */
-export async function sessionUser(ctx: Ctx, c: Context): Promise<User | null> {
-  const sid = await sessionIdHash(ctx, c);
-  if (sid === null) return null;
-  const row = await ctx.db.one<LiveSessionRow>(liveSessionSql('$1', '$2'), [sid, nowDate(ctx)]);
+/** The live session with id hash `idHash` and its user, or null (expired, revoked, user locked). */
+export async function liveSession(ctx: Ctx, idHash: string): Promise<LiveSessionRow | null> {
+  return (await findLiveSession(ctx.db, idHash, nowDate(ctx))) ?? null;
+}
+
+/** The signed-in user of the session `idHash`, or null. `is_operator` is the effective role (hasOperatorRole). */
+export async function userOfSession(ctx: Ctx, idHash: string): Promise<User | null> {
+  const row = await liveSession(ctx, idHash);
   return row ? sessionUserOf(ctx, row) : null;
 }
 
-/** Ends this browser's session. */
-export async function endSession(ctx: Ctx, c: Context): Promise<void> {
-  const sid = await sessionIdHash(ctx, c);
-  if (sid !== null) {
-    await ctx.db.query(`update sessions set revoked_at = $2 where id_hash = $1 and revoked_at is null`, [sid, nowDate(ctx)]);
-  }
-  perRequest.delete(c);
-  deleteCookie(c, cookieName(ctx, SESSION_COOKIE), { path: '/', secure: ctx.config.issuer.startsWith('https:') });
+/** Ends one session. */
+export async function endSession(ctx: Ctx, idHash: string): Promise<void> {
+  await revokeSession(ctx.db, idHash, nowDate(ctx));
 }
 
 /** Ends every session of a user (account locked, password changed or reset); returns how many were live. */
-export async function endAllSessions(ctx: Pick<Ctx, 'clock'> & { db: Db }, userId: string): Promise<number> {
-  const rows = await ctx.db.query(`update sessions set revoked_at = $2 where user_id = $1 and revoked_at is null returning 1`, [userId, nowDate(ctx)]);
-  return rows.length;
+export function endAllSessions(ctx: Pick<Ctx, 'clock'> & { db: Db }, userId: string): Promise<number> {
+  return revokeSessionsOfUser(ctx.db, userId, nowDate(ctx));
 }

@@ -3,6 +3,7 @@ import { recordEvent } from '../audit/events.ts';
 import { ApiError } from '../errors.ts';
 import { hit, RATE_LIMITS, type RateLimitRule } from '../limits/rate-limit.ts';
 import { hashToken } from '../tokens.ts';
+import { findUserIdByEmail } from '../../store/users.ts';
 import { verifyPassword } from './passwords.ts';
 import { createUser, verifyLogin, type User } from './users.ts';
 import { sendAlreadyRegistered, sendVerification } from './verification.ts';
@@ -37,8 +38,8 @@ export async function logIn(ctx: Ctx, address: string, email: string, password: 
   const user = await verifyLogin(ctx, email, password);
   if (!user) {
     const attempted = email.trim().toLowerCase().slice(0, 254);
-    const known = attempted.includes('\u0000') || /[\uD800-\uDFFF]/.test(attempted) ? undefined : await ctx.db.one<{ id: string }>(`select id from users where email = $1`, [attempted]);
-    await recordEvent(ctx, { event: 'login.failure', userId: known?.id ?? null, address, details: { email: attempted, reason: 'credentials' } });
+    const known = attempted.includes('\u0000') || /[\uD800-\uDFFF]/.test(attempted) ? null : await findUserIdByEmail(ctx.db, attempted);
+    await recordEvent(ctx, { event: 'login.failure', userId: known, address, details: { email: attempted, reason: 'credentials' } });
     throw new ApiError(401, 'permission-denied', LOGIN_FAILED, { reason: 'credentials' });
   }
   await recordEvent(ctx, { event: 'login.success', actor: user.id, userId: user.id, address });

@@ -2,19 +2,11 @@ import { z } from 'zod';
 import type { Ctx } from '../context.ts';
 import { nowDate } from '../context.ts';
 import { isUniqueViolation } from '../../store/index.ts';
+import { findLogin, insertUser, type UserRow } from '../../store/users.ts';
 import { hashPassword, passwordProblem, verifyPassword } from './passwords.ts';
 
-export interface User {
-  id: string;
-  email: string;
-  is_operator: boolean;
-  locked_at: Date | null;
-  created_at: Date;
-  /** When the owner of the address proved it (a mailed link); null until then (docs/security-accounts.md §9). */
-  email_verified_at: Date | null;
-}
-
-export const USER_COLUMNS = 'id, email, is_operator, locked_at, created_at, email_verified_at';
+/** An account (store/users.ts `UserRow`): never its password hash. */
+export type User = UserRow;
 
 /**
  * The operator role, checked on every request: the stored flag (`instant-provider operator add`) or an address in
@@ -44,11 +36,8 @@ export async function createUser(ctx: Ctx, emailInput: string, password: string)
   const passwordHash = await hashPassword(password);
   try {
     // No stored operator flag from OPERATOR_EMAILS: that list is read on every request (hasOperatorRole).
-    const user = await ctx.db.one<User>(
-      `insert into users (id, email, password_hash, is_operator, created_at) values ($1, $2, $3, false, $4) returning ${USER_COLUMNS}`,
-      [ctx.random.uuid(), email.data, passwordHash, nowDate(ctx)],
-    );
-    return { ok: true, user: user! };
+    const user = await insertUser(ctx.db, { id: ctx.random.uuid(), email: email.data, passwordHash, createdAt: nowDate(ctx) });
+    return { ok: true, user };
   } catch (err) {
     if (isUniqueViolation(err)) return { ok: false, reason: 'taken' };
     throw err;
@@ -63,7 +52,7 @@ export async function verifyLogin(ctx: Ctx, emailInput: string, password: string
     await verifyPassword(undefined, password.slice(0, 1024));
     return null;
   }
-  const row = await ctx.db.one<User & { password_hash: string }>(`select ${USER_COLUMNS}, password_hash from users where email = $1`, [email]);
+  const row = await findLogin(ctx.db, email);
   const ok = await verifyPassword(row?.password_hash, password.slice(0, 1024));
   if (!ok || !row || row.locked_at) return null;
   const { password_hash: _hash, ...user } = row;

@@ -4,6 +4,7 @@ import { recordEvent } from '../audit/events.ts';
 import { ApiError } from '../errors.ts';
 import { hit } from '../limits/rate-limit.ts';
 import type { Db } from '../../store/index.ts';
+import { markEmailVerified } from '../../store/users.ts';
 import { issueEmailToken, mailCapped, tokenLink, useEmailToken } from './email-tokens.ts';
 import type { User } from './users.ts';
 
@@ -71,7 +72,7 @@ export async function verifyEmail(ctx: Ctx, token: string | undefined, address: 
 
 /** Sets `email_verified_at` once (a reset link proves the address too: password-reset.ts). */
 export async function markVerified(ctx: Ctx, db: Db, userId: string): Promise<void> {
-  await db.query(`update users set email_verified_at = coalesce(email_verified_at, $2) where id = $1`, [userId, nowDate(ctx)]);
+  await markEmailVerified(db, userId, nowDate(ctx));
 }
 
 /** "Send the link again" from the dashboard: rate-limited per account; a verified address gets nothing. */

@@ -23,7 +23,7 @@ import {
   updateOAuthApp,
 } from '../../domain/accounts/oauth-apps.ts';
 import { createPersonalToken, listPersonalTokens, personalTokenJson, revokePersonalToken } from '../../domain/accounts/personal-tokens.ts';
-import { endSession, startSession } from '../../domain/accounts/sessions.ts';
+import { endSession, startSession } from '../http/session-cookie.ts';
 import { logIn, SIGNUP_SENT, signUp } from '../../domain/accounts/sign-in.ts';
 import { userJson, type User } from '../../domain/accounts/users.ts';
 import {

@@ -2,7 +2,7 @@
 import type { Context, Hono } from 'hono';
 import { peekEmailToken } from '../../domain/accounts/email-tokens.ts';
 import { requestPasswordReset, RESET_LINK_DEAD, RESET_PATH, resetPassword } from '../../domain/accounts/password-reset.ts';
-import { endSession, sessionUser } from '../../domain/accounts/sessions.ts';
+import { endSession, sessionUser } from '../http/session-cookie.ts';
 import { signUp } from '../../domain/accounts/sign-in.ts';
 import { FORGOT_PATH, resendVerification, VERIFY_PATH, verifyEmail } from '../../domain/accounts/verification.ts';
 import type { Ctx } from '../../domain/context.ts';

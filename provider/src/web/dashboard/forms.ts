@@ -1,7 +1,8 @@
 import type { Context } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { mediaType } from '../accounts/routes.ts';
-import { cookieName, cookieOptions, seal, unseal } from '../../domain/accounts/sessions.ts';
+import { seal, unseal } from '../../domain/accounts/sessions.ts';
+import { cookieName, cookieOptions } from '../http/session-cookie.ts';
 import { ACCOUNT_BODY_BYTES } from '../../domain/accounts/validation.ts';
 import type { Ctx } from '../../domain/context.ts';
 import { ApiError } from '../../domain/errors.ts';

@@ -18,7 +18,7 @@ import {
 } from '../../domain/accounts/oauth-apps.ts';
 import { createPersonalToken, listPersonalTokens, revokePersonalToken } from '../../domain/accounts/personal-tokens.ts';
 import { mediaType } from '../accounts/routes.ts';
-import { endSession, sessionUser, startSession } from '../../domain/accounts/sessions.ts';
+import { endSession, sessionUser, startSession } from '../http/session-cookie.ts';
 import { logIn } from '../../domain/accounts/sign-in.ts';
 import type { User } from '../../domain/accounts/users.ts';
 import { clientInput, oauthAppInput, oauthAppPatch, parseInput, personalTokenInput, redirectUriInput } from '../../domain/accounts/validation.ts';

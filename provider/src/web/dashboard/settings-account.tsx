@@ -2,7 +2,7 @@
 import type { Context, Hono } from 'hono';
 import { accountFootprint, changePassword, deleteAccount, type AccountFootprint } from '../../domain/accounts/account-lifecycle.ts';
 import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from '../../domain/accounts/passwords.ts';
-import { endSession, sessionIdHash } from '../../domain/accounts/sessions.ts';
+import { endSession, sessionIdHash } from '../http/session-cookie.ts';
 import type { User } from '../../domain/accounts/users.ts';
 import type { Ctx } from '../../domain/context.ts';
 import { clientAddress } from '../http/client-address.ts';

@@ -1,6 +1,6 @@
 import type { Context } from 'hono';
 import type { Ctx } from '../../domain/context.ts';
-import { sessionUser } from '../../domain/accounts/sessions.ts';
+import { sessionUser } from '../http/session-cookie.ts';
 import { authenticateToken, type Principal } from '../../domain/accounts/principal.ts';
 import { ApiError } from '../../domain/errors.ts';
 import { audienceOf, calledFromMcp, type Audience } from '../mcp/audience.ts';

@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import type { Context } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
 import type { Ctx } from '../../domain/context.ts';
-import { cookieName, cookieOptions, sessionIdHash } from '../../domain/accounts/sessions.ts';
+import { cookieName, cookieOptions, sessionIdHash } from './session-cookie.ts';
 import { openingSecrets } from '../../domain/secret.ts';
 import { generateToken, safeEqual } from '../../domain/tokens.ts';
 import { ApiError } from '../../domain/errors.ts';

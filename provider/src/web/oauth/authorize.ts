@@ -4,7 +4,8 @@ import { getCookie, setCookie } from 'hono/cookie';
 import type { Ctx } from '../../domain/context.ts';
 import {AUDIT_COLUMNS, eventValues } from '../../domain/audit/events.ts';
 import { inSeconds, nowDate } from '../../domain/context.ts';
-import { cookieName, cookieOptions, liveSessionSql, sessionIdHash, type LiveSessionRow } from '../../domain/accounts/sessions.ts';
+import { cookieName, cookieOptions, sessionIdHash } from '../http/session-cookie.ts';
+import { liveSession, type LiveSessionRow } from '../../domain/accounts/sessions.ts';
 import { issueBinding, isIssuedBinding } from '../http/csrf.ts';
 import { MAX_OAUTH_BODY_BYTES, readBytes } from '../http/body.ts';
 import type { OAuthErrorCode } from '../../domain/errors.ts';
@@ -74,7 +75,7 @@ function setBrowserBinding(ctx: Ctx, c: Context, value: string): void {
 export async function signedIn(ctx: Ctx, c: Context): Promise<LiveSessionRow | null> {
   const sid = await sessionIdHash(ctx, c);
   if (sid === null) return null;
-  return (await ctx.db.one<LiveSessionRow>(liveSessionSql('$1', '$2'), [sid, nowDate(ctx)])) ?? null;
+  return liveSession(ctx, sid);
 }
 
 /** An error page instead of a redirect: the redirect URI cannot be trusted (RFC 6749 §4.1.2.1, docs/security.md §2). */

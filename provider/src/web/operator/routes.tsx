@@ -3,7 +3,7 @@ import { clientAddress } from '../http/client-address.ts';
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { Ctx } from '../../domain/context.ts';
-import { sessionUser } from '../../domain/accounts/sessions.ts';
+import { sessionUser } from '../http/session-cookie.ts';
 import type { User } from '../../domain/accounts/users.ts';
 import {listEvents } from '../../domain/audit/events.ts';
 

@@ -1,7 +1,7 @@
 /** @jsxImportSource hono/jsx */
 import type { Context } from 'hono';
 import type { Ctx } from '../../domain/context.ts';
-import { sessionUser } from '../../domain/accounts/sessions.ts';
+import { sessionUser } from '../http/session-cookie.ts';
 import { Layout } from '../dashboard/layout.tsx';
 import { csrfToken } from '../http/csrf.ts';
 import { listApps, type AppRow } from '../../domain/platform/apps.ts';

@@ -2,7 +2,7 @@
 import { Hono, type Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { Ctx } from '../../domain/context.ts';
-import { sessionUser } from '../../domain/accounts/sessions.ts';
+import { sessionUser } from '../http/session-cookie.ts';
 import type { User } from '../../domain/accounts/users.ts';
 import { bearerToken } from '../http/auth.ts';
 import { csrfToken, requireCsrf } from '../http/csrf.ts';
