@@ -4,7 +4,7 @@ import { pruneAuditEvents } from './audit/events.ts';
 import { sweepRateLimits } from './limits/rate-limit.ts';
 import { sweepSigningKeys } from './oauth/key-rotation.ts';
 import { sweepOAuth } from './oauth/sweep.ts';
-import { sweepCliLogins } from '../web/compat/cli-auth.ts';
+import { sweepCliLogins } from './platform/cli-login.ts';
 import { sweepProvisionalAdminTokens } from './platform/dash.ts';
 import { sweepExpiredApps } from './platform/temporary-apps.ts';
 

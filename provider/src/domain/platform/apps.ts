@@ -4,9 +4,11 @@ import { nowDate } from '../context.ts';
 import { ApiError } from '../errors.ts';
 import { requireScope, type Principal } from '../accounts/principal.ts';
 import { isUniqueViolation, type Db } from '../../store/index.ts';
+import * as apps from '../../store/apps.ts';
+import type { AppRow, AppsScope } from '../../store/apps.ts';
 import { isUuid } from '../tokens.ts';
 import { issueAdminToken } from './admin-tokens.ts';
-import { grantReachesSql, recordCreatedApp, requireGrantReaches } from './grant-apps.ts';
+import { recordCreatedApp, requireGrantReaches } from './grant-apps.ts';
 import { getPerms, savePerms, validateRules, type Rules } from './perms.ts';
 import { toApiSchema } from './schema/api-schema.ts';
 import { loadAttrs, saveAttrs } from './schema/attrs.ts';
@@ -15,20 +17,11 @@ import { planSteps } from './schema/plan.ts';
 import { runSteps } from './schema/steps.ts';
 import type { ApiSchema } from './schema/types.ts';
 import { orgForUser } from './orgs/membership.ts';
-import { reachableApps, requireRole, type Role } from './orgs/roles.ts';
+import { requireRole, type Role } from './orgs/roles.ts';
 
 export const MAX_TITLE_LENGTH = 200;
 
-export interface AppRow {
-  id: string;
-  title: string;
-  creator_id: string | null;
-  org_id: string | null;
-  created_at: Date;
-  expires_at: Date | null;
-  temporary: boolean;
-  claimed_at: Date | null;
-}
+export type { AppRow, AppsScope } from '../../store/apps.ts';
 
 /** `App` on the wire (docs/api.md §3). */
 export interface AppJson {
@@ -38,8 +31,6 @@ export interface AppJson {
   created_at: string;
   org_id: string | null;
 }
-
-export const APP_COLUMNS = 'id, title, creator_id, org_id, created_at, expires_at, temporary, claimed_at';
 
 export function appJson(a: AppRow): AppJson {
   return { id: a.id, title: a.title, creator_id: a.creator_id, created_at: a.created_at.toISOString(), org_id: a.org_id };
@@ -98,10 +89,7 @@ export async function createApp(ctx: Ctx, creatorId: string | null, input: Creat
   return ctx.db.tx(async (db) => {
     let app: AppRow | undefined;
     try {
-      app = await db.one<AppRow>(
-        `insert into apps (id, title, creator_id, org_id, created_at, expires_at, temporary) values ($1, $2, $3, $4, $5, $6, $7) returning ${APP_COLUMNS}`,
-        [id, title, org ? null : creatorId, org?.id ?? null, nowDate(ctx), opts.expiresAt ?? null, opts.expiresAt !== undefined],
-      );
+      app = await apps.insertApp(db, { id, title, creatorId: org ? null : creatorId, orgId: org?.id ?? null, createdAt: nowDate(ctx), expiresAt: opts.expiresAt ?? null, temporary: opts.expiresAt !== undefined });
     } catch (err) {
       if (isUniqueViolation(err)) throw ApiError.validation('id is already in use; choose another UUID', [{ path: ['id'], message: 'already in use' }]);
       throw err;
@@ -120,28 +108,19 @@ export async function createApp(ctx: Ctx, creatorId: string | null, input: Creat
   });
 }
 
-/** Which of a user's reachable apps a listing wants: all, their own (upstream's `/superadmin/apps`), or one org's. */
-export type AppsScope = { all: true } | { personal: true } | { orgId: string };
-
 /**
  * Apps a user can reach (docs/security.md "Orgs"), with their role on each, newest first; with `grantId`, only those
- * that OAuth grant reaches too (grant-apps.ts, docs/mcp.md §8). One statement: both rules are SQL.
+ * that OAuth grant reaches too (grant-apps.ts, docs/mcp.md §8). One statement: both rules are SQL (store/apps.ts).
  */
 export async function listApps(ctx: Ctx, userId: string, scope: AppsScope = { all: true }, grantId: string | null = null): Promise<Array<AppRow & { role: Role }>> {
-  const params: unknown[] = [userId];
-  const where: string[] = [];
-  if ('orgId' in scope) where.push(`org_id = $${params.push(scope.orgId)}`);
-  else if ('personal' in scope) where.push('creator_id = $1');
-  if (grantId !== null) where.push(grantReachesSql(`$${params.push(grantId)}`, 'ra.id'));
-  const filter = where.length > 0 ? `where ${where.join(' and ')}` : '';
-  return ctx.db.query<AppRow & { role: Role }>(`select ${APP_COLUMNS}, role from ${reachableApps('$1')} ${filter} order by created_at desc, id`, params);
+  return apps.listReachableApps(ctx.db, userId, scope, grantId);
 }
 
 /** `GET /superadmin/apps[?include=schema,perms]` (the user's own apps) and `GET /superadmin/orgs/:id/apps`. */
 export async function listAppsJson(ctx: Ctx, userId: string, include: { schema: boolean; perms: boolean }, scope: AppsScope = { personal: true }, grantId: string | null = null) {
-  const apps = await listApps(ctx, userId, scope, grantId);
+  const listed = await listApps(ctx, userId, scope, grantId);
   const out = [];
-  for (const a of apps) {
+  for (const a of listed) {
     out.push({
       ...appJson(a),
       ...(include.schema ? { schema: toApiSchema(await loadAttrs(ctx.db, a.id)) } : {}),
@@ -153,14 +132,14 @@ export async function listAppsJson(ctx: Ctx, userId: string, include: { schema: 
 
 export async function getAppRow(db: Db, appId: string): Promise<AppRow | undefined> {
   if (!isUuid(appId)) return undefined;
-  return db.one<AppRow>(`select ${APP_COLUMNS} from apps where id = $1`, [appId.toLowerCase()]);
+  return apps.findApp(db, appId.toLowerCase());
 }
 
 /**
  * The app a request may act on (docs/security.md §14): the scope first (403 with `required-scope`), then an admin
  * token must belong to this very app (403), and a user must reach it (404 otherwise, as for a missing app) with at
  * least `opts.role` (default collaborator; 403 naming the role), and an OAuth token's grant must reach it (404 too:
- * grant-apps.ts). Reach and role: `reachableApps` (docs/security.md "Orgs").
+ * grant-apps.ts). Reach and role: store/apps.ts `reachableApps` (docs/security.md "Orgs").
  */
 export async function authorizeApp(ctx: Ctx, p: Principal, appId: string, scope: 'apps-read' | 'apps-write', opts: { admin: boolean; role?: Role }): Promise<AppRow & { role?: Role }> {
   requireScope(p, scope);
@@ -174,9 +153,7 @@ export async function authorizeApp(ctx: Ctx, p: Principal, appId: string, scope:
     if (!app) throw ApiError.notFound('app', 'App not found');
     return app;
   }
-  const app = isUuid(appId)
-    ? await ctx.db.one<AppRow & { role: Role }>(`select ${APP_COLUMNS}, role from ${reachableApps('$2')} where id = $1`, [appId.toLowerCase(), p.user.id])
-    : undefined;
+  const app = isUuid(appId) ? await apps.findReachableApp(ctx.db, appId.toLowerCase(), p.user.id) : undefined;
   if (!app) throw ApiError.notFound('app', 'App not found');
   await requireGrantReaches(ctx.db, p, app.id);
   requireRole(app.role, opts.role ?? 'collaborator', 'This action on the app');
@@ -186,14 +163,14 @@ export async function authorizeApp(ctx: Ctx, p: Principal, appId: string, scope:
 /** Renames an app. */
 export async function renameApp(ctx: Ctx, appId: string, titleInput: unknown): Promise<AppRow> {
   const title = parseTitle(titleInput);
-  const row = await ctx.db.one<AppRow>(`update apps set title = $2 where id = $1 returning ${APP_COLUMNS}`, [appId, title]);
+  const row = await apps.renameApp(ctx.db, appId, title);
   if (!row) throw ApiError.notFound('app', 'App not found');
   return row;
 }
 
 /** Deletes an app; its admin tokens, attrs, rules and jobs go with it (foreign-key cascades). */
 export async function deleteApp(ctx: Ctx, appId: string): Promise<AppRow> {
-  const row = await ctx.db.one<AppRow>(`delete from apps where id = $1 returning ${APP_COLUMNS}`, [appId]);
+  const row = await apps.deleteApp(ctx.db, appId);
   if (!row) throw ApiError.notFound('app', 'App not found');
   return row;
 }

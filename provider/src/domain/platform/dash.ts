@@ -3,6 +3,7 @@ import { nowDate } from '../context.ts';
 import type { User } from '../accounts/users.ts';
 import { userJson } from '../accounts/users.ts';
 import { hashToken } from '../tokens.ts';
+import { deleteEndedProvisionalAdminTokens, insertProvisionalAdminToken, keepListedAdminToken, revokeListingAdminTokens } from '../../store/admin-tokens.ts';
 import { appJson, listApps } from './apps.ts';
 import { inviteJson, pendingInvitesFor } from './orgs/invites.ts';
 import { orgJson } from './orgs/membership.ts';
@@ -36,10 +37,7 @@ export async function dashJson(ctx: Ctx, user: User, opts: { mintAdminTokens: bo
       continue;
     }
     const token = ctx.random.uuid();
-    await ctx.db.query(
-      `insert into app_admin_tokens (id, app_id, token_hash, created_at, expires_at, listing_id, listed_for) values ($1, $2, $3, $4, $5, $6, $7)`,
-      [ctx.random.uuid(), a.id, hashToken(token), now, expiresAt, listingId, user.id],
-    );
+    await insertProvisionalAdminToken(ctx.db, { id: ctx.random.uuid(), appId: a.id, hash: hashToken(token), createdAt: now, expiresAt, listingId, listedFor: user.id });
     out.push({ ...appJson(a), admin_token: token, user_app_role: a.role, org: a.org_id ? (orgOf.get(a.org_id) ?? null) : null });
   }
   // Invitations (who invited the user where) are the user's own business: not shown to an OAuth app.
@@ -53,20 +51,12 @@ export async function dashJson(ctx: Ctx, user: User, opts: { mintAdminTokens: bo
  */
 export async function trackImport(ctx: Ctx, user: User, appId: string): Promise<void> {
   const now = nowDate(ctx);
-  const kept = await ctx.db.one<{ listing_id: string }>(
-    `update app_admin_tokens set expires_at = null
-      where id = (select id from app_admin_tokens
-                   where app_id = $1 and listed_for = $2 and revoked_at is null and expires_at > $3
-                   order by created_at desc limit 1)
-      returning listing_id`,
-    [appId, user.id, now],
-  );
-  if (!kept) return;
-  await ctx.db.query(`update app_admin_tokens set revoked_at = $2 where listing_id = $1 and expires_at is not null and revoked_at is null`, [kept.listing_id, now]);
+  const listingId = await keepListedAdminToken(ctx.db, appId, user.id, now);
+  if (listingId === undefined) return;
+  await revokeListingAdminTokens(ctx.db, listingId, now);
 }
 
 /** Sweep job: deletes provisional admin tokens that expired unused. */
 export async function sweepProvisionalAdminTokens(ctx: Ctx): Promise<number> {
-  const rows = await ctx.db.query(`delete from app_admin_tokens where expires_at is not null and (expires_at <= $1 or revoked_at is not null) returning id`, [nowDate(ctx)]);
-  return rows.length;
+  return deleteEndedProvisionalAdminTokens(ctx.db, nowDate(ctx));
 }

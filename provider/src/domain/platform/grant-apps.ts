@@ -1,6 +1,7 @@
 import type { Principal } from '../accounts/principal.ts';
 import { ApiError } from '../errors.ts';
 import type { Db } from '../../store/index.ts';
+import { appIdsGrantReaches, grantAppRows, insertCreatedGrantApp, replaceGrantAppAccess } from '../../store/apps.ts';
 import { isUuid } from '../tokens.ts';
 
 /**
@@ -26,20 +27,11 @@ export function grantOf(p: Principal): string | null {
   return p.kind === 'access' ? p.grantId : null;
 }
 
-/**
- * The one rule, as SQL: grant `grant` reaches app `app` (two SQL expressions). `created` rows count in every
- * limited mode; `selected` rows only while the grant is in `selected` mode.
- */
-export function grantReachesSql(grant: string, app: string): string {
-  return `exists (select 1 from grants g where g.id = ${grant} and (g.app_access = 'all' or exists (
-            select 1 from grant_apps ga where ga.grant_id = g.id and ga.app_id = ${app} and (ga.reason = 'created' or g.app_access = 'selected'))))`;
-}
-
 /** The apps of `apps` that grant `grantId` reaches, in their order; all of them without a grant. */
 export async function keepGrantApps<T extends { id: string }>(db: Db, grantId: string | null, apps: T[]): Promise<T[]> {
   if (grantId === null || apps.length === 0) return apps;
-  const rows = await db.query<{ id: string }>(`select a.id from unnest($2::uuid[]) as a(id) where ${grantReachesSql('$1', 'a.id')}`, [grantId, apps.map((a) => a.id)]);
-  const reached = new Set(rows.map((r) => r.id));
+  // The rule itself is SQL (store/apps.ts `grantReachesSql`), the same predicate the listings apply.
+  const reached = new Set(await appIdsGrantReaches(db, grantId, apps.map((a) => a.id)));
   return apps.filter((a) => reached.has(a.id));
 }
 
@@ -53,11 +45,7 @@ export async function requireGrantReaches(db: Db, p: Principal, appId: string): 
 /** Records an app created through a token of grant `grantId` (in the transaction `db` that inserts the app). */
 export async function recordCreatedApp(db: Db, grantId: string | null, appId: string, now: Date): Promise<void> {
   if (grantId === null) return;
-  await db.query(
-    `insert into grant_apps (grant_id, app_id, reason, created_at) values ($1, $2, 'created', $3)
-     on conflict (grant_id, app_id) do update set reason = 'created'`,
-    [grantId, appId, now],
-  );
+  await insertCreatedGrantApp(db, grantId, appId, now);
 }
 
 /** A grant's stored choice, and the apps it names: `created` through it, `selected` by the user. */
@@ -68,10 +56,7 @@ export interface StoredAppAccess {
 }
 
 export async function grantAppAccess(db: Db, grantId: string): Promise<StoredAppAccess> {
-  const rows = await db.query<{ mode: AppAccessMode; app_id: string | null; reason: 'created' | 'selected' | null }>(
-    `select g.app_access as mode, ga.app_id, ga.reason from grants g left join grant_apps ga on ga.grant_id = g.id where g.id = $1 order by ga.created_at, ga.app_id`,
-    [grantId],
-  );
+  const rows = await grantAppRows(db, grantId);
   const out: StoredAppAccess = { mode: rows[0]?.mode ?? 'all', created: [], selected: [] };
   for (const r of rows) if (r.app_id && r.reason) out[r.reason].push(r.app_id);
   return out;
@@ -83,15 +68,7 @@ export async function grantAppAccess(db: Db, grantId: string): Promise<StoredApp
  * to apps the user reaches. Apps created through the grant stay recorded whatever the mode.
  */
 export async function setGrantAppAccess(db: Db, grantId: string, access: AppAccess, now: Date): Promise<void> {
-  await db.query(`update grants set app_access = $2 where id = $1`, [grantId, access.mode]);
-  await db.query(`delete from grant_apps where grant_id = $1 and reason = 'selected'`, [grantId]);
-  if (access.mode !== 'selected' || access.appIds.length === 0) return;
-  await db.query(
-    `insert into grant_apps (grant_id, app_id, reason, created_at)
-     select $1, a.id, 'selected', $3 from unnest($2::uuid[]) as a(id)
-     on conflict (grant_id, app_id) do nothing`,
-    [grantId, access.appIds, now],
-  );
+  await replaceGrantAppAccess(db, grantId, access.mode, access.mode === 'selected' ? access.appIds : [], now);
 }
 
 /** The checkbox of app `id` in a choice form (one field per app, so every form parser keeps them all). */

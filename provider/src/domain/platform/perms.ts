@@ -2,6 +2,7 @@ import type { Ctx } from '../context.ts';
 import { nowDate } from '../context.ts';
 import { ApiError } from '../errors.ts';
 import type { Db } from '../../store/index.ts';
+import { findPermsCode, upsertPerms } from '../../store/perms.ts';
 
 /** Permission rules (docs/api.md §7), kept as the exact JSON the client sent. */
 export type Rules = Record<string, unknown>;
@@ -73,17 +74,13 @@ export function validateRules(rules: unknown, root: Path = ['code']): Rules {
 
 /** The rules of an app, verbatim, or null when none were pushed. */
 export async function getPerms(ctx: Ctx, appId: string): Promise<Rules | null> {
-  const row = await ctx.db.one<{ code: string }>(`select code from app_perms where app_id = $1`, [appId]);
-  return row ? (JSON.parse(row.code) as Rules) : null;
+  const code = await findPermsCode(ctx.db, appId);
+  return code === undefined ? null : (JSON.parse(code) as Rules);
 }
 
 /** Replaces an app's rules (already validated). */
 export async function savePerms(ctx: Ctx, db: Db, appId: string, rules: Rules): Promise<void> {
-  await db.query(
-    `insert into app_perms (app_id, code, updated_at) values ($1, $2, $3)
-     on conflict (app_id) do update set code = excluded.code, updated_at = excluded.updated_at`,
-    [appId, JSON.stringify(rules), nowDate(ctx)],
-  );
+  await upsertPerms(db, appId, JSON.stringify(rules), nowDate(ctx));
 }
 
 /** `POST …/perms` / `…/rules` body `{"code": Rules}` → the stored rules. */

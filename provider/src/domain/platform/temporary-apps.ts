@@ -8,6 +8,7 @@ import { findAdminToken, rotateAdminTokens } from './admin-tokens.ts';
 import { appJson, createApp, getAppRow, type AppRow } from './apps.ts';
 import { recordCreatedApp } from './grant-apps.ts';
 import { validateRules } from './perms.ts';
+import { claimApp, deleteExpiredApps } from '../../store/apps.ts';
 
 /** A temporary app lives 14 days from creation (docs/api.md §4). */
 export const TEMPORARY_APP_TTL_MS = 14 * 86_400_000;
@@ -68,12 +69,7 @@ export async function claimTemporaryApp(ctx: Ctx, user: User, appId: string, bod
   // The claim and the new admin token in one transaction: the token that proved possession was seen by
   // whoever made the temporary app, so it stops working and the claimer gets the only live one (F7).
   const claimed = await ctx.db.tx(async (db) => {
-    const row = await db.one<AppRow>(
-      `update apps set creator_id = $2, expires_at = null, claimed_at = $3
-        where id = $1 and creator_id is null
-        returning id, title, creator_id, org_id, created_at, expires_at, temporary, claimed_at`,
-      [app.id, user.id, nowDate(ctx)],
-    );
+    const row = await claimApp(db, app.id, user.id, nowDate(ctx));
     if (row) await recordCreatedApp(db, grantId, app.id, nowDate(ctx));
     return row ? { row, ...(await rotateAdminTokens(ctx, db, app.id)) } : null;
   });
@@ -84,6 +80,5 @@ export async function claimTemporaryApp(ctx: Ctx, user: User, appId: string, bod
 
 /** Sweep job: deletes expired temporary apps with all their data (cascades). */
 export async function sweepExpiredApps(ctx: Ctx): Promise<number> {
-  const rows = await ctx.db.query(`delete from apps where expires_at is not null and expires_at <= $1 returning id`, [nowDate(ctx)]);
-  return rows.length;
+  return deleteExpiredApps(ctx.db, nowDate(ctx));
 }

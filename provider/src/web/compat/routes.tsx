@@ -11,7 +11,8 @@ import { csrfToken, requireCsrf } from '../http/csrf.ts';
 import { ApiError } from '../../domain/errors.ts';
 import { readForm, seeOther, setFlash, takeFlash } from '../dashboard/forms.ts';
 import { ErrorPage } from '../dashboard/layout.tsx';
-import { checkCliLogin, decideCliLogin, findWaitingLogin, registerCliLogin } from './cli-auth.ts';
+import { checkCliLogin, decideCliLogin, findWaitingLogin, registerCliLogin } from '../../domain/platform/cli-login.ts';
+import { clientLabel } from './cli-auth.ts';
 import { CliLoginDonePage, ConfirmCliLoginPage } from './cli-auth-page.tsx';
 import { dashJson } from '../../domain/platform/dash.ts';
 import { grantOf } from '../../domain/platform/grant-apps.ts';
@@ -54,7 +55,7 @@ export function compatRoutes(ctx: Ctx): Hono {
     return c.html(<ConfirmCliLoginPage user={user} csrf={await csrfToken(ctx, c)} ticket={ticket} clientLabel={login.client_label} expiresAt={login.expires_at} />);
   });
 
-  r.post('/dash/cli/auth/register', async (c) => c.json(await registerCliLogin(ctx, c, clientAddress(c))));
+  r.post('/dash/cli/auth/register', async (c) => c.json(await registerCliLogin(ctx, clientLabel(c), clientAddress(c))));
   r.post('/dash/cli/auth/check', async (c) => c.json(await checkCliLogin(ctx, (await readJsonObject(c, SMALL_BODY_BYTES)).secret)));
 
   // Confirm and Cancel: form posts from the confirm page (CSRF first, then the session), answered 303.

@@ -20,7 +20,7 @@ import { PageError } from './page-error.tsx';
 import { listApps } from '../../domain/platform/apps.ts';
 import { appAccessFromForm, scopesReachApps, setGrantAppAccess, type AppAccess, type AppAccessMode, type StoredAppAccess } from '../../domain/platform/grant-apps.ts';
 import type { AppChoice } from '../dashboard/app-access.tsx';
-import { reachableApps } from '../../domain/platform/orgs/roles.ts';
+import { reachableApps } from '../../store/apps.ts';
 
 interface RequestRow {
   redirect_uri: string;

@@ -4,6 +4,7 @@ import { emailSchema } from '../../accounts/users.ts';
 import { ApiError } from '../../errors.ts';
 import { isUuid } from '../../tokens.ts';
 import { auditAuth, type Actor } from './settings.ts';
+import { deleteEmailTemplate as deleteTemplateRow, findMagicCodeTemplate, upsertMagicCodeTemplate, type EmailTemplateRow as TemplateRow } from '../../../store/app-auth.ts';
 import { invalid, optionalText, requiredText } from './validate.ts';
 
 /**
@@ -11,16 +12,6 @@ import { invalid, optionalText, requiredText } from './validate.ts';
  * Stored per app; nothing here sends it (the app-user auth runtime is Instant's), and a custom sender address is
  * never verified here: `verification_verified` is null and the sender-verification sends answer 501.
  */
-
-interface TemplateRow {
-  id: string;
-  app_id: string;
-  email_type: string;
-  subject: string;
-  body: string;
-  sender_name: string;
-  sender_email: string | null;
-}
 
 /** `GET /dash/default-email-template`: the starting point `auth email pull` writes when an app has none. */
 export const DEFAULT_EMAIL_TEMPLATE = {
@@ -43,10 +34,8 @@ const infoJson = (t: TemplateRow) => ({
   verification_verified: null,
 });
 
-const COLUMNS = 'id, app_id, email_type, subject, body, sender_name, sender_email';
-
 export async function emailStatus(ctx: Ctx, appId: string) {
-  const t = await ctx.db.one<TemplateRow>(`select ${COLUMNS} from app_email_templates where app_id = $1 and email_type = 'magic-code'`, [appId]);
+  const t = await findMagicCodeTemplate(ctx.db, appId);
   return { info: t ? infoJson(t) : null };
 }
 
@@ -66,14 +55,7 @@ export async function putEmailTemplate(ctx: Ctx, actor: Actor, appId: string, b:
   if (sender && !sender.success) throw invalid(['sender-email'], 'must be an email address');
   const now = nowDate(ctx);
   return ctx.db.tx(async (db) => {
-    const row = (await db.one<TemplateRow>(
-      `insert into app_email_templates (id, app_id, email_type, subject, body, sender_name, sender_email, created_at, updated_at)
-       values ($1, $2, 'magic-code', $3, $4, $5, $6, $7, $7)
-       on conflict (app_id, email_type) do update set subject = excluded.subject, body = excluded.body, sender_name = excluded.sender_name,
-         sender_email = excluded.sender_email, updated_at = excluded.updated_at
-       returning ${COLUMNS}`,
-      [ctx.random.uuid(), appId, subject, body, senderName, sender?.data ?? null, now],
-    ))!;
+    const row = await upsertMagicCodeTemplate(db, { id: ctx.random.uuid(), appId, subject, body, senderName, senderEmail: sender?.data ?? null, now });
     await auditAuth(ctx, db, actor, appId, 'email_template_saved', { email_template_id: row.id });
     return { info: infoJson(row) };
   });
@@ -81,9 +63,9 @@ export async function putEmailTemplate(ctx: Ctx, actor: Actor, appId: string, b:
 
 export async function deleteEmailTemplate(ctx: Ctx, actor: Actor, appId: string, templateId: string) {
   await ctx.db.tx(async (db) => {
-    const row = isUuid(templateId) ? await db.one<{ id: string }>(`delete from app_email_templates where app_id = $1 and id = $2 returning id`, [appId, templateId.toLowerCase()]) : undefined;
-    if (!row) throw ApiError.notFound('email-template', 'No such email template on this app');
-    await auditAuth(ctx, db, actor, appId, 'email_template_deleted', { email_template_id: row.id });
+    const id = isUuid(templateId) ? await deleteTemplateRow(db, appId, templateId.toLowerCase()) : undefined;
+    if (id === undefined) throw ApiError.notFound('email-template', 'No such email template on this app');
+    await auditAuth(ctx, db, actor, appId, 'email_template_deleted', { email_template_id: id });
   });
   return {};
 }

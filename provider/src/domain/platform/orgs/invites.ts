@@ -8,23 +8,13 @@ import { mailCapped } from '../../accounts/email-tokens.ts';
 import { requireVerifiedEmail } from '../../accounts/verification.ts';
 import { orgForUser } from './membership.ts';
 import { requireRole, type Role } from './roles.ts';
+import * as orgs from '../../../store/orgs.ts';
+import type { InviteRow } from '../../../store/orgs.ts';
+
+export type { InviteRow } from '../../../store/orgs.ts';
 
 /** Invitations to an org by email address (docs/security.md "Orgs"). They live 3 days, as upstream's. */
 export const INVITE_TTL_MS = 3 * 86_400_000;
-
-export interface InviteRow {
-  id: string;
-  org_id: string;
-  org_title: string;
-  invitee_email: string;
-  invitee_role: Role;
-  status: 'pending' | 'accepted' | 'declined' | 'revoked';
-  expires_at: Date;
-  inviter_email: string | null;
-}
-
-const INVITE_SELECT = `select i.id, i.org_id, o.title as org_title, i.invitee_email, i.invitee_role, i.status, i.expires_at, u.email as inviter_email
-  from org_invites i join orgs o on o.id = i.org_id left join users u on u.id = i.inviter_id`;
 
 export const inviteJson = (i: InviteRow) => ({
   id: i.id,
@@ -55,16 +45,12 @@ export async function sendInvite(ctx: Ctx, user: User, orgId: unknown, emailInpu
   requireRole(org.role, role, `Inviting ${role === 'admin' ? 'an' : 'a'} ${role}`);
   const now = nowDate(ctx);
   const invite = await ctx.db.tx(async (db) => {
-    const member = await db.one(`select 1 from org_members m join users u on u.id = m.user_id where m.org_id = $1 and u.email = $2`, [org.id, email]);
-    if (member) throw ApiError.validation(`${email} is already a member of this org`, [{ path: ['invitee-email'], message: 'already a member' }]);
-    await db.query(`update org_invites set status = 'revoked', decided_at = $3 where org_id = $1 and invitee_email = $2 and status = 'pending'`, [org.id, email, now]);
+    if (await orgs.isMemberEmail(db, org.id, email)) throw ApiError.validation(`${email} is already a member of this org`, [{ path: ['invitee-email'], message: 'already a member' }]);
+    await orgs.revokePendingInvitesTo(db, org.id, email, now);
     const id = ctx.random.uuid();
-    await db.query(
-      `insert into org_invites (id, org_id, inviter_id, invitee_email, invitee_role, status, created_at, expires_at) values ($1, $2, $3, $4, $5, 'pending', $6, $7)`,
-      [id, org.id, user.id, email, role, now, new Date(now.getTime() + INVITE_TTL_MS)],
-    );
+    await orgs.insertInvite(db, { id, orgId: org.id, inviterId: user.id, email, role, createdAt: now, expiresAt: new Date(now.getTime() + INVITE_TTL_MS) });
     await recordEvent({ ...ctx, db }, { event: 'org.changed', actor: user.id, userId: user.id, details: { action: 'member_invited', org_id: org.id, invite_id: id, role } });
-    return (await db.one<InviteRow>(`${INVITE_SELECT} where i.id = $1`, [id]))!;
+    return (await orgs.findInvite(db, id))!;
   });
   await mailCapped(ctx, {
     to: email,
@@ -81,12 +67,12 @@ export async function sendInvite(ctx: Ctx, user: User, orgId: unknown, emailInpu
 
 /** Pending, unexpired invitations addressed to this account's email. */
 export async function pendingInvitesFor(ctx: Ctx, user: User): Promise<InviteRow[]> {
-  return ctx.db.query(`${INVITE_SELECT} where i.invitee_email = $1 and i.status = 'pending' and i.expires_at > $2 order by i.created_at`, [user.email.toLowerCase(), nowDate(ctx)]);
+  return orgs.pendingInvitesTo(ctx.db, user.email.toLowerCase(), nowDate(ctx));
 }
 
 /** The invitation `inviteId` if it is addressed to `user` and still open; 404 alike for any other, so ids reveal nothing. */
 async function openInviteFor(ctx: Ctx, user: User, inviteId: unknown): Promise<InviteRow> {
-  const invite = typeof inviteId === 'string' && isUuid(inviteId) ? await ctx.db.one<InviteRow>(`${INVITE_SELECT} where i.id = $1`, [inviteId.toLowerCase()]) : undefined;
+  const invite = typeof inviteId === 'string' && isUuid(inviteId) ? await orgs.findInvite(ctx.db, inviteId.toLowerCase()) : undefined;
   // The address check: an invitation is for whoever signs in with the address it names, and nobody else.
   if (!invite || invite.invitee_email !== user.email.toLowerCase()) throw ApiError.notFound('invite', 'No such invitation for this account');
   if (invite.status !== 'pending') throw ApiError.validation(`This invitation was already ${invite.status}`, [{ path: ['invite-id'], message: invite.status }]);
@@ -105,15 +91,8 @@ export async function acceptInvitation(ctx: Ctx, user: User, inviteId: unknown):
   requireVerifiedEmail(user);
   const now = nowDate(ctx);
   await ctx.db.tx(async (db) => {
-    const taken = await db.one(`update org_invites set status = 'accepted', decided_at = $2 where id = $1 and status = 'pending' returning 1`, [invite.id, now]);
-    if (!taken) throw ApiError.validation('This invitation was already used', [{ path: ['invite-id'], message: 'used' }]);
-    await db.query(
-      `insert into org_members (id, org_id, user_id, role, created_at) values ($1, $2, $3, $4, $5)
-       on conflict (org_id, user_id) do update set role = case
-         when array_position(array['collaborator','admin','owner'], excluded.role) > array_position(array['collaborator','admin','owner'], org_members.role)
-         then excluded.role else org_members.role end`,
-      [ctx.random.uuid(), invite.org_id, user.id, invite.invitee_role, now],
-    );
+    if (!(await orgs.acceptPendingInvite(db, invite.id, now))) throw ApiError.validation('This invitation was already used', [{ path: ['invite-id'], message: 'used' }]);
+    await orgs.upsertMember(db, { id: ctx.random.uuid(), orgId: invite.org_id, userId: user.id, role: invite.invitee_role, now });
     await recordEvent({ ...ctx, db }, { event: 'org.changed', actor: user.id, userId: user.id, details: { action: 'member_joined', org_id: invite.org_id, invite_id: invite.id, role: invite.invitee_role } });
   });
   return invite;
@@ -122,14 +101,12 @@ export async function acceptInvitation(ctx: Ctx, user: User, inviteId: unknown):
 /** `POST /dash/invites/decline {invite-id}`: the invitee says no. */
 export async function declineInvitation(ctx: Ctx, user: User, inviteId: unknown): Promise<void> {
   const invite = await openInviteFor(ctx, user, inviteId);
-  await ctx.db.query(`update org_invites set status = 'declined', decided_at = $2 where id = $1 and status = 'pending'`, [invite.id, nowDate(ctx)]);
+  await orgs.declinePendingInvite(ctx.db, invite.id, nowDate(ctx));
 }
 
 /** `DELETE /dash/orgs/:id/invite/revoke {invite-id}`: an admin takes an invitation back. */
 export async function revokeInvitation(ctx: Ctx, user: User, orgId: unknown, inviteId: unknown): Promise<void> {
   const org = await orgForUser(ctx.db, orgId, user.id, 'admin', 'Revoking invitations');
-  const row = typeof inviteId === 'string' && isUuid(inviteId)
-    ? await ctx.db.one(`update org_invites set status = 'revoked', decided_at = $3 where id = $1 and org_id = $2 and status = 'pending' returning 1`, [inviteId.toLowerCase(), org.id, nowDate(ctx)])
-    : undefined;
-  if (!row) throw ApiError.notFound('invite', 'No such pending invitation in this org');
+  const revoked = typeof inviteId === 'string' && isUuid(inviteId) && (await orgs.revokePendingInvite(ctx.db, inviteId.toLowerCase(), org.id, nowDate(ctx)));
+  if (!revoked) throw ApiError.notFound('invite', 'No such pending invitation in this org');
 }

@@ -1,14 +1,10 @@
 import { ApiError } from '../../errors.ts';
 import type { Db } from '../../../store/index.ts';
+import { findMemberOrg, type OrgRow } from '../../../store/orgs.ts';
 import { isUuid } from '../../tokens.ts';
 import { requireRole, type Role } from './roles.ts';
 
-export interface OrgRow {
-  id: string;
-  title: string;
-  created_at: Date;
-  updated_at: Date;
-}
+export type { OrgRow } from '../../../store/orgs.ts';
 
 /** `Org` on the wire, as Instant's `GET /superadmin/orgs` shapes it (plus the caller's role). */
 export function orgJson(o: OrgRow & { role?: Role }) {
@@ -21,10 +17,7 @@ export function orgJson(o: OrgRow & { role?: Role }) {
  */
 export async function orgForUser(db: Db, orgId: unknown, userId: string, needed: Role, what: string): Promise<OrgRow & { role: Role }> {
   if (typeof orgId !== 'string' || !isUuid(orgId)) throw ApiError.notFound('org', 'No such org');
-  const row = await db.one<OrgRow & { role: Role }>(
-    `select o.id, o.title, o.created_at, o.updated_at, m.role from orgs o join org_members m on m.org_id = o.id and m.user_id = $2 where o.id = $1`,
-    [orgId.toLowerCase(), userId],
-  );
+  const row = await findMemberOrg(db, orgId.toLowerCase(), userId);
   if (!row) throw ApiError.notFound('org', 'No such org');
   requireRole(row.role, needed, what);
   return row;

@@ -1,6 +1,7 @@
 import type { Ctx } from '../../context.ts';
 import { ApiError } from '../../errors.ts';
 import { createJobsForSteps, type Job } from '../jobs.ts';
+import { lockApp } from '../../../store/apps.ts';
 import { toApiSchema } from './api-schema.ts';
 import { loadAttrs, saveAttrs } from './attrs.ts';
 import { parseDefs } from './defs.ts';
@@ -46,7 +47,7 @@ export async function applySchemaPush(ctx: Ctx, appId: string, body: Record<stri
   const defs = parseDefs(body.schema);
   const opts = { checkTypes: flag(body, 'check_types'), supportsBackgroundUpdates: flag(body, 'supports_background_updates') };
   return ctx.db.tx(async (db) => {
-    await db.query(`select id from apps where id = $1 for update`, [appId]);
+    await lockApp(db, appId);
     const current = await loadAttrs(db, appId);
     const planned = planSteps(current, defs, opts, () => ctx.random.uuid());
     const { attrs, steps } = runSteps(current, planned);
@@ -63,7 +64,7 @@ export async function applySchemaPush(ctx: Ctx, appId: string, body: Record<stri
 export async function applySchemaSteps(ctx: Ctx, appId: string, input: unknown): Promise<{ steps: Step[]; 'indexing-jobs': IndexingJobs }> {
   if (input === undefined) throw ApiError.paramMissing('steps');
   return ctx.db.tx(async (db) => {
-    await db.query(`select id from apps where id = $1 for update`, [appId]);
+    await lockApp(db, appId);
     const current = await loadAttrs(db, appId);
     const { attrs, steps } = runSteps(current, input);
     await saveAttrs(db, appId, current, attrs);
