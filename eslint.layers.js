@@ -32,13 +32,6 @@ export const NOT_YET = [
   'provider/src/domain/limits/quota.ts',
   'provider/src/domain/limits/rate-limit.ts',
   'provider/src/domain/oauth/client-metadata.ts',
-  'provider/src/domain/oauth/clients.ts',
-  'provider/src/domain/oauth/grants.ts',
-  'provider/src/domain/oauth/issue.ts',
-  'provider/src/domain/oauth/jwks.ts',
-  'provider/src/domain/oauth/key-rotation.ts',
-  'provider/src/domain/oauth/refresh.ts',
-  'provider/src/domain/oauth/sweep.ts',
   'provider/src/domain/operator/services.ts',
   'provider/src/domain/platform/admin-tokens.ts',
   'provider/src/domain/platform/app-auth/email-template.ts',
@@ -58,12 +51,7 @@ export const NOT_YET = [
   'provider/src/domain/sweep.ts',
   'provider/src/web/compat/cli-auth.ts',
   'provider/src/web/health.ts',
-  'provider/src/web/oauth/authorize.ts',
-  'provider/src/web/oauth/decision.ts',
-  'provider/src/web/oauth/introspect.ts',
   'provider/src/web/oauth/register.ts',
-  'provider/src/web/oauth/revoke.ts',
-  'provider/src/web/oauth/token.ts',
 ];
 
 export const layers = [

@@ -138,17 +138,9 @@ export async function sessionIdHash(ctx: Ctx, c: Context): Promise<string | null
   return sid === null ? null : hashToken(sid);
 }
 
-/**
- * SQL of the live session with id hash `sid` at time `now` (both SQL expressions, e.g. `$1`) and its
- * user: at most one row of `user_id`, `email`, `is_operator`, `user_created_at`, `email_verified_at`, `auth_time` (when the
- * session signed in).
- * Not revoked, not expired, user not locked. For joining into a larger statement (`left join lateral`).
- */
-export function liveSessionSql(sid: string, now: string): string {
-  return `select u.id as user_id, u.email, u.is_operator, u.created_at as user_created_at, u.email_verified_at, s.created_at as auth_time
-            from sessions s join users u on u.id = s.user_id
-           where s.id_hash = ${sid} and s.revoked_at is null and s.expires_at > ${now} and u.locked_at is null`;
-}
+import { liveSessionSql, type LiveSessionRow } from '../../store/sessions.ts';
+
+export { liveSessionSql, type LiveSessionRow };
 
 /** Starts a dashboard session for a user and sets its cookie; a session this browser already had ends (no fixation). */
 export async function startSession(ctx: Ctx, c: Context, userId: string): Promise<void> {
@@ -165,16 +157,6 @@ export async function startSession(ctx: Ctx, c: Context, userId: string): Promis
     inSeconds(ctx, ctx.config.sessionTtlS),
   ]);
   setCookie(c, cookieName(ctx, SESSION_COOKIE), await seal(ctx, { sid }, ctx.config.sessionTtlS), cookieOptions(ctx, ctx.config.sessionTtlS));
-}
-
-/** A row of `liveSessionSql`. */
-export interface LiveSessionRow {
-  user_id: string;
-  email: string;
-  is_operator: boolean;
-  user_created_at: Date;
-  email_verified_at: Date | null;
-  auth_time: Date;
 }
 
 /** The user of a `liveSessionSql` row, `is_operator` being the effective role (hasOperatorRole: verified addresses only). */
