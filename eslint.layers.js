@@ -31,7 +31,6 @@ export const NOT_YET = [
   'provider/src/domain/limits/failure-limit.ts',
   'provider/src/domain/limits/quota.ts',
   'provider/src/domain/limits/rate-limit.ts',
-  'provider/src/domain/oauth/client-metadata.ts',
   'provider/src/domain/operator/services.ts',
   'provider/src/domain/platform/admin-tokens.ts',
   'provider/src/domain/platform/app-auth/email-template.ts',
@@ -51,7 +50,6 @@ export const NOT_YET = [
   'provider/src/domain/sweep.ts',
   'provider/src/web/compat/cli-auth.ts',
   'provider/src/web/health.ts',
-  'provider/src/web/oauth/register.ts',
 ];
 
 export const layers = [

@@ -45,3 +45,37 @@ export async function findClientWithSecrets(db: Db, clientId: string): Promise<(
     [clientId],
   );
 }
+
+export interface NewDynamicClient {
+  appId: string;
+  clientId: string;
+  name: string;
+  homePage: string | null;
+  redirectUris: readonly string[];
+  now: Date;
+}
+
+/**
+ * A dynamic ("unverified"), published OAuth app with no owner and its one public client (RFC 7591 registration, or
+ * a Client ID Metadata Document). `ifAbsent`: a client of that id stored meanwhile is kept (the metadata document's
+ * client id is its URL, which a concurrent request may have stored first).
+ */
+export async function insertDynamicClient(db: Db, c: NewDynamicClient, ifAbsent = false): Promise<void> {
+  await db.query(`insert into oauth_apps (id, owner_id, name, home_page, status, dynamic, created_at) values ($1, null, $2, $3, 'published', true, $4)`, [c.appId, c.name, c.homePage, c.now]);
+  await db.query(
+    `insert into oauth_clients (client_id, oauth_app_id, name, is_public, redirect_uris, created_at) values ($1, $2, $3, true, $4, $5)${ifAbsent ? ' on conflict (client_id) do nothing' : ''}`,
+    [c.clientId, c.appId, c.name, [...c.redirectUris], c.now],
+  );
+}
+
+/** The OAuth app of client `clientId`, the client row locked until the transaction ends; undefined when unknown. */
+export async function lockClientApp(db: Db, clientId: string): Promise<string | undefined> {
+  const row = await db.one<{ oauth_app_id: string }>(`select oauth_app_id from oauth_clients where client_id = $1 for update`, [clientId]);
+  return row?.oauth_app_id;
+}
+
+/** Refreshes a metadata-document client's name and redirect URIs, and its app's name and home page (dynamic apps only). */
+export async function refreshDynamicClient(db: Db, c: Omit<NewDynamicClient, 'now'>): Promise<void> {
+  await db.query(`update oauth_clients set name = $2, redirect_uris = $3 where client_id = $1`, [c.clientId, c.name, [...c.redirectUris]]);
+  await db.query(`update oauth_apps set name = $2, home_page = $3 where id = $1 and dynamic`, [c.appId, c.name, c.homePage]);
+}

@@ -2,7 +2,7 @@ import type { Ctx } from '../context.ts';
 import { auditValues, type AuditInput } from '../audit/events.ts';
 import { nowDate } from '../context.ts';
 import { hashToken } from '../tokens.ts';
-import type { LiveSessionRow } from '../accounts/sessions.ts';
+import type { LiveSessionRow } from '../../store/sessions.ts';
 import { setGrantAppAccess, type AppAccess, type AppAccessMode, type StoredAppAccess } from '../platform/grant-apps.ts';
 import type { Client } from './clients.ts';
 import { mintCode } from './codes.ts';
