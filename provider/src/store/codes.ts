@@ -87,7 +87,7 @@ export interface RedeemInput {
   keepFamilies: number;
   /** The grant's last use is noted when older than this. */
   touchBefore: Date;
-  /** `code.redeemed` and `token.issued`: user_id and details (the grant, scopes, family) come from the code. */
+  /** `code.redeemed` and `token.issued`: at is `now`; user_id and details (the grant, scopes, family) come from the code. */
   redeemed: AuditValues;
   issued: AuditValues;
 }
@@ -131,8 +131,9 @@ export async function redeemCode(db: Db, v: RedeemInput): Promise<Redeemed | und
   ]) {
     p.add(value);
   }
-  const redeemed = auditSelect(p, v.redeemed, { user_id: 'c.user_id', details: `jsonb_build_object('grant_id', c.grant_id)` });
+  const redeemed = auditSelect(p, v.redeemed, { at: '$3', user_id: 'c.user_id', details: `jsonb_build_object('grant_id', c.grant_id)` });
   const issued = auditSelect(p, v.issued, {
+    at: '$3',
     user_id: 'c.user_id',
     details: `jsonb_build_object('grant_id', c.grant_id, 'scopes', to_jsonb(c.scopes), 'family_id', $8::uuid)`,
   });

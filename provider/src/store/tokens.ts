@@ -93,7 +93,7 @@ export interface RefreshInput {
   touchBefore: Date;
   /** RFC 8707 resource asked for, if any: must be the family's. */
   resource: string | null;
-  /** `token.rotated` or `token.refreshed`; user_id and details come from the token. */
+  /** `token.rotated` or `token.refreshed`; at is `now`, user_id and details come from the token. */
   audit: AuditValues;
 }
 
@@ -111,6 +111,7 @@ export async function refreshInOneStatement(db: Db, v: RefreshInput): Promise<{ 
   // $1 token hash, $2 client, $3 now, $4 idle expiry, $5 access id, $6 access hash, $7 access expiry,
   // $8 touch the grant if last used before this, $9 successor id, $10 successor hash, $11 resource, then the audit row.
   const audit = auditSelect(p, v.audit, {
+    at: '$3',
     user_id: 'user_id',
     details: `jsonb_build_object('grant_id', grant_id, 'family_id', family_id, 'scopes', to_jsonb(scopes))`,
   });
