@@ -1,4 +1,5 @@
 import type { Db } from './db.ts';
+import { USER_COLUMNS, type UserRow } from './users.ts';
 
 /**
  * The operator console's and CLI's statements (domain/operator/services.ts decides and audits; this module only
@@ -7,20 +8,12 @@ import type { Db } from './db.ts';
 
 export type AppStatus = 'test' | 'published' | 'suspended';
 
-/** A user as the operator sees it. The columns are the account's public ones (no password hash). */
-export interface OperatorUserRow {
-  id: string;
-  email: string;
-  is_operator: boolean;
-  locked_at: Date | null;
-  created_at: Date;
-  email_verified_at: Date | null;
-}
-const USER_ROW = 'id, email, is_operator, locked_at, created_at, email_verified_at';
+/** A user as the operator sees it: the account's public columns (no password hash). */
+export type OperatorUserRow = UserRow;
 
 /** Sets `users.is_operator` of the account with that (normalised) email; undefined when there is none. */
 export async function setUserOperator(db: Db, email: string, on: boolean): Promise<OperatorUserRow | undefined> {
-  return db.one<OperatorUserRow>(`update users set is_operator = $2 where email = $1 returning ${USER_ROW}`, [email, on]);
+  return db.one<OperatorUserRow>(`update users set is_operator = $2 where email = $1 returning ${USER_COLUMNS}`, [email, on]);
 }
 
 // ---------------------------------------------------------------- OAuth apps
@@ -175,7 +168,7 @@ export async function searchUserSummaries(db: Db, term: string): Promise<UserSum
 }
 
 export async function findUserRow(db: Db, userId: string): Promise<OperatorUserRow | undefined> {
-  return db.one<OperatorUserRow>(`select ${USER_ROW} from users where id = $1`, [userId]);
+  return db.one<OperatorUserRow>(`select ${USER_COLUMNS} from users where id = $1`, [userId]);
 }
 
 export interface UserGrantRow {

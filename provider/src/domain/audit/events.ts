@@ -133,15 +133,6 @@ export function auditValues(ctx: AuditCtx, input: AuditInput): AuditValues {
   };
 }
 
-/** The columns of an audit row, in the order `eventValues` gives them. (Positional: being replaced by `auditValues`.) */
-export const AUDIT_COLUMNS = 'at, event, outcome, actor, user_id, client_id, oauth_app_id, address, details';
-
-/** Positional form of `auditValues`, in AUDIT_COLUMNS order. (Being replaced by `auditValues` + `auditSelect`.) */
-export function eventValues(ctx: AuditCtx, input: AuditInput): unknown[] {
-  const v = auditValues(ctx, input);
-  return [v.at, v.event, v.outcome, v.actor, v.user_id, v.client_id, v.oauth_app_id, v.address, v.details];
-}
-
 /**
  * Appends one event to the audit trail. Pass a transaction as `ctx.db` (`{ ...ctx, db: tx }`) to record
  * the event atomically with the action it describes. Secret-shaped fields are removed and logged (by name only).

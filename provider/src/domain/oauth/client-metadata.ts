@@ -5,7 +5,8 @@ import type { Ctx } from '../context.ts';
 import { nowDate } from '../context.ts';
 import { CLIENT_ID } from './clients.ts';
 import { redirectUriProblem } from './redirect-uris.ts';
-import { clientMetadata } from '../../web/oauth/register.ts';
+import { clientMetadata } from './registration.ts';
+import { insertDynamicClient, lockClientApp, refreshDynamicClient } from '../../store/clients.ts';
 
 /**
  * Client ID Metadata Documents (draft-ietf-oauth-client-id-metadata-document, the MCP authorization spec's
@@ -76,7 +77,7 @@ function fetchDocument(url: URL, allowPrivate: boolean): Promise<string> {
             if (err) return cb(err, '', 0);
             const usable = addresses.filter((a) => allowPrivate || isPublicAddress(a.address));
             if (usable.length === 0) return cb(new MetadataProblem(`${host} resolves to no public address`), '', 0);
-            if ((opts as { all?: boolean }).all) return (cb as unknown as (e: null, a: LookupAddress[]) => void)(null, usable);
+            if (opts.all) return cb(null, usable);
             cb(null, usable[0]!.address, usable[0]!.family);
           }),
       },
@@ -151,21 +152,10 @@ export async function resolveMetadataClient(ctx: Ctx, clientId: string): Promise
   if (typeof doc === 'string') return doc;
   const now = nowDate(ctx);
   await ctx.db.tx(async (db) => {
-    const known = await db.one<{ oauth_app_id: string }>(`select oauth_app_id from oauth_clients where client_id = $1 for update`, [clientId]);
-    if (known) {
-      await db.query(`update oauth_clients set name = $2, redirect_uris = $3 where client_id = $1`, [clientId, doc.name, doc.redirectUris]);
-      await db.query(`update oauth_apps set name = $2, home_page = $3 where id = $1 and dynamic`, [known.oauth_app_id, doc.name, doc.homePage]);
-      return;
-    }
-    const appId = ctx.random.uuid();
-    await db.query(`insert into oauth_apps (id, owner_id, name, home_page, status, dynamic, created_at) values ($1, null, $2, $3, 'published', true, $4)`, [appId, doc.name, doc.homePage, now]);
-    await db.query(`insert into oauth_clients (client_id, oauth_app_id, name, is_public, redirect_uris, created_at) values ($1, $2, $3, true, $4, $5) on conflict (client_id) do nothing`, [
-      clientId,
-      appId,
-      doc.name,
-      doc.redirectUris,
-      now,
-    ]);
+    const known = await lockClientApp(db, clientId);
+    const client = { clientId, name: doc.name, homePage: doc.homePage, redirectUris: doc.redirectUris };
+    if (known) await refreshDynamicClient(db, { ...client, appId: known });
+    else await insertDynamicClient(db, { ...client, appId: ctx.random.uuid(), now }, true);
   });
   return null;
 }

@@ -1,25 +1,22 @@
 import type { Ctx } from '../context.ts';
 import { nowDate } from '../context.ts';
 import { scopesCover } from './scopes.ts';
+import { endCodesOfClient, endCodesOfGrant } from '../../store/codes.ts';
+import { findLiveGrant, grantHasLastingAccess, listGrantsOfUser as listLiveGrants, liveGrantIds, revokeGrantRow, type AuthorizedApp, type Grant } from '../../store/grants.ts';
+import { deleteRequestsOfClient } from '../../store/authorization-requests.ts';
+import { revokeTokensOfClient as revokeClientTokens, revokeTokensOfGrant } from '../../store/tokens.ts';
 
 /**
  * A grant is "this user authorized this app"; tokens carry their own, possibly narrower, scopes. A user has at
  * most one live grant of an app (a unique index, migration 005). Allow on the consent page creates it or widens
- * it to the requested scopes, in the same statement that answers the request and issues the code (decision.ts).
+ * it to the requested scopes, in the same statement that answers the request and issues the code
+ * (store/authorization-requests.ts `allow`).
  */
-export interface Grant {
-  id: string;
-  user_id: string;
-  oauth_app_id: string;
-  scopes: string[];
-  created_at: Date;
-  last_used_at: Date | null;
-  revoked_at: Date | null;
-}
+export type { AuthorizedApp, Grant } from '../../store/grants.ts';
 
 /** The user's live grant of the app if it already covers `scopes` (used for `prompt=none`). */
-export async function liveGrantCovering(ctx: Ctx, userId: string, oauthAppId: string, scopes: readonly string[]): Promise<Grant | null> {
-  const g = await ctx.db.one<Grant>(`select * from grants where user_id = $1 and oauth_app_id = $2 and revoked_at is null`, [userId, oauthAppId]);
+export async function liveGrantCovering(ctx: Pick<Ctx, 'db'>, userId: string, oauthAppId: string, scopes: readonly string[]): Promise<Grant | null> {
+  const g = await findLiveGrant(ctx.db, userId, oauthAppId);
   return g && scopesCover(g.scopes, scopes) ? g : null;
 }
 
@@ -31,11 +28,10 @@ export async function liveGrantCovering(ctx: Ctx, userId: string, oauthAppId: st
 export async function revokeGrant(ctx: Ctx, grantId: string): Promise<boolean> {
   const now = nowDate(ctx);
   return ctx.db.tx(async (db) => {
-    const row = await db.one(`update grants set revoked_at = $2 where id = $1 and revoked_at is null returning id`, [grantId, now]);
-    await db.query(`update access_tokens set revoked_at = $2 where grant_id = $1 and revoked_at is null`, [grantId, now]);
-    await db.query(`update refresh_tokens set revoked_at = $2 where grant_id = $1 and revoked_at is null`, [grantId, now]);
-    await db.query(`update authorization_codes set used_at = coalesce(used_at, $2), expires_at = least(expires_at, $2) where grant_id = $1`, [grantId, now]);
-    return row !== undefined;
+    const revoked = await revokeGrantRow(db, grantId, now);
+    await revokeTokensOfGrant(db, grantId, now);
+    await endCodesOfGrant(db, grantId, now);
+    return revoked;
   });
 }
 
@@ -46,22 +42,13 @@ export async function revokeGrant(ctx: Ctx, grantId: string): Promise<boolean> {
  * while another live sign-in of the same app keeps the grant. Returns true when it ended the grant.
  */
 export async function endGrantIfIdle(ctx: Ctx, grantId: string): Promise<boolean> {
-  const now = nowDate(ctx);
-  const live = await ctx.db.one(
-    `select 1 from refresh_tokens where grant_id = $1 and revoked_at is null and rotated_at is null and idle_expires_at > $2
-     union all
-     select 1 from authorization_codes where grant_id = $1 and used_at is null and expires_at > $2
-     limit 1`,
-    [grantId, now],
-  );
-  return live ? false : revokeGrant(ctx, grantId);
+  return (await grantHasLastingAccess(ctx.db, grantId, nowDate(ctx))) ? false : revokeGrant(ctx, grantId);
 }
 
 /** Revokes the user's live grant of one OAuth app ("Authorized apps → revoke"). Returns how many (0 or 1). */
 export async function revokeGrantsOfApp(ctx: Ctx, userId: string, oauthAppId: string): Promise<number> {
-  const rows = await ctx.db.query<{ id: string }>(`select id from grants where user_id = $1 and oauth_app_id = $2 and revoked_at is null`, [userId, oauthAppId]);
   let n = 0;
-  for (const r of rows) if (await revokeGrant(ctx, r.id)) n++;
+  for (const id of await liveGrantIds(ctx.db, userId, oauthAppId)) if (await revokeGrant(ctx, id)) n++;
   return n;
 }
 
@@ -72,29 +59,13 @@ export async function revokeGrantsOfApp(ctx: Ctx, userId: string, oauthAppId: st
 export async function revokeTokensOfClient(ctx: Ctx, clientId: string): Promise<void> {
   const now = nowDate(ctx);
   await ctx.db.tx(async (db) => {
-    await db.query(`update access_tokens set revoked_at = $2 where client_id = $1 and revoked_at is null`, [clientId, now]);
-    await db.query(`update refresh_tokens set revoked_at = $2 where client_id = $1 and revoked_at is null`, [clientId, now]);
-    await db.query(`update authorization_codes set used_at = coalesce(used_at, $2), expires_at = least(expires_at, $2) where client_id = $1`, [clientId, now]);
-    await db.query(`delete from authorization_requests where client_id = $1`, [clientId]);
+    await revokeClientTokens(db, clientId, now);
+    await endCodesOfClient(db, clientId, now);
+    await deleteRequestsOfClient(db, clientId);
   });
 }
 
-export interface AuthorizedApp {
-  grant_id: string;
-  oauth_app_id: string;
-  name: string;
-  home_page: string | null;
-  scopes: string[];
-  created_at: Date;
-  last_used_at: Date | null;
-}
-
 /** The OAuth apps a user has a live grant for (one per app: migration 005), earliest first. */
-export async function listGrantsOfUser(ctx: Ctx, userId: string): Promise<AuthorizedApp[]> {
-  return ctx.db.query<AuthorizedApp>(
-    `select g.id as grant_id, g.oauth_app_id, a.name, a.home_page, g.scopes, g.created_at, g.last_used_at
-       from grants g join oauth_apps a on a.id = g.oauth_app_id
-      where g.user_id = $1 and g.revoked_at is null order by g.created_at`,
-    [userId],
-  );
+export async function listGrantsOfUser(ctx: Pick<Ctx, 'db'>, userId: string): Promise<AuthorizedApp[]> {
+  return listLiveGrants(ctx.db, userId);
 }

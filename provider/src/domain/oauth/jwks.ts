@@ -4,6 +4,7 @@ import type { Ctx } from '../context.ts';
 import { nowDate } from '../context.ts';
 import { openingSecrets } from '../secret.ts';
 import type { Db } from '../../store/index.ts';
+import { findCurrentKey, insertKey, publishedKeys, publishedPublicJwks } from '../../store/signing-keys.ts';
 
 export const ID_TOKEN_ALG = 'ES256';
 
@@ -85,11 +86,8 @@ export function signingKey(ctx: Ctx): Promise<SigningKey> {
   return p;
 }
 
-async function currentRow(ctx: Ctx) {
-  return ctx.db.one<{ kid: string; private_jwk_encrypted: string }>(
-    `select kid, private_jwk_encrypted from signing_keys where rotated_at is null and alg = $1 order by created_at, kid limit 1`,
-    [ID_TOKEN_ALG],
-  );
+function currentRow(ctx: Ctx) {
+  return findCurrentKey(ctx.db, ID_TOKEN_ALG);
 }
 
 /** Generates a key pair and stores it (private JWK sealed with SECRET); returns its kid (the RFC 7638 thumbprint). */
@@ -98,10 +96,13 @@ export async function insertSigningKey(ctx: Ctx, db: Db = ctx.db): Promise<strin
   const publicJwk = await exportJWK(publicKey);
   const kid = await calculateJwkThumbprint(publicJwk);
   const privateJwk = await exportJWK(privateKey);
-  await db.query(
-    `insert into signing_keys (kid, alg, public_jwk, private_jwk_encrypted, created_at) values ($1, $2, $3, $4, $5) on conflict (kid) do nothing`,
-    [kid, ID_TOKEN_ALG, JSON.stringify({ ...publicJwk, kid, alg: ID_TOKEN_ALG, use: 'sig' }), encryptJwk(ctx.config.secret, privateJwk, ctx.random.bytes(12)), nowDate(ctx)],
-  );
+  await insertKey(db, {
+    kid,
+    alg: ID_TOKEN_ALG,
+    publicJwk: JSON.stringify({ ...publicJwk, kid, alg: ID_TOKEN_ALG, use: 'sig' }),
+    sealedPrivateJwk: encryptJwk(ctx.config.secret, privateJwk, ctx.random.bytes(12)),
+    createdAt: nowDate(ctx),
+  });
   return kid;
 }
 
@@ -120,9 +121,6 @@ async function loadCurrent(ctx: Ctx, previous: Promise<SigningKey> | undefined):
   return { kid: row.kid, privateKey };
 }
 
-/** SQL condition: a key still published in JWKS (and so still verifying) at `now` (a parameter, e.g. `$1`). */
-export const publishedSql = (now: string) => `(retired_at is null or retired_at > ${now})`;
-
 /**
  * Null when SECRET or a SECRET_PREVIOUS opens every published signing key (or none is stored yet); else why not, for
  * `/healthz` and the start-up check (docs/operations.md §5, docs/security-lifecycle.md §2). A provider started with
@@ -130,10 +128,7 @@ export const publishedSql = (now: string) => `(retired_at is null or retired_at 
  * signs. The reason names key ids, never a secret.
  */
 export async function signingKeysProblem(ctx: Ctx): Promise<string | null> {
-  const rows = await ctx.db.query<{ kid: string; private_jwk_encrypted: string }>(
-    `select kid, private_jwk_encrypted from signing_keys where ${publishedSql('$1')} order by created_at, kid`,
-    [nowDate(ctx)],
-  );
+  const rows = await publishedKeys(ctx.db, nowDate(ctx));
   const unopened = rows.filter((r) => openJwk(ctx, r.private_jwk_encrypted) === null);
   if (unopened.length === 0) return null;
   const which = ctx.config.secretPrevious.length ? 'neither SECRET nor SECRET_PREVIOUS opens' : 'SECRET does not open';
@@ -143,8 +138,8 @@ export async function signingKeysProblem(ctx: Ctx): Promise<string | null> {
 /** The public keys for `/.well-known/jwks.json` (RFC 7517 §5): the signing key and rotated keys not yet retired. */
 export async function publicJwks(ctx: Ctx): Promise<{ keys: JWK[] }> {
   await signingKey(ctx);
-  const rows = await ctx.db.query<{ public_jwk: JWK | string }>(`select public_jwk from signing_keys where ${publishedSql('$1')} order by created_at, kid`, [nowDate(ctx)]);
-  return { keys: rows.map((r) => (typeof r.public_jwk === 'string' ? (JSON.parse(r.public_jwk) as JWK) : r.public_jwk)) };
+  const rows = await publishedPublicJwks(ctx.db, nowDate(ctx));
+  return { keys: rows.map((r) => (typeof r.public_jwk === 'string' ? JSON.parse(r.public_jwk) : r.public_jwk) as JWK) };
 }
 
 export interface IdTokenClaims {

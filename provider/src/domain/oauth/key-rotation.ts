@@ -7,7 +7,8 @@
 import type { Ctx } from '../context.ts';
 import { inSeconds, nowDate } from '../context.ts';
 import { recordEvent } from '../audit/events.ts';
-import { encryptJwk, forgetSigningKey, insertSigningKey, openJwk, publishedSql, SIGNING_KEY_CACHE_MS } from './jwks.ts';
+import { encryptJwk, forgetSigningKey, insertSigningKey, openJwk, SIGNING_KEY_CACHE_MS } from './jwks.ts';
+import { allKeys, allKeysForUpdate, deleteRetiredKeys, rotateKeys, updateSealedKey } from '../../store/signing-keys.ts';
 
 /**
  * How long past the id_token lifetime a rotated key stays published: instances may sign with it for up to
@@ -33,15 +34,10 @@ export interface Rotation {
 export async function rotateSigningKey(ctx: Ctx, opts: { actor: string; olderThan?: Date }): Promise<Rotation | null> {
   const retireAt = inSeconds(ctx, ctx.config.accessTokenTtlS + RETIRE_MARGIN_S);
   const rotation = await ctx.db.tx(async (db) => {
-    const params: unknown[] = [nowDate(ctx), retireAt];
-    if (opts.olderThan) params.push(opts.olderThan);
-    const rotated = await db.query<{ kid: string }>(
-      `update signing_keys set rotated_at = $1, retired_at = $2 where rotated_at is null ${opts.olderThan ? 'and created_at <= $3' : ''} returning kid`,
-      params,
-    );
+    const rotated = await rotateKeys(db, nowDate(ctx), retireAt, opts.olderThan);
     if (opts.olderThan && rotated.length === 0) return null;
     const kid = await insertSigningKey(ctx, db);
-    const r: Rotation = { kid, rotated: rotated.map((x) => x.kid).sort(), retireAt };
+    const r: Rotation = { kid, rotated: rotated.sort(), retireAt };
     await recordEvent({ ...ctx, db }, { event: 'signing_key.rotated', actor: opts.actor, details: { kid, rotated_kids: r.rotated, retire_at: retireAt.toISOString() } });
     return r;
   });
@@ -64,9 +60,7 @@ export interface StoredKey {
 /** Every stored signing key, oldest first. */
 export async function listSigningKeys(ctx: Ctx): Promise<StoredKey[]> {
   const now = nowDate(ctx);
-  const rows = await ctx.db.query<Omit<StoredKey, 'status' | 'sealedWith'> & { private_jwk_encrypted: string }>(
-    `select kid, alg, created_at, rotated_at, retired_at, private_jwk_encrypted from signing_keys order by created_at, kid`,
-  );
+  const rows = await allKeys(ctx.db);
   return rows.map(({ private_jwk_encrypted, ...r }) => {
     const opened = openJwk(ctx, private_jwk_encrypted);
     const status = r.rotated_at === null ? 'signing' : r.retired_at !== null && r.retired_at <= now ? 'retired' : 'verifying';
@@ -90,13 +84,13 @@ export interface Reseal {
 export async function resealSigningKeys(ctx: Ctx, actor: string): Promise<Reseal> {
   const out: Reseal = { resealed: [], current: [], unopened: [] };
   await ctx.db.tx(async (db) => {
-    const rows = await db.query<{ kid: string; private_jwk_encrypted: string }>(`select kid, private_jwk_encrypted from signing_keys order by created_at, kid for update`);
+    const rows = await allKeysForUpdate(db);
     for (const row of rows) {
       const opened = openJwk(ctx, row.private_jwk_encrypted);
       if (opened === null) out.unopened.push(row.kid);
       else if (opened.current) out.current.push(row.kid);
       else {
-        await db.query(`update signing_keys set private_jwk_encrypted = $2 where kid = $1`, [row.kid, encryptJwk(ctx.config.secret, opened.jwk, ctx.random.bytes(12))]);
+        await updateSealedKey(db, row.kid, encryptJwk(ctx.config.secret, opened.jwk, ctx.random.bytes(12)));
         out.resealed.push(row.kid);
       }
     }
@@ -110,8 +104,8 @@ export async function resealSigningKeys(ctx: Ctx, actor: string): Promise<Reseal
  * then, with SIGNING_KEY_ROTATE_DAYS, rotates a signing key that old.
  */
 export async function sweepSigningKeys(ctx: Ctx): Promise<void> {
-  const gone = await ctx.db.query<{ kid: string }>(`delete from signing_keys where not ${publishedSql('$1')} returning kid`, [nowDate(ctx)]);
-  if (gone.length) await recordEvent(ctx, { event: 'signing_key.retired', actor: 'system', details: { kids: gone.map((g) => g.kid).sort() } });
+  const gone = await deleteRetiredKeys(ctx.db, nowDate(ctx));
+  if (gone.length) await recordEvent(ctx, { event: 'signing_key.retired', actor: 'system', details: { kids: gone.sort() } });
   const days = ctx.config.signingKeyRotateDays;
   if (days !== undefined) await rotateSigningKey(ctx, { actor: 'system', olderThan: inSeconds(ctx, -days * 86_400) });
 }

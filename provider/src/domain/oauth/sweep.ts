@@ -1,4 +1,7 @@
 import type { Ctx } from '../context.ts';
+import { deleteAnsweredOrExpiredRequests } from '../../store/authorization-requests.ts';
+import { deleteExpiredCodes } from '../../store/codes.ts';
+import { deleteExpiredTokens } from '../../store/tokens.ts';
 
 const DAY_MS = 86_400_000;
 
@@ -10,8 +13,7 @@ const DAY_MS = 86_400_000;
 export async function sweepOAuth(ctx: Ctx): Promise<void> {
   const now = new Date(ctx.clock.now());
   const dayAgo = new Date(ctx.clock.now() - DAY_MS);
-  await ctx.db.query(`delete from authorization_requests where expires_at < $1 or used_at is not null`, [now]);
-  await ctx.db.query(`delete from authorization_codes where expires_at < $1`, [dayAgo]);
-  await ctx.db.query(`delete from access_tokens where expires_at < $1`, [dayAgo]);
-  await ctx.db.query(`delete from refresh_tokens where idle_expires_at < $1`, [dayAgo]);
+  await deleteAnsweredOrExpiredRequests(ctx.db, now);
+  await deleteExpiredCodes(ctx.db, dayAgo);
+  await deleteExpiredTokens(ctx.db, dayAgo);
 }

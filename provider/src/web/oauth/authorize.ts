@@ -2,52 +2,25 @@ import type { Context } from 'hono';
 import { clientAddress } from '../http/client-address.ts';
 import { getCookie, setCookie } from 'hono/cookie';
 import type { Ctx } from '../../domain/context.ts';
-import {AUDIT_COLUMNS, eventValues } from '../../domain/audit/events.ts';
-import { inSeconds, nowDate } from '../../domain/context.ts';
 import { cookieName, cookieOptions, sessionIdHash } from '../http/session-cookie.ts';
-import { liveSession, type LiveSessionRow } from '../../domain/accounts/sessions.ts';
+import type { LiveSessionRow } from '../../store/sessions.ts';
 import { issueBinding, isIssuedBinding } from '../http/csrf.ts';
 import { MAX_OAUTH_BODY_BYTES, readBytes } from '../http/body.ts';
 import type { OAuthErrorCode } from '../../domain/errors.ts';
-import { generateToken, hashToken } from '../../domain/tokens.ts';
-import { CLIENT_FROM, CLIENT_ID, CLIENT_SELECT, getClient, type Client } from '../../domain/oauth/clients.ts';
+import { generateToken } from '../../domain/tokens.ts';
+import { CLIENT_ID, getClient, type Client } from '../../domain/oauth/clients.ts';
+import { checkParams, forgetRequest, issueSilentCode, liveSession, lookUpAndStore, newRequest, storeRequest, type PendingRequest } from '../../domain/oauth/authorization.ts';
 import { isMetadataClientId, resolveMetadataClient } from '../../domain/oauth/client-metadata.ts';
-import { CODE_COLUMNS, mintCode, redirectWith } from '../../domain/oauth/codes.ts';
+import { redirectWith } from '../../domain/oauth/codes.ts';
 import { ErrorHtml, safeHomePage } from './consent.tsx';
 import { TO_DASHBOARD, type NextStep } from '../dashboard/layout.tsx';
 import { liveGrantCovering } from '../../domain/oauth/grants.ts';
 import { PageError } from './page-error.tsx';
-import { challengeProblem } from '../../domain/oauth/pkce.ts';
 import { matchRedirectUri, redirectUriProblem } from '../../domain/oauth/redirect-uris.ts';
-import { parseScope } from '../../domain/oauth/scopes.ts';
 import { audienceOf, mcpResource } from '../mcp/audience.ts';
 
 /** The cookie that binds a pending authorization request to the browser that started it. */
 export const BROWSER_COOKIE = 'instant_oauth_browser';
-export const REQUEST_TTL_S = 600;
-const PROMPTS = ['none', 'login', 'consent', 'select_account'];
-const VSCHAR = /^[\x20-\x7e]+$/;
-
-
-/** SQL types of AUDIT_COLUMNS (domain/audit/events.ts), for event rows passed as parameters of an `insert … select`. */
-const AUDIT_TYPES: Record<string, string> = {
-  at: 'timestamptz',
-  event: 'text',
-  outcome: 'text',
-  actor: 'text',
-  user_id: 'uuid',
-  client_id: 'text',
-  oauth_app_id: 'uuid',
-  address: 'text',
-  details: 'jsonb',
-};
-
-/** `$n::type, …` for one event's values (eventValues) starting at parameter `first`. */
-export function auditParams(first: number): string {
-  return AUDIT_COLUMNS.split(',')
-    .map((col, i) => `$${first + i}::${AUDIT_TYPES[col.trim()]}`)
-    .join(', ');
-}
 
 export function consentPath(requestId: string): string {
   return `/platform/oauth/consent?request=${encodeURIComponent(requestId)}`;
@@ -112,78 +85,6 @@ async function requestParams(c: Context): Promise<{ params: Record<string, strin
   return { params, repeated };
 }
 
-type Checked = { ok: true; scopes: string[]; prompts: string[] } | { ok: false; error: OAuthErrorCode; description: string };
-
-/**
- * The parameter checks of RFC 6749 §4.1.1 / OIDC Core §3.1.2.1 after the client and redirect URI are known
- * good, in order; the first problem is the answer. With `client` null, the checks that need it (scopes the
- * app may request, PKCE for public clients) are skipped: "valid whatever the client".
- */
-function checkParams(p: Record<string, string>, repeated: string | null, client: Client | null): Checked {
-  const no = (error: OAuthErrorCode, description: string): Checked => ({ ok: false, error, description });
-  if (repeated) return no('invalid_request', `parameter ${repeated} is repeated`);
-  if (p.request !== undefined) return no('request_not_supported', 'request objects are not supported'); // OIDC Core §6.1
-  if (p.request_uri !== undefined) return no('request_uri_not_supported', 'request_uri is not supported'); // OIDC Core §6.2
-  if (p.response_type !== 'code') return no('unsupported_response_type', 'response_type must be code');
-  if (p.response_mode !== undefined && p.response_mode !== 'query') return no('invalid_request', 'response_mode must be query');
-  const state = p.state;
-  if (!state) return no('invalid_request', 'state is required');
-  // RFC 6749 Appendix A.5: state = 1*VSCHAR; OIDC nonce likewise printable ASCII here.
-  if (state.length > 2048 || !VSCHAR.test(state)) return no('invalid_request', 'state must be 1 to 2048 printable ASCII characters');
-  const scope = parseScope(p.scope, client?.app_allowed_scopes ?? null);
-  if (!scope.ok) return no('invalid_scope', scope.description);
-  const pkce = challengeProblem(p.code_challenge, p.code_challenge_method);
-  if (pkce) return no('invalid_request', pkce);
-  // OAuth 2.1 §4.1.1, RFC 9700 §2.1.1: public clients must use PKCE.
-  if (client?.is_public && !p.code_challenge) return no('invalid_request', 'code_challenge is required for public clients');
-  if (p.nonce !== undefined && (p.nonce.length > 512 || !VSCHAR.test(p.nonce))) return no('invalid_request', 'nonce must be 1 to 512 printable ASCII characters');
-  if (p.resource !== undefined && resourceProblem(p.resource)) return no('invalid_target', resourceProblem(p.resource)!); // RFC 8707 §2
-  const prompts = (p.prompt ?? '').split(' ').filter(Boolean);
-  if (prompts.some((x) => !PROMPTS.includes(x))) return no('invalid_request', 'unsupported prompt value');
-  if (prompts.includes('none') && prompts.length > 1) return no('invalid_request', 'prompt=none cannot be combined with other values'); // OIDC Core §3.1.2.1
-  if (p.max_age !== undefined && !/^\d{1,9}$/.test(p.max_age)) return no('invalid_request', 'max_age must be a non-negative integer');
-  return { ok: true, scopes: scope.scopes, prompts };
-}
-
-/** The values of an `authorization_requests` row ($1…$12 of STORE_REQUEST's insert). */
-function requestRow(ctx: Ctx, idHash: string, browserHash: string, p: Record<string, string>, checked: { scopes: string[]; prompts: string[] }): unknown[] {
-  return [
-    idHash,
-    browserHash,
-    p.client_id,
-    p.redirect_uri,
-    checked.scopes,
-    p.state,
-    p.code_challenge ?? null,
-    p.nonce ?? null,
-    p.resource ?? null,
-    checked.prompts.join(' ') || null,
-    nowDate(ctx),
-    inSeconds(ctx, REQUEST_TTL_S),
-  ];
-}
-
-const REQUEST_COLUMNS = 'id_hash, browser_hash, client_id, redirect_uri, scopes, state, code_challenge, nonce, resource, prompt, created_at, expires_at';
-
-/**
- * One statement for the usual request: the client, and the request stored when the client accepts it
- * as `startEndpoint` would (exactly registered redirect URI, app not suspended, scopes the app may request,
- * PKCE if public). `stored` says whether it was. The checks in code still decide: a request they refuse
- * is deleted again (its random id was never shown, so it could not have been used), one they accept that
- * the statement did not store (a loopback redirect on another port) is inserted.
- */
-const LOOK_UP_AND_STORE = `
-  with c as (select ${CLIENT_SELECT} from ${CLIENT_FROM} where c.client_id = $3),
-  stored as (
-    insert into authorization_requests (${REQUEST_COLUMNS})
-    select $1, $2, c.client_id, $4, $5, $6, $7, $8, $9, $10, $11, $12 from c
-     where $4 = any(c.redirect_uris) and c.app_status <> 'suspended'
-       and (c.app_allowed_scopes is null or $5::text[] <@ c.app_allowed_scopes)
-       and (not c.is_public or $7::text is not null)
-    returning 1
-  )
-  select c.*, exists (select 1 from stored) as stored from c`;
-
 /**
  * `GET|POST /platform/oauth/start`: the authorization endpoint (RFC 6749 §4.1.1, docs/api.md §2).
  * Every interactive request goes to the consent page, which answers at once when a live grant already covers
@@ -204,25 +105,16 @@ export async function startEndpoint(ctx: Ctx, c: Context): Promise<Response> {
   const draft = checkParams(p, repeated, null);
   const oneStatement =
     draft.ok && !draft.prompts.includes('none') && p.max_age === undefined && CLIENT_ID.test(p.client_id ?? '') && p.redirect_uri !== undefined && redirectUriProblem(p.redirect_uri) === null;
-  let client: Client | null;
-  let stored = false;
-  if (oneStatement) {
-    const row = await ctx.db.one<Client & { stored: boolean }>(LOOK_UP_AND_STORE, requestRow(ctx, hashToken(id), hashToken(binding.value), p, draft));
-    if (row) ({ stored, ...client } = row);
-    else client = null;
-  } else {
-    client = await getClient(ctx, p.client_id);
-  }
+  const draftRow = oneStatement && draft.ok ? newRequest(ctx, id, binding.value, p, draft) : null;
+  const { client, stored } = draftRow ? await lookUpAndStore(ctx, draftRow) : { client: await getClient(ctx, p.client_id), stored: false };
   const answer = await authorizationAnswer(ctx, c, p, repeated, client);
   if (answer instanceof Response) {
     // Not expected (the statement's conditions are the checks'), but a refused request must not stay stored.
-    if (stored) await ctx.db.query(`delete from authorization_requests where id_hash = $1`, [hashToken(id)]);
+    if (stored && draftRow) await forgetRequest(ctx, draftRow);
     return answer;
   }
   if (answer.prompts.includes('none')) return silentAuthorization(ctx, c, answer.request);
-  if (!stored) {
-    await ctx.db.query(`insert into authorization_requests (${REQUEST_COLUMNS}) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`, requestRow(ctx, hashToken(id), hashToken(binding.value), p, answer));
-  }
+  if (!stored) await storeRequest(ctx, newRequest(ctx, id, binding.value, p, answer));
   if (binding.fresh) setBrowserBinding(ctx, c, binding.value);
   return c.redirect(consentPath(id), 303);
 }
@@ -279,28 +171,6 @@ async function authorizationAnswer(
   return { request, scopes: checked.scopes, prompts };
 }
 
-function resourceProblem(resource: string): string | null {
-  if (!VSCHAR.test(resource)) return 'resource must be an absolute URI';
-  try {
-    const u = new URL(resource);
-    if (resource.includes('#')) return 'resource must not contain a fragment';
-    if (u.protocol !== 'https:' && u.protocol !== 'http:') return 'resource must be an http(s) URI';
-    return resource.length > 2000 ? 'resource is too long' : null;
-  } catch {
-    return 'resource must be an absolute URI';
-  }
-}
-
-interface PendingRequest {
-  client: Client;
-  redirectUri: string;
-  scopes: string[];
-  state: string;
-  codeChallenge: string | null;
-  nonce: string | null;
-  resource: string | null;
-}
-
 /** `prompt=none` (OIDC Core §3.1.2.6): answer without any UI, or say why UI would be needed. */
 async function silentAuthorization(ctx: Ctx, c: Context, r: PendingRequest): Promise<Response> {
   const session = await signedIn(ctx, c);
@@ -310,23 +180,6 @@ async function silentAuthorization(ctx: Ctx, c: Context, r: PendingRequest): Pro
   if (r.client.app_status === 'test' && r.client.app_owner_id !== userId) return fail('access_denied', 'this app is in test mode; only its owner may authorize it');
   const grant = await liveGrantCovering(ctx, userId, r.client.oauth_app_id, r.scopes);
   if (!grant) return fail('consent_required', 'the user has not yet allowed this app these scopes');
-  const m = mintCode(ctx);
-  const event = eventValues(ctx, {
-    event: 'code.issued',
-    actor: userId,
-    userId,
-    clientId: r.client.client_id,
-    oauthAppId: r.client.oauth_app_id,
-    address: clientAddress(c),
-    details: { scopes: r.scopes, grant_id: grant.id, prompt: 'none' },
-  });
-  // The code and its audit event in one statement: both or neither.
-  await ctx.db.query(
-    `with code as (
-       insert into authorization_codes (${CODE_COLUMNS}) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) returning 1
-     )
-     insert into audit_events (${AUDIT_COLUMNS}) select ${auditParams(13)} from code`,
-    [m.hash, grant.id, r.client.client_id, userId, r.redirectUri, r.scopes, r.codeChallenge, r.nonce, r.resource, session.auth_time, m.createdAt, m.expiresAt, ...event],
-  );
-  return redirectWith(ctx, r.redirectUri, { code: m.code, state: r.state, scope: r.scopes.join(' ') });
+  const code = await issueSilentCode(ctx, r, { id: userId, authTime: session.auth_time }, grant.id, clientAddress(c));
+  return redirectWith(ctx, r.redirectUri, { code, state: r.state, scope: r.scopes.join(' ') });
 }

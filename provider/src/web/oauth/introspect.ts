@@ -1,63 +1,15 @@
 import type { Context } from 'hono';
 import type { Ctx } from '../../domain/context.ts';
-import { nowDate } from '../../domain/context.ts';
 import { bearerToken } from '../http/auth.ts';
 import { readOAuthParams } from '../http/body.ts';
 import { OAuthError } from '../../domain/errors.ts';
-import { hashToken, recogniseBearer } from '../../domain/tokens.ts';
-import { authenticateClient, presentedClientId } from '../../domain/oauth/clients.ts';
+import { recogniseBearer } from '../../domain/tokens.ts';
+import { appAccessReport, findLiveAccessToken, findLiveRefreshToken } from '../../domain/oauth/introspection.ts';
+import { presentedClientId, requestClient } from './client-auth.ts';
 import { clientAddress } from '../http/client-address.ts';
 import { limitingFailures } from '../../domain/limits/failure-limit.ts';
-import { listApps } from '../../domain/platform/apps.ts';
-import { grantAppAccess, type AppAccessMode } from '../../domain/platform/grant-apps.ts';
-
-interface LiveToken {
-  user_id: string;
-  grant_id: string;
-  client_id: string;
-  oauth_app_id: string;
-  scopes: string[];
-  created_at: Date;
-  expires_at: Date;
-  /** RFC 8707 resource the token was issued for; null: the Platform API (docs/mcp.md §2). */
-  resource: string | null;
-}
-
-/** An access token that is usable now: not revoked, not expired, its grant live, its app not suspended, its user not locked. */
-export async function findLiveAccessToken(ctx: Ctx, token: string): Promise<LiveToken | null> {
-  if (recogniseBearer(token) !== 'access') return null;
-  const row = await ctx.db.one<LiveToken>(
-    `select t.user_id, t.grant_id, t.client_id, g.oauth_app_id, t.scopes, t.created_at, t.expires_at, t.resource
-       from access_tokens t join grants g on g.id = t.grant_id join oauth_apps a on a.id = g.oauth_app_id join users u on u.id = t.user_id
-      where t.token_hash = $1 and t.revoked_at is null and g.revoked_at is null and a.status <> 'suspended' and u.locked_at is null and t.expires_at > $2`,
-    [hashToken(token), nowDate(ctx)],
-  );
-  return row ?? null;
-}
-
-async function findLiveRefreshToken(ctx: Ctx, token: string): Promise<LiveToken | null> {
-  if (recogniseBearer(token) !== 'refresh') return null;
-  const row = await ctx.db.one<LiveToken>(
-    `select r.user_id, r.grant_id, r.client_id, g.oauth_app_id, r.scopes, r.created_at, r.idle_expires_at as expires_at, r.resource
-       from refresh_tokens r join grants g on g.id = r.grant_id join oauth_apps a on a.id = g.oauth_app_id join users u on u.id = r.user_id
-      where r.token_hash = $1 and r.revoked_at is null and r.rotated_at is null and g.revoked_at is null
-        and a.status <> 'suspended' and u.locked_at is null and r.idle_expires_at > $2`,
-    [hashToken(token), nowDate(ctx)],
-  );
-  return row ?? null;
-}
 
 const seconds = (d: Date) => Math.floor(d.getTime() / 1000);
-
-/**
- * Which of the user's apps the token's grant reaches (docs/mcp.md §8): `{mode: "all"}`, or the mode with the ids of
- * the apps it reaches now (through `listApps`, the very check the Platform API makes).
- */
-export async function appAccessReport(ctx: Ctx, t: Pick<LiveToken, 'grant_id' | 'user_id'>): Promise<{ mode: AppAccessMode; app_ids?: string[] }> {
-  const { mode } = await grantAppAccess(ctx.db, t.grant_id);
-  if (mode === 'all') return { mode };
-  return { mode, app_ids: (await listApps(ctx, t.user_id, { all: true }, t.grant_id)).map((a) => a.id) };
-}
 
 /**
  * `POST /platform/oauth/introspect` (RFC 7662). Only confidential clients may ask, and only about tokens
@@ -65,7 +17,7 @@ export async function appAccessReport(ctx: Ctx, t: Pick<LiveToken, 'grant_id' | 
  */
 export async function introspectEndpoint(ctx: Ctx, c: Context): Promise<Response> {
   const params = await readOAuthParams(c);
-  const client = await limitingFailures(ctx, clientAddress(c), presentedClientId(c, params), () => authenticateClient(ctx, c, params));
+  const client = await limitingFailures(ctx, clientAddress(c), presentedClientId(c, params), () => requestClient(ctx, c, params));
   if (client.is_public) throw new OAuthError('invalid_client', 'token introspection requires a confidential client', 401);
   if (!params.token) throw new OAuthError('invalid_request', 'token is required');
   const headers = { 'Cache-Control': 'no-store', Pragma: 'no-cache' };

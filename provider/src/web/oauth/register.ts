@@ -1,85 +1,16 @@
 import type { Context } from 'hono';
-import { z } from 'zod';
 import type { Ctx } from '../../domain/context.ts';
-import { nowDate } from '../../domain/context.ts';
 import { oauthBodyErrors, readJsonObject } from '../http/body.ts';
 import { clientAddress } from '../http/client-address.ts';
-import { OAuthError } from '../../domain/errors.ts';
 import { RATE_LIMITS } from '../../domain/limits/rate-limit.ts';
-import { dynamicRedirectUriProblem } from '../../domain/oauth/redirect-uris.ts';
+import { registerClient } from '../../domain/oauth/registration.ts';
 import { rateLimit } from './token.ts';
 
-/** RFC 7591 §2 client metadata we act on; also the fields read from a Client ID Metadata Document (client-metadata.ts). */
-export const clientMetadata = z.object({
-  redirect_uris: z.array(z.string()).min(1).max(10),
-  token_endpoint_auth_method: z.string().optional(),
-  grant_types: z.array(z.string()).optional(),
-  response_types: z.array(z.string()).optional(),
-  client_name: z.string().trim().min(1).max(100).regex(/^[^\p{Cc}]+$/u, 'must not contain control characters').optional(),
-  client_uri: z.string().max(2000).optional(),
-});
-
-function badMetadata(description: string): OAuthError {
-  return new OAuthError('invalid_client_metadata', description); // RFC 7591 §3.2.2
-}
-
-/**
- * `POST /platform/oauth/register` (RFC 7591 §3): registers a public client (`none`) whose redirect URIs
- * are https or loopback http. It gets its own OAuth app, marked `dynamic` (shown as unverified) and
- * published, since it has no owner who could authorize it in test mode.
- */
+/** `POST /platform/oauth/register` (RFC 7591 §3): domain/oauth/registration.ts decides; limited per address. */
 export async function registerEndpoint(ctx: Ctx, c: Context): Promise<Response> {
   await rateLimit(ctx, `register:addr:${clientAddress(c)}`, RATE_LIMITS.registerPerAddress);
   // Unreadable metadata is invalid_client_metadata (RFC 7591 §3.2.2); an oversized body a 413.
   const raw = await readJsonObject(c, 16 * 1024, oauthBodyErrors('invalid_client_metadata'));
-  const parsed = clientMetadata.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    if (issue?.path[0] === 'redirect_uris') throw new OAuthError('invalid_redirect_uri', 'redirect_uris must be a list of 1 to 10 URIs');
-    throw badMetadata(`${issue?.path.join('.') || 'body'}: ${issue?.message ?? 'invalid'}`);
-  }
-  const m = parsed.data;
-  const method = m.token_endpoint_auth_method ?? 'none';
-  if (method !== 'none') throw badMetadata('only public clients may register: token_endpoint_auth_method must be none');
-  const grantTypes = m.grant_types ?? ['authorization_code'];
-  if (grantTypes.some((g) => g !== 'authorization_code' && g !== 'refresh_token')) throw badMetadata('grant_types may only hold authorization_code and refresh_token');
-  const responseTypes = m.response_types ?? ['code'];
-  if (responseTypes.some((r) => r !== 'code')) throw badMetadata('response_types may only hold code');
-  for (const uri of m.redirect_uris) {
-    const problem = dynamicRedirectUriProblem(uri);
-    if (problem) throw new OAuthError('invalid_redirect_uri', `${problem}: ${uri.slice(0, 200)}`);
-  }
-  let homePage: string | null = null;
-  if (m.client_uri !== undefined) {
-    let u: URL | null = null;
-    try {
-      u = new URL(m.client_uri);
-    } catch {
-      /* refused below */
-    }
-    if (!u || (u.protocol !== 'https:' && u.protocol !== 'http:')) throw badMetadata('client_uri must be an http(s) URL');
-    homePage = u.toString();
-  }
-  const now = nowDate(ctx);
-  const appId = ctx.random.uuid();
-  const clientId = ctx.random.uuid();
-  const name = m.client_name ?? 'Unnamed app';
-  await ctx.db.tx(async (db) => {
-    await db.query(`insert into oauth_apps (id, owner_id, name, home_page, status, dynamic, created_at) values ($1, null, $2, $3, 'published', true, $4)`, [appId, name, homePage, now]);
-    await db.query(`insert into oauth_clients (client_id, oauth_app_id, name, is_public, redirect_uris, created_at) values ($1, $2, $3, true, $4, $5)`, [clientId, appId, name, m.redirect_uris, now]);
-  });
-  return c.json(
-    {
-      client_id: clientId,
-      client_id_issued_at: Math.floor(now.getTime() / 1000),
-      client_name: name,
-      ...(homePage ? { client_uri: homePage } : {}),
-      redirect_uris: m.redirect_uris,
-      token_endpoint_auth_method: 'none',
-      grant_types: grantTypes,
-      response_types: responseTypes,
-    },
-    201,
-    { 'Cache-Control': 'no-store', Pragma: 'no-cache' },
-  );
+  const registered = await registerClient(ctx, raw);
+  return c.json(registered, 201, { 'Cache-Control': 'no-store', Pragma: 'no-cache' });
 }
