@@ -29,6 +29,21 @@ function withoutUrls(text) {
   return text.replace(/\b[a-z][a-z+.-]*:\/\/[^\s)'"`>\]]+/gi, (u) => ' '.repeat(u.length));
 }
 
+/** Each line of each readable file in `files` that has not opted out: `[file, line, index]`. */
+function* linesOf(root, files, read) {
+  for (const file of files) {
+    let text;
+    try {
+      text = withoutUrls(read(join(root, file)));
+    } catch {
+      continue;
+    }
+    if (text.includes('check-doc-refs: ignore-file')) continue;
+    const lines = text.split('\n');
+    for (let i = 0; i < lines.length; i++) yield [file, lines[i], i];
+  }
+}
+
 /**
  * Problems in `files` (paths relative to `root`): one line each, `file:line: message`.
  * `read` is injectable for tests; by default the file system.
@@ -40,30 +55,20 @@ export function checkDocRefs(root, files, read = (p) => readFileSync(p, 'utf8'))
     if (!docs.has(path)) docs.set(path, existsSync(path) ? sectionsOf(read(path)) : null);
     return docs.get(path);
   };
-  for (const file of files) {
-    let text;
-    try {
-      text = withoutUrls(read(join(root, file)));
-    } catch {
-      continue;
-    }
-    if (text.includes('check-doc-refs: ignore-file')) continue;
-    const lines = text.split('\n');
-    lines.forEach((line, i) => {
-      for (const m of line.matchAll(CITATION)) {
-        const [, cited, sectionText] = m;
-        const candidates = [normalize(join(root, dirname(file), cited)), normalize(join(root, cited))];
-        const found = candidates.find((p) => docAt(p) !== null);
-        if (!found) {
-          problems.push(`${file}:${i + 1}: cites ${cited}, which is not in the repository`);
-          continue;
-        }
-        const sections = docAt(found);
-        for (const s of (sectionText ?? '').matchAll(SECTION)) {
-          if (!sections.has(s[1])) problems.push(`${file}:${i + 1}: cites ${cited} §${s[1]}, but ${cited} has no section ${s[1]}`);
-        }
+  for (const [file, line, i] of linesOf(root, files, read)) {
+    for (const m of line.matchAll(CITATION)) {
+      const [, cited, sectionText] = m;
+      const candidates = [normalize(join(root, dirname(file), cited)), normalize(join(root, cited))];
+      const found = candidates.find((p) => docAt(p) !== null);
+      if (!found) {
+        problems.push(`${file}:${i + 1}: cites ${cited}, which is not in the repository`);
+        continue;
       }
-    });
+      const sections = docAt(found);
+      for (const s of (sectionText ?? '').matchAll(SECTION)) {
+        if (!sections.has(s[1])) problems.push(`${file}:${i + 1}: cites ${cited} §${s[1]}, but ${cited} has no section ${s[1]}`);
+      }
+    }
   }
   return problems;
 }
@@ -89,23 +94,14 @@ function prose(file, line) {
 export function checkFileRefs(root, files, read = (p) => readFileSync(p, 'utf8')) {
   const names = new Set(files.map((f) => basename(f)));
   const problems = [];
-  for (const file of files) {
-    if (!/\.(ts|tsx|mts|js|mjs|md|sh)$/.test(file)) continue;
-    let text;
-    try {
-      text = withoutUrls(read(join(root, file)));
-    } catch {
-      continue;
+  const prosey = files.filter((f) => /\.(ts|tsx|mts|js|mjs|md|sh)$/.test(f));
+  for (const [file, line, i] of linesOf(root, prosey, read)) {
+    for (const [, cited] of prose(file, line).matchAll(SOURCE_PATH)) {
+      const found = cited.includes('/')
+        ? [dirname(file), ...PATH_BASES].some((b) => existsSync(normalize(join(root, b, cited))))
+        : names.has(cited) || USER_PROJECT_FILES.has(cited);
+      if (!found) problems.push(`${file}:${i + 1}: cites ${cited}, which is not in the repository`);
     }
-    if (text.includes('check-doc-refs: ignore-file')) continue;
-    text.split('\n').forEach((line, i) => {
-      for (const [, cited] of prose(file, line).matchAll(SOURCE_PATH)) {
-        const found = cited.includes('/')
-          ? [dirname(file), ...PATH_BASES].some((b) => existsSync(normalize(join(root, b, cited))))
-          : names.has(cited) || USER_PROJECT_FILES.has(cited);
-        if (!found) problems.push(`${file}:${i + 1}: cites ${cited}, which is not in the repository`);
-      }
-    });
   }
   return problems;
 }

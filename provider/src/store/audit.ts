@@ -79,16 +79,9 @@ export interface AuditFilter {
   limit: number;
 }
 
-export interface AuditRowOut {
+/** A stored row as read back: the written values, with its id and the details parsed. */
+export interface AuditRowOut extends Omit<AuditValues, 'details'> {
   id: number;
-  at: Date;
-  event: string;
-  outcome: string;
-  actor: string | null;
-  user_id: string | null;
-  client_id: string | null;
-  oauth_app_id: string | null;
-  address: string | null;
   details: Record<string, unknown>;
 }
 

@@ -9,6 +9,7 @@ export interface JobRow {
   app_id: string;
   group_id: string;
   attr_id: string;
+  /** `etype.label` of the attribute, as Instant's CLI prints it. */
   attr_name: string;
   job_type: string;
   job_status: JobStatus;

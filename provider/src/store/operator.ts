@@ -1,4 +1,5 @@
 import type { Db } from './db.ts';
+import type { OAuthClientRow } from './oauth-apps.ts';
 import { USER_COLUMNS, type UserRow } from './users.ts';
 
 /**
@@ -37,14 +38,8 @@ export interface AppSummaryRow {
   last_used_at: Date | null;
 }
 
-export interface AppClientRow {
-  client_id: string;
-  oauth_app_id: string;
-  name: string;
-  is_public: boolean;
-  redirect_uris: string[];
-  created_at: Date;
-}
+/** A client of an app under review: its management row without the secrets. */
+export type AppClientRow = Omit<OAuthClientRow, 'secrets'>;
 
 const APP_SUMMARY = `
   select a.id, a.name, a.status, a.allowed_scopes, a.rate_limit_per_s, a.dynamic, a.home_page, a.owner_id, u.email as owner_email, a.created_at,

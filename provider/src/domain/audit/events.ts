@@ -1,7 +1,7 @@
 import type { Ctx } from '../context.ts';
 import { nowDate } from '../context.ts';
 import type { Db } from '../../store/index.ts';
-import { deleteAuditRowsBefore, insertAuditRows, selectAuditRows, type AuditValues } from '../../store/audit.ts';
+import { deleteAuditRowsBefore, insertAuditRows, selectAuditRows, type AuditRowOut, type AuditValues } from '../../store/audit.ts';
 import { isUuid } from '../tokens.ts';
 import { scrubDetails, scrubText } from './scrub.ts';
 
@@ -89,17 +89,9 @@ export interface AuditInput {
   details?: Record<string, unknown>;
 }
 
-export interface AuditRow {
-  id: number;
-  at: Date;
+export interface AuditRow extends Omit<AuditRowOut, 'event' | 'outcome'> {
   event: AuditEvent;
   outcome: AuditOutcome;
-  actor: string | null;
-  user_id: string | null;
-  client_id: string | null;
-  oauth_app_id: string | null;
-  address: string | null;
-  details: Record<string, unknown>;
 }
 
 /** What recording needs: `db` may be a transaction (`Db`), so the event commits with its action. */

@@ -10,23 +10,11 @@ import { JOB_STEP_TYPES, type Attr, type Step } from './schema/types.ts';
  * `invalid_unique_value`, `invalid_triples_sample` and `error_data` stay null, as upstream reports them for a
  * job that found nothing wrong.
  */
-export interface Job {
-  id: string;
-  app_id: string;
-  group_id: string;
-  attr_id: string;
-  /** `etype.label` of the attribute, as Instant's CLI prints it. */
-  attr_name: string;
-  job_type: string;
-  job_status: JobStatus;
+export interface Job extends Omit<JobRow, 'created_at' | 'updated_at' | 'done_at'> {
   job_stage: null;
-  work_estimate: number | null;
-  work_completed: number | null;
-  error: string | null;
   error_data: null;
   invalid_unique_value: null;
   invalid_triples_sample: null;
-  checked_data_type: string | null;
   created_at: string;
   updated_at: string;
   done_at: string | null;
