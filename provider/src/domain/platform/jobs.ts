@@ -1,7 +1,7 @@
 import type { Ctx } from '../context.ts';
 import { nowDate } from '../context.ts';
 import type { Db } from '../../store/index.ts';
-import { completeJobs, findJob, insertWaitingJob, listGroupJobs, type JobRow, type JobStatus } from '../../store/jobs.ts';
+import { completeJobs, findJob, insertWaitingJob, listGroupJobs, type JobRow } from '../../store/jobs.ts';
 import { JOB_STEP_TYPES, type Attr, type Step } from './schema/types.ts';
 
 /**
