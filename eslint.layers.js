@@ -1,11 +1,11 @@
 // The provider's layers (docs/architecture.md §3): web → domain → store, imports one way; SQL only in store/;
-// Hono only in web/ and app.ts. Entry points (app.ts, main.ts, cli.ts, index.ts) compose the layers; test code
-// (*.test.*, testing/, reliability/) may reach anything.
+// Hono only in web/ and app.ts. app.ts composes the layers (createProvider, and runServer for the binary); cli.ts
+// and index.ts are entry points; test code (*.test.*, testing/, reliability/) may reach anything.
 const SRC = 'provider/src';
 const TESTS = [`${SRC}/**/*.test.ts`, `${SRC}/**/*.test.tsx`, `${SRC}/testing/**`, `${SRC}/reliability/**`];
 const HONO = { group: ['hono', 'hono/*', '@hono/*'], message: 'Hono belongs to web/ (and app.ts, which mounts it): take plain values here.' };
 const up = (layer, message) => ({ group: [`**/${layer}/**`, `**/${layer}`], message });
-const ENTRY = { group: ['**/app.ts', '**/main.ts', '**/cli.ts', '**/index.ts', '!**/store/index.ts'], message: 'Only entry points import the composition root.' };
+const ENTRY = { group: ['**/app.ts', '**/cli.ts', '**/index.ts', '!**/store/index.ts'], message: 'Only entry points import the composition root.' };
 const TESTING = { group: ['**/testing/**', '**/reliability/**'], message: 'Test support is for tests only.' };
 
 // A database call: `ctx.db.query(…)`, `db.one(…)`, `tx.exec(…)`. Transactions (`ctx.db.tx`) are the domain's to open.
@@ -32,7 +32,7 @@ export const layers = [
     },
   },
   {
-    // The operator CLI is a surface of its own (it opens the store itself, as main.ts does for the server).
+    // The operator CLI is a surface of its own (it opens the store itself, as app.ts does for the server).
     files: [`${SRC}/cli/**/*.{ts,tsx}`],
     ignores: TESTS,
     rules: {
@@ -41,7 +41,7 @@ export const layers = [
     },
   },
   {
-    files: [`${SRC}/main.ts`, `${SRC}/cli.ts`, `${SRC}/index.ts`],
+    files: [`${SRC}/cli.ts`, `${SRC}/index.ts`],
     rules: { 'no-restricted-imports': ['error', { patterns: [HONO] }] },
   },
   {

@@ -20,7 +20,7 @@ describe('the layer rules of npm run lint', () => {
       expect.stringMatching(/^no-restricted-imports: .*store\/ imports nothing above it/),
     ]);
     expect(await problems('provider/src/store/x.ts', "import { csrf } from '../web/http/csrf.ts';\nexport const y = csrf;\n")).toHaveLength(1);
-    for (const file of ['provider/src/domain/x.ts', 'provider/src/store/x.ts', 'provider/src/cli/x.ts', 'provider/src/main.ts']) {
+    for (const file of ['provider/src/domain/x.ts', 'provider/src/store/x.ts', 'provider/src/cli/x.ts', 'provider/src/cli.ts']) {
       expect(await problems(file, "import { Hono } from 'hono';\nexport const y = Hono;\n"), file).toEqual([expect.stringMatching(/^no-restricted-imports: 'hono' import is restricted/)]);
     }
     expect(await problems('provider/src/domain/x.ts', "import { getCookie } from 'hono/cookie';\nexport const y = getCookie;\n")).toHaveLength(1);

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { runServer } from './main.ts';
+import { runServer } from './app.ts';
 import { ADMIN_USAGE, runAdminCommand } from './cli/commands.ts';
 
 /** The installed package's version (package.json is one level up from src/ and from dist/ alike). */
