@@ -26,6 +26,7 @@ import { platformRoutes } from './web/platform/routes.ts';
 import { resolveSecret } from './domain/secret.ts';
 import { deferredStore, openStore, storeKind, type Store } from './store/index.ts';
 import { startSweeper } from './domain/sweep.ts';
+import { createHotWrites } from './store/group-commit.ts';
 import type { AddressInfo } from 'node:net';
 import { ConfigError, loadConfig, type ProviderConfig } from './domain/config.ts';
 import { listen, type ServerType } from './web/node-server.ts';
@@ -72,6 +73,7 @@ export async function createProvider(config: ProviderConfig, deps: ProviderDeps 
     signingKeys: createSigningKeyCache(),
     mailer: createMailer({ smtpUrl: config.smtpUrl, mailFrom: config.mailFrom, issuer, log }),
     limits: createLimitState(db.kind),
+    writes: createHotWrites(() => ctx.db, db.kind),
   };
 
   const app = new Hono();

@@ -12,6 +12,7 @@ import { forcePasswordReset } from '../domain/accounts/password-reset.ts';
 import { createUnsealCache } from '../domain/accounts/sessions.ts';
 import { createSigningKeyCache } from '../domain/oauth/jwks.ts';
 import { createLimitState } from '../domain/limits/rate-limit.ts';
+import { createHotWrites } from '../store/group-commit.ts';
 import { resolveSecret } from '../domain/secret.ts';
 import { isKeyVerb, keyCommand, type KeyVerb } from './key-commands.ts';
 import { createMailer } from '../domain/mail/mailer.ts';
@@ -82,6 +83,7 @@ export async function runAdminCommand(args: string[], io: CliIo): Promise<number
           signingKeys: createSigningKeyCache(),
           mailer,
           limits: createLimitState(db.kind),
+          writes: createHotWrites(() => ctx.db, db.kind),
         };
         if (parsed.kind === 'keys') return await keyCommand(ctx, parsed.verb, io);
         if (parsed.kind === 'operator') return await operator(ctx, parsed.add, parsed.email, io);

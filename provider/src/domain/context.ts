@@ -5,6 +5,7 @@ import type { LimitState } from './limits/rate-limit.ts';
 import type { Logger } from './log.ts';
 import type { SigningKeyCache } from './oauth/jwks.ts';
 import type { Mailer } from './mail/mailer.ts';
+import type { HotWrites } from '../store/group-commit.ts';
 import type { Store } from '../store/index.ts';
 
 /** Settings after start-up: the issuer and secret are always known. */
@@ -29,6 +30,8 @@ export interface Ctx {
   mailer: Mailer;
   /** This provider's rate-limit windows, failure buckets and client quotas (domain/limits/); per provider. */
   limits: LimitState;
+  /** This provider's group commit of hot writes (store/group-commit.ts); per provider. */
+  writes: HotWrites;
 }
 
 /** `now` as a Date, for SQL parameters. */

@@ -7,6 +7,7 @@ import { sweepOAuth } from './oauth/sweep.ts';
 import { sweepCliLogins } from './platform/cli-login.ts';
 import { sweepProvisionalAdminTokens } from './platform/dash.ts';
 import { sweepExpiredApps } from './platform/temporary-apps.ts';
+import { vacuumEmbedded } from '../store/maintenance.ts';
 
 /** Periodic clean-up: each job deletes what has expired. A failing job is logged and does not stop the others. */
 export const SWEEP_JOBS: Array<{ name: string; run: (ctx: Ctx) => Promise<unknown> }> = [
@@ -18,6 +19,8 @@ export const SWEEP_JOBS: Array<{ name: string; run: (ctx: Ctx) => Promise<unknow
   { name: 'cli-logins', run: sweepCliLogins },
   { name: 'signing-keys', run: sweepSigningKeys },
   { name: 'email-tokens', run: sweepEmailTokens },
+  // Last, after the deletions above: the embedded store's vacuum and statistics (store/maintenance.ts).
+  { name: 'embedded-vacuum', run: (ctx) => vacuumEmbedded(ctx.db) },
 ];
 
 export async function sweepOnce(ctx: Ctx): Promise<void> {

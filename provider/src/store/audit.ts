@@ -54,6 +54,19 @@ export function auditSelect(p: SqlParams, row: AuditValues, from: Partial<Record
   return COLUMNS.map((col) => from[col] ?? p.add(row[col], COLUMN_TYPES[col])).join(', ');
 }
 
+/** The select list of audit rows whose every column is an SQL expression (`from[column]`), in the insert's order. */
+export function auditSelectFrom(from: Record<AuditColumn, string>): string {
+  return COLUMNS.map((col) => from[col]).join(', ');
+}
+
+/**
+ * Multi-row statements (group commit): one array parameter per column of `columns`, a value per row, for `unnest`
+ * (`$n::text[]`); the rest of the row comes from the statement itself (auditSelectFrom).
+ */
+export function auditArrays(p: SqlParams, rows: readonly AuditValues[], columns: readonly AuditColumn[]): string[] {
+  return columns.map((col) => p.add(rows.map((r) => r[col]), `${COLUMN_TYPES[col]}[]`));
+}
+
 /** Appends rows to the audit trail, in one statement. Pass a transaction as `db` to commit them with their action. */
 export async function insertAuditRows(db: Db, rows: AuditValues[]): Promise<void> {
   if (!rows.length) return;

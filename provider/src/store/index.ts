@@ -6,6 +6,7 @@ import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Db, Store } from './db.ts';
 import { migrate } from './migrate.ts';
+import { vacuumEmbedded } from './maintenance.ts';
 import { openPglite } from './pglite.ts';
 
 export type { Db, Store } from './db.ts';
@@ -30,6 +31,8 @@ export async function openStore(databaseUrl: string | undefined, dataDir: string
   }
   try {
     await migrate(store);
+    // Statistics from the start (the embedded store has no autovacuum; the sweep keeps them, domain/sweep.ts).
+    await vacuumEmbedded(store, { analyzeOnly: true });
   } catch (err) {
     await store.close().catch(() => {});
     throw err;

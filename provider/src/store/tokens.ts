@@ -1,4 +1,4 @@
-import { auditSelect, AUDIT_INSERT, SqlParams, type AuditValues } from './audit.ts';
+import { auditArrays, auditSelectFrom, AUDIT_INSERT, SqlParams, type AuditValues } from './audit.ts';
 import type { Db } from './db.ts';
 
 /** The columns a new token is bound to: its grant, client, user, family (one sign-in), code and resource. */
@@ -97,46 +97,95 @@ export interface RefreshInput {
   audit: AuditValues;
 }
 
+/** What a refresh that succeeded answers: the scopes of the token (and so of the new access token). */
+export interface RefreshOutcome {
+  scopes: string[];
+}
+
 /**
- * A refresh that succeeds, in one atomic statement: the token is live (not revoked, not rotated, not idle-expired,
- * its grant and user live) and bound to this client; it is kept (its idle lifetime extended) or rotated into a
- * successor, an access token is inserted, the grant's last use noted and the audit event written (so the statement
- * spans tokens, grants and audit_events; it starts from the refresh token). Undefined when any condition fails
- * (nothing changed). Two concurrent rotations of one token: the second waits on the row and then finds it rotated.
+ * Refreshes that succeed, any number in one atomic statement (written by group commit, store/group-commit.ts): for
+ * each row whose token is live (not revoked, not rotated, not idle-expired, its grant and user live) and bound to
+ * the row's client, the token is kept (its idle lifetime extended) or rotated into the row's successor, an access
+ * token is inserted, the grant's last use noted and the audit event written (so the statement spans tokens, grants
+ * and audit_events; it starts from the refresh tokens). One outcome per row, in order: undefined when that row's
+ * conditions fail (nothing of it changed; the caller's general path says why).
+ *
+ * Two rows rotating one token: the token is updated once, so exactly one row wins, whether the two share a statement
+ * (an UPDATE … FROM updates a row at most once) or not (the second statement waits on the row, then finds it rotated).
  */
-export async function refreshInOneStatement(db: Db, v: RefreshInput): Promise<{ scopes: string[] } | undefined> {
+export async function refreshRows(db: Db, rows: readonly RefreshInput[]): Promise<(RefreshOutcome | undefined)[]> {
   const p = new SqlParams();
-  for (const value of [v.tokenHash, v.clientId, v.now, v.idleExpiresAt, v.access.id, v.access.tokenHash, v.access.expiresAt, v.touchBefore]) p.add(value);
-  for (const value of [v.successor?.id ?? null, v.successor?.tokenHash ?? null, v.resource]) p.add(value);
-  // $1 token hash, $2 client, $3 now, $4 idle expiry, $5 access id, $6 access hash, $7 access expiry,
-  // $8 touch the grant if last used before this, $9 successor id, $10 successor hash, $11 resource, then the audit row.
-  const audit = auditSelect(p, v.audit, {
-    at: '$3',
+  const column = (type: string, value: (v: RefreshInput, k: number) => unknown) => p.add(rows.map(value), `${type}[]`);
+  const input = [
+    column('int', (_, k) => k),
+    column('text', (v) => v.tokenHash),
+    column('text', (v) => v.clientId),
+    column('timestamptz', (v) => v.now),
+    column('timestamptz', (v) => v.idleExpiresAt),
+    column('uuid', (v) => v.access.id),
+    column('text', (v) => v.access.tokenHash),
+    column('timestamptz', (v) => v.access.expiresAt),
+    column('timestamptz', (v) => v.touchBefore),
+    column('uuid', (v) => v.successor?.id ?? null),
+    column('text', (v) => v.successor?.tokenHash ?? null),
+    column('text', (v) => v.resource),
+    ...auditArrays(p, rows.map((v) => v.audit), ['event', 'outcome', 'actor', 'client_id', 'oauth_app_id', 'address']),
+  ];
+  const audit = auditSelectFrom({
+    at: 'now',
+    event: 'a_event',
+    outcome: 'a_outcome',
+    actor: 'a_actor',
     user_id: 'user_id',
+    client_id: 'a_client_id',
+    oauth_app_id: 'a_oauth_app_id',
+    address: 'a_address',
     details: `jsonb_build_object('grant_id', grant_id, 'family_id', family_id, 'scopes', to_jsonb(scopes))`,
   });
-  return db.one<{ scopes: string[] }>(
-    `with r as (
-       update refresh_tokens r set ${v.successor ? 'rotated_at = $3, last_used_at = $3' : 'last_used_at = $3, idle_expires_at = $4'}
-        where r.token_hash = $1 and r.client_id = $2 and r.revoked_at is null and r.rotated_at is null and r.idle_expires_at > $3
-          and ($11::text is null or r.resource = $11::text)
+  // Concurrent batches (a Postgres pool runs several) must not deadlock: the tokens are locked first, in one order
+  // (by id), and a grant another batch is touching is skipped (it is being noted as used anyway). Looking the tokens
+  // up by `token_hash = any(…)` also keeps the plan on the unique index whatever the statistics say.
+  const done = await db.query<{ n: number; scopes: string[] }>(
+    `with i as (
+       select * from unnest(${input.join(', ')})
+         as i(n, token_hash, client_id, now, idle_expires_at, access_id, access_hash, access_expires_at, touch_before, successor_id, successor_hash, resource,
+              a_event, a_outcome, a_actor, a_client_id, a_oauth_app_id, a_address)
+     ), locked as (
+       select id from refresh_tokens where token_hash = any(${input[1]}) order by id for no key update
+     ), r as (
+       update refresh_tokens r
+          set rotated_at = case when i.successor_id is null then null else i.now end,
+              last_used_at = i.now,
+              idle_expires_at = case when i.successor_id is null then i.idle_expires_at else r.idle_expires_at end
+         from i
+        where r.id = any(array(select id from locked)) and r.token_hash = i.token_hash and r.client_id = i.client_id and r.revoked_at is null and r.rotated_at is null and r.idle_expires_at > i.now
+          and (i.resource is null or r.resource = i.resource)
           and exists (select 1 from grants g join users u on u.id = g.user_id
                        where g.id = r.grant_id and g.revoked_at is null and u.locked_at is null)
-       returning r.id, r.family_id, r.grant_id, r.user_id, r.scopes, r.code_hash, r.resource
+       returning i.n, i.client_id, i.now, i.idle_expires_at as next_idle_expires_at, i.access_id, i.access_hash, i.access_expires_at, i.touch_before,
+                 i.successor_id, i.successor_hash, i.a_event, i.a_outcome, i.a_actor, i.a_client_id, i.a_oauth_app_id, i.a_address,
+                 r.id, r.family_id, r.grant_id, r.user_id, r.scopes, r.code_hash, r.resource
      ), successor as (
        insert into refresh_tokens (id, token_hash, family_id, grant_id, client_id, user_id, scopes, code_hash, parent_id, created_at, idle_expires_at, resource)
-       select $9, $10, family_id, grant_id, $2, user_id, scopes, code_hash, id, $3, $4, resource from r where $9::uuid is not null
+       select successor_id, successor_hash, family_id, grant_id, client_id, user_id, scopes, code_hash, id, now, next_idle_expires_at, resource
+         from r where successor_id is not null
      ), access as (
        insert into access_tokens (id, token_hash, family_id, grant_id, client_id, user_id, scopes, refresh_token_id, code_hash, created_at, expires_at, resource)
-       select $5, $6, family_id, grant_id, $2, user_id, scopes, coalesce($9::uuid, id), code_hash, $3, $7, resource from r
+       select access_id, access_hash, family_id, grant_id, client_id, user_id, scopes, coalesce(successor_id, id), code_hash, now, access_expires_at, resource from r
      ), touched as (
-       update grants set last_used_at = $3 where id = (select grant_id from r) and (last_used_at is null or last_used_at < $8)
+       update grants g set last_used_at = t.now
+         from (select grant_id, max(now) as now, max(touch_before) as touch_before from r group by grant_id) t
+        where g.id = t.grant_id and (g.last_used_at is null or g.last_used_at < t.touch_before)
+          and g.id = any(array(select id from grants where id in (select grant_id from r) for no key update skip locked))
      ), audit as (
        ${AUDIT_INSERT} select ${audit} from r
      )
-     select scopes from r`,
+     select n, scopes from r`,
     p.values,
   );
+  const outcomes: (RefreshOutcome | undefined)[] = rows.map(() => undefined);
+  for (const row of done) outcomes[row.n] = { scopes: row.scopes };
+  return outcomes;
 }
 
 /** Revokes every refresh and access token of one family (one sign-in); pass a transaction to make it atomic. */

@@ -6,7 +6,7 @@ import { generateToken, hashToken } from '../tokens.ts';
 import { rotatesRefreshTokens, type Client } from './clients.ts';
 import { insertAccessToken, insertRefreshToken, tokenResponse, touchBefore, touchGrant, type TokenBinding, type TokenResponse } from './issue.ts';
 import { parseScope, scopesCover } from './scopes.ts';
-import { extendRefreshToken, findRefreshToken, markRotated, refreshInOneStatement as refreshStatement, refreshTokenState, revokeFamily as revokeFamilyTokens } from '../../store/tokens.ts';
+import { extendRefreshToken, findRefreshToken, markRotated, refreshTokenState, revokeFamily as revokeFamilyTokens } from '../../store/tokens.ts';
 
 function invalidGrant(description: string): OAuthError {
   return new OAuthError('invalid_grant', description);
@@ -84,16 +84,17 @@ export async function refreshTokenGrant(ctx: Ctx, client: Client, params: Record
 }
 
 /**
- * A refresh that succeeds, in one atomic statement (store/tokens.ts `refreshInOneStatement`): the token is kept or
- * rotated, an access token inserted, the grant's last use noted and the audit event written. Null when any
- * condition fails (the caller's general path then tells which), else the response.
+ * A refresh that succeeds, in one atomic statement (store/tokens.ts `refreshRows`, shared with the concurrent
+ * refreshes of other callers by group commit): the token is kept or rotated, an access token inserted, the grant's
+ * last use noted and the audit event written. Null when any condition fails (the caller's general path then tells
+ * which), else the response.
  */
 async function refreshInOneStatement(ctx: Ctx, client: Client, tokenHash: string, address: string | null, resource: string | null): Promise<TokenResponse | null> {
   const now = nowDate(ctx);
   const rotate = rotatesRefreshTokens(client);
   const access = generateToken(ctx.random, 'access');
   const successor = rotate ? { id: ctx.random.uuid(), token: generateToken(ctx.random, 'refresh') } : null;
-  const row = await refreshStatement(ctx.db, {
+  const row = await ctx.writes.refresh.submit({
     tokenHash,
     clientId: client.client_id,
     now,
