@@ -47,6 +47,8 @@ describe('health and metrics', () => {
     expect(text).toContain('# TYPE instant_http_request_duration_seconds histogram');
     expect(text).toMatch(/instant_http_request_duration_seconds_bucket\{route="\/healthz",method="GET",le="\+Inf"\} 2/);
     expect(text).toMatch(/instant_http_request_duration_seconds_count\{route="\/healthz",method="GET"\} 2/);
+    expect(text).toContain('# TYPE instant_group_commit_rows_total counter');
+    expect(text).toContain('instant_group_commit_batches_total{write="refresh"} 0');
   });
 
   it('counts token endpoint outcomes by error code and 429s as rate-limit hits', async () => {

@@ -73,6 +73,21 @@ export class Metrics {
   }
 }
 
+/** The group commit's counters (docs/architecture.md §6): rows per batch is rows_total / batches_total. */
+function groupCommitLines(ctx: Ctx): string {
+  const lines: string[] = [];
+  const stats = Object.entries(ctx.writes).map(([write, g]) => [write, g.stats] as const);
+  const series: Array<[string, string, (s: (typeof stats)[number][1]) => number]> = [
+    ['instant_group_commit_batches_total', 'Multi-row statements written by group commit, by write.', (s) => s.batches],
+    ['instant_group_commit_rows_total', 'Rows written by group commit, by write.', (s) => s.rows],
+    ['instant_group_commit_retried_alone_total', 'Rows retried alone after their batch failed, by write.', (s) => s.retriedAlone],
+  ];
+  for (const [name, help, value] of series) {
+    lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} counter`, ...stats.map(([write, s]) => `${name}{write="${write}"} ${value(s)}`));
+  }
+  return lines.join('\n') + '\n';
+}
+
 /** The route pattern that answered (e.g. `/superadmin/apps/:app_id`), never the raw path: bounded label values. */
 export function routeLabel(c: Parameters<MiddlewareHandler>[0]): string {
   const routes = matchedRoutes(c).filter((r) => r.method !== 'ALL');
@@ -119,7 +134,7 @@ export function createObservability(ctx: Ctx, checks: HealthCheck[] = healthChec
   const routes = new Hono();
   routes.route('/', healthRoutes(ctx, checks));
   if (enabled) {
-    routes.get('/metrics', (c) => c.body(metrics.render(), 200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8', 'Cache-Control': 'no-store' }));
+    routes.get('/metrics', (c) => c.body(metrics.render() + groupCommitLines(ctx), 200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8', 'Cache-Control': 'no-store' }));
   }
   return { middleware, routes, metrics };
 }
