@@ -3,6 +3,7 @@ import type { Clock, Random } from './clock.ts';
 import type { ProviderConfig } from './config.ts';
 import type { LimitState } from './limits/rate-limit.ts';
 import type { Logger } from './log.ts';
+import type { ClientCache } from './oauth/client-cache.ts';
 import type { SigningKeyCache } from './oauth/jwks.ts';
 import type { Mailer } from './mail/mailer.ts';
 import type { Store } from '../store/index.ts';
@@ -29,6 +30,8 @@ export interface Ctx {
   mailer: Mailer;
   /** This provider's rate-limit windows, failure buckets and client quotas (domain/limits/); per provider. */
   limits: LimitState;
+  /** This provider's client rows, emptied whenever the store's clientRowsVersion moves (docs/architecture.md §6). */
+  clients: ClientCache;
 }
 
 /** `now` as a Date, for SQL parameters. */
