@@ -11,6 +11,7 @@ import { API_STYLE, errorHandler } from './web/http/errors.ts';
 import { htmlSecurityHeaders } from './web/http/security-headers.ts';
 import { healthChecks, watchStore } from './web/health.ts';
 import { createObservability } from './web/http/metrics.ts';
+import { createClientCache } from './domain/oauth/client-cache.ts';
 import { createSigningKeyCache, signingKeysProblem } from './domain/oauth/jwks.ts';
 import { createLimitState } from './domain/limits/rate-limit.ts';
 import { operatorRoutes } from './web/operator/routes.tsx';
@@ -74,6 +75,7 @@ export async function createProvider(config: ProviderConfig, deps: ProviderDeps 
     mailer: createMailer({ smtpUrl: config.smtpUrl, mailFrom: config.mailFrom, issuer, log }),
     limits: createLimitState(db.kind),
     writes: createHotWrites(() => ctx.db, db.kind),
+    clients: createClientCache(),
   };
 
   const app = new Hono();

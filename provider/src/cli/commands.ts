@@ -10,6 +10,7 @@ import { acquireDataDir, DataDirBusyError } from '../store/lock.ts';
 import { setOperatorRole } from '../domain/operator/services.ts';
 import { forcePasswordReset } from '../domain/accounts/password-reset.ts';
 import { createUnsealCache } from '../domain/accounts/sessions.ts';
+import { createClientCache } from '../domain/oauth/client-cache.ts';
 import { createSigningKeyCache } from '../domain/oauth/jwks.ts';
 import { createLimitState } from '../domain/limits/rate-limit.ts';
 import { createHotWrites } from '../store/group-commit.ts';
@@ -84,6 +85,7 @@ export async function runAdminCommand(args: string[], io: CliIo): Promise<number
           mailer,
           limits: createLimitState(db.kind),
           writes: createHotWrites(() => ctx.db, db.kind),
+          clients: createClientCache(),
         };
         if (parsed.kind === 'keys') return await keyCommand(ctx, parsed.verb, io);
         if (parsed.kind === 'operator') return await operator(ctx, parsed.add, parsed.email, io);

@@ -3,6 +3,7 @@ import type { Clock, Random } from './clock.ts';
 import type { ProviderConfig } from './config.ts';
 import type { LimitState } from './limits/rate-limit.ts';
 import type { Logger } from './log.ts';
+import type { ClientCache } from './oauth/client-cache.ts';
 import type { SigningKeyCache } from './oauth/jwks.ts';
 import type { Mailer } from './mail/mailer.ts';
 import type { HotWrites } from '../store/group-commit.ts';
@@ -32,6 +33,8 @@ export interface Ctx {
   limits: LimitState;
   /** This provider's group commit of hot writes (store/group-commit.ts); per provider. */
   writes: HotWrites;
+  /** This provider's client rows, emptied whenever the store's clientRowsVersion moves (docs/architecture.md §6). */
+  clients: ClientCache;
 }
 
 /** `now` as a Date, for SQL parameters. */

@@ -31,12 +31,10 @@ export const CLIENT_SELECT = `c.client_id, c.oauth_app_id, c.name, c.is_public, 
             a.rate_limit_per_s as app_rate_limit_per_s`;
 export const CLIENT_FROM = `oauth_clients c join oauth_apps a on a.id = c.oauth_app_id`;
 
-/** The client `clientId` with its app, or undefined. */
-export async function findClient(db: Db, clientId: string): Promise<Client | undefined> {
-  return db.one<Client>(`select ${CLIENT_SELECT} from ${CLIENT_FROM} where c.client_id = $1`, [clientId]);
-}
-
-/** The client with the hashes of its live secrets, in one statement (client authentication runs on every token request). */
+/**
+ * The client with its app and the hashes of its live secrets, in one statement: the row domain/oauth/client-cache.ts
+ * keeps for client authentication (every token request) and for the authorization endpoint.
+ */
 export async function findClientWithSecrets(db: Db, clientId: string): Promise<(Client & { secret_hashes: string[] }) | undefined> {
   return db.one<Client & { secret_hashes: string[] }>(
     `select ${CLIENT_SELECT},

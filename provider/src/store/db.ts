@@ -13,6 +13,11 @@ export interface Store extends Db {
   /** Runs several statements (no parameters), e.g. a migration file. */
   exec(sql: string): Promise<void>;
   close(): Promise<void>;
+  /**
+   * A number that moves whenever a row the in-process client cache holds may have changed (a client, its app, its
+   * secrets), or null while a cache must not be trusted; store/client-rows.ts, docs/architecture.md §6.
+   */
+  clientRowsVersion(): number | null;
 }
 
 /** Thrown by SQL on a unique-constraint violation (SQLSTATE 23505), on both backends. */

@@ -6,7 +6,7 @@ import { codeExchange, newClient, world, type OAuthWorld } from '../testing/oaut
 import { GroupCommit } from './group-commit.ts';
 import { refreshRows, type RefreshInput } from './tokens.ts';
 
-describe('GroupCommit (docs/architecture.md §6)', () => {
+describe('GroupCommit (docs/architecture.md §7)', () => {
   const recorder = (fail: (x: string) => boolean = () => false) => {
     const batches: string[][] = [];
     const run = async (rows: string[]) => {

@@ -2,7 +2,7 @@ import type { Db } from './db.ts';
 import { refreshRows, type RefreshInput, type RefreshOutcome } from './tokens.ts';
 
 /**
- * Group commit for hot writes (docs/architecture.md §6): concurrent callers' rows are gathered and written by one
+ * Group commit for hot writes (docs/architecture.md §7): concurrent callers' rows are gathered and written by one
  * multi-row statement, whose per-statement cost (a protocol round trip, a WASM call, a commit and its WAL flush) is
  * most of the cost of a single-row write.
  *

@@ -80,6 +80,7 @@ async function recordMigrations(): Promise<Recorded> {
       throw new Error('migrate is expected to run statements in transactions');
     },
     close: async () => {},
+    clientRowsVersion: () => null,
   };
   await migrate(recorder);
   return txs;
@@ -199,7 +200,8 @@ async function initPgliteDataDir(pgdata: string): Promise<void> {
  * requests that need no database (discovery) while the embedded store initialises.
  */
 export function deferredStore(kind: Store['kind'], opening: Promise<Store>): Store {
-  opening.catch(() => {}); // the caller observes the failure through `opening` itself
+  let opened: Store | undefined;
+  opening.then((s) => (opened = s)).catch(() => {}); // the caller observes the failure through `opening` itself
   return {
     kind,
     query: async (sql, params) => (await opening).query(sql, params),
@@ -207,6 +209,8 @@ export function deferredStore(kind: Store['kind'], opening: Promise<Store>): Sto
     tx: async (fn) => (await opening).tx(fn),
     exec: async (sql) => (await opening).exec(sql),
     close: async () => (await opening.catch(() => undefined))?.close(),
+    // Until the store is open there is nothing to cache from.
+    clientRowsVersion: () => opened?.clientRowsVersion() ?? null,
   };
 }
 

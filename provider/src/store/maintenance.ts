@@ -4,7 +4,7 @@ import type { Store } from './db.ts';
  * The embedded store's autovacuum. PGlite runs Postgres in single-user mode, without background workers, so nothing
  * ever vacuums or analyzes its tables: the space of deleted and updated rows (swept tokens, every refresh's update) is
  * never reused, and the planner keeps the statistics of an empty database, which make a generic plan scan whole
- * tables (docs/architecture.md §6). Postgres has autovacuum; this does nothing there.
+ * tables (docs/architecture.md §7). Postgres has autovacuum; this does nothing there.
  *
  * One table at a time, each its own statement: requests run between them (the store serialises statements).
  */

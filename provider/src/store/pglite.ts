@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { PGlite, parse, protocol, type messages } from '@electric-sql/pglite';
 import type { Db, Store } from './db.ts';
+import { ClientRowsWatch } from './client-rows.ts';
 import { Mutex } from './mutex.ts';
 import { pgliteOptions } from './pglite-options.ts';
 import { StatementNames } from './statement-names.ts';
@@ -72,34 +73,51 @@ export async function openPglite(opts: { dataDir?: string; snapshot?: Blob | Fil
     return done?.text;
   }
 
-  const inTransaction: Db = {
-    query: <T>(sql: string, params: unknown[] = []) => run<T>(sql, params),
-    one: async <T>(sql: string, params: unknown[] = []) => (await run<T>(sql, params))[0],
-    tx: (fn) => fn(inTransaction),
-  };
+  // Writes to the client cache's tables move its version (store/client-rows.ts, docs/architecture.md §6). One
+  // process owns the data directory (store/lock.ts), so every write is seen here: no LISTEN is needed.
+  const watch = new ClientRowsWatch();
+
+  function inTransaction(t: ReturnType<ClientRowsWatch['transaction']>): Db {
+    const db: Db = {
+      query: <T>(sql: string, params: unknown[] = []) => (t.statement(sql), run<T>(sql, params)),
+      one: async <T>(sql: string, params: unknown[] = []) => (t.statement(sql), (await run<T>(sql, params))[0]),
+      tx: (fn) => fn(db),
+    };
+    return db;
+  }
 
   return {
     kind: 'pglite',
-    query: <T>(sql: string, params: unknown[] = []) => mutex.run(() => run<T>(sql, params)),
-    one: <T>(sql: string, params: unknown[] = []) => mutex.run(async () => (await run<T>(sql, params))[0]),
+    query: <T>(sql: string, params: unknown[] = []) => mutex.run(() => watch.autocommit(sql, () => run<T>(sql, params))),
+    one: <T>(sql: string, params: unknown[] = []) => mutex.run(async () => (await watch.autocommit(sql, () => run<T>(sql, params)))[0]),
     tx: (fn) =>
       mutex.run(async () => {
-        await simple('begin');
-        let result;
+        const t = watch.transaction();
         try {
-          result = await fn(inTransaction);
-        } catch (err) {
-          await simple('rollback').catch(() => {});
-          throw err;
+          await simple('begin');
+          let result;
+          try {
+            result = await fn(inTransaction(t));
+          } catch (err) {
+            await simple('rollback').catch(() => {});
+            throw err;
+          }
+          // COMMIT of a transaction that had failed answers ROLLBACK: the caller swallowed an error.
+          if ((await simple('commit')) === 'ROLLBACK') throw new Error('the transaction was rolled back (a statement in it failed)');
+          return result;
+        } finally {
+          t.end();
         }
-        // COMMIT of a transaction that had failed answers ROLLBACK: the caller swallowed an error.
-        if ((await simple('commit')) === 'ROLLBACK') throw new Error('the transaction was rolled back (a statement in it failed)');
-        return result;
       }),
     exec: (sql) =>
       mutex.run(async () => {
-        await pg.exec(sql);
+        try {
+          await pg.exec(sql);
+        } finally {
+          watch.changed(); // several statements of any kind (migrations, tests): assume the worst
+        }
       }),
+    clientRowsVersion: () => watch.version(),
     close: () =>
       mutex.run(async () => {
         if (!pg.closed) await pg.close();

@@ -27,7 +27,7 @@ export default async function setup() {
     await admin.connect();
     await admin.query(`create database ${templateDb()}`);
     await admin.end();
-    const store = await openPostgres(withDatabase(url, templateDb()), { max: 1 });
+    const store = await openPostgres(withDatabase(url, templateDb()), { max: 1, listen: false }); // a template has no other sessions
     await migrate(store);
     await store.close();
     return async () => {

@@ -57,10 +57,13 @@ export interface TestProvider extends Provider {
   issuer: string;
 }
 
-/** A provider on a fresh store with a hand-moved clock. Close it in `afterEach`/`afterAll`. */
-export async function createTestProvider(overrides: Partial<ProviderConfig> = {}, opts: { random?: Random } = {}): Promise<TestProvider> {
+/**
+ * A provider on a fresh store (or `opts.store`, e.g. a second connection to another provider's database) with a
+ * hand-moved clock. Close it in `afterEach`/`afterAll`.
+ */
+export async function createTestProvider(overrides: Partial<ProviderConfig> = {}, opts: { random?: Random; store?: Store } = {}): Promise<TestProvider> {
   const clock = new TestClock(Date.now());
-  const store = await openTestStore();
+  const store = opts.store ?? (await openTestStore());
   const config = defaultConfig({ secret: 'test-secret-test-secret-test-secret-0123', ...overrides });
   // In-process requests have no socket: a test names its caller with `x-test-client-address` (a header only this
   // test harness reads; the provider itself never does).

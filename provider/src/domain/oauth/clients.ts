@@ -1,16 +1,21 @@
 import type { Ctx } from '../context.ts';
 import { OAuthError } from '../errors.ts';
 import { hashToken, safeEqual } from '../tokens.ts';
-import { findClient, findClientWithSecrets, type Client } from '../../store/clients.ts';
+import type { Client } from '../../store/clients.ts';
+import { cachedClient } from './client-cache.ts';
 
 export type { AppStatus, Client } from '../../store/clients.ts';
 
 /** A client_id we could possibly have issued: printable, bounded. Anything else is unknown without a query. */
 export const CLIENT_ID = /^[\x21-\x7e]{1,128}$/;
 
+/** The client `clientId` with its app, or null: from this provider's cache (docs/architecture.md §6). */
 export async function getClient(ctx: Ctx, clientId: string | undefined): Promise<Client | null> {
   if (!clientId || !CLIENT_ID.test(clientId)) return null;
-  return (await findClient(ctx.db, clientId)) ?? null;
+  const found = await cachedClient(ctx, clientId);
+  if (!found) return null;
+  const { secret_hashes: _, ...client } = found;
+  return client;
 }
 
 /** Public clients and rotating confidential clients get a new refresh token on every use (RFC 9700 §4.14.2). */
@@ -35,10 +40,12 @@ export function unauthorizedClient(description: string, basic: boolean): OAuthEr
  * confidential clients by `client_secret_basic` or `client_secret_post` against one of their live secrets
  * (stored as SHA-256, compared in constant time); public clients by `client_id` alone (`none`).
  */
-export async function authenticateClient(ctx: Pick<Ctx, 'db'>, p: PresentedCredentials): Promise<Client> {
+export async function authenticateClient(ctx: Pick<Ctx, 'db' | 'clients' | 'clock'>, p: PresentedCredentials): Promise<Client> {
   const basic = p.method === 'client_secret_basic';
   if (!p.clientId) throw unauthorizedClient('client authentication is required', basic);
-  const found = CLIENT_ID.test(p.clientId) ? await findClientWithSecrets(ctx.db, p.clientId) : undefined;
+  // The row and its live secret hashes come from this provider's cache, which every committed change to a
+  // client, its app or its secrets empties (docs/architecture.md §6): a revoked secret fails the next request.
+  const found = CLIENT_ID.test(p.clientId) ? await cachedClient(ctx, p.clientId) : undefined;
   if (!found) throw unauthorizedClient('unknown client or bad credentials', basic);
   const { secret_hashes: secretHashes, ...client } = found;
   if (client.is_public) {

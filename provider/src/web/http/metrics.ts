@@ -73,7 +73,7 @@ export class Metrics {
   }
 }
 
-/** The group commit's counters (docs/architecture.md §6): rows per batch is rows_total / batches_total. */
+/** The group commit's counters (docs/architecture.md §7): rows per batch is rows_total / batches_total. */
 function groupCommitLines(ctx: Ctx): string {
   const lines: string[] = [];
   const stats = Object.entries(ctx.writes).map(([write, g]) => [write, g.stats] as const);
