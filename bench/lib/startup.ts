@@ -56,7 +56,10 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * Three cases: the file-backed embedded store on its first start (empty data dir: a copy of the migrated template that
  * the provider makes once per install, see provider/src/store/index.ts; the very first start of an install also
  * makes the template, ~7 s, not measured here), the same
- * store restarted (the usual start), the in-memory store, and the restart again with MALLOC_ARENA_MAX=2.
+ * store restarted (the usual start), the in-memory store, and the restart again with MALLOC_ARENA_MAX=2. Cold
+ * start from `runs` starts each (`idleS` s apart); idle RSS from `idleRuns` separate runs of bench/idle-rss.mjs
+ * (30 s after /healthz), which also gives two rows of its own: a new data dir with MALLOC_ARENA_MAX=2 on this
+ * Node and on Node 24.
  */
 export async function measureStartup(runs = 3, idleS = 3, idleRuns = 3): Promise<StartupResult[]> {
   const out: StartupResult[] = [];
