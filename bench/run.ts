@@ -236,7 +236,7 @@ export function checkTargets(rows: ScenarioRow[], startup: StartupResult[]): Tar
   const errors = rows.reduce((a, r) => a + r.errors, 0);
   if (rows.length) out.push({ target: 'zero errors anywhere', measured: `${errors} errors`, met: errors === 0 });
   for (const s of startup.filter((x) => x.store.startsWith('pglite file'))) {
-    out.push({ target: `cold start ≤ 1.5 s (${s.store})`, measured: `${s.cold_start_ms} ms`, met: s.cold_start_ms <= 1500 });
+    if (s.all_ms.length) out.push({ target: `cold start ≤ 1.5 s (${s.store})`, measured: `${s.cold_start_ms} ms`, met: s.cold_start_ms <= 1500 });
     out.push({ target: `idle RSS ≤ 150 MB (${s.store})`, measured: `${s.idle_rss_mb} MB`, met: s.idle_rss_mb <= 150 });
   }
   return out;
@@ -258,8 +258,8 @@ export function formatTable(rows: ScenarioRow[], startup: StartupResult[]): stri
   const line = (cells: string[]) => '| ' + cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ') + ' |';
   const out = [line(head), '|' + widths.map((w) => '-'.repeat(w + 2)).join('|') + '|', ...body.map(line)];
   if (startup.length) {
-    out.push('', '| start-up | cold start ms (median) | idle RSS MB |', '|---|---|---|');
-    for (const s of startup) out.push(`| ${s.store} | ${s.cold_start_ms} (${s.all_ms.join(', ')}) | ${s.idle_rss_mb} |`);
+    out.push('', '| start-up | cold start ms (median) | idle RSS MB (30 s after /healthz, median) |', '|---|---|---|');
+    for (const s of startup) out.push(`| ${s.store} | ${s.all_ms.length ? `${s.cold_start_ms} (${s.all_ms.join(', ')})` : '—'} | ${s.idle_rss_mb}${s.idle_rss_all_mb && s.idle_rss_all_mb.length > 1 ? ` (${s.idle_rss_all_mb.join(', ')})` : ''} |`);
     out.push('', 'where it goes (one fresh process each):');
     for (const s of startup) if (s.breakdown) out.push(`  ${s.store}: ${Object.entries(s.breakdown).map(([k, v]) => `${k}=${v}`).join(' ')}`);
   }
@@ -307,7 +307,7 @@ async function main(): Promise<number> {
   if (wanted(args, 'startup')) {
     log('start-up time and idle memory …');
     await section('startup', async () => {
-      startup = await measureStartup(args.quick ? 2 : 5, args.quick ? 2 : 3);
+      startup = await measureStartup(args.quick ? 2 : 5, args.quick ? 2 : 3, args.quick ? 1 : 3);
     });
   }
   linkBaselines(rows);

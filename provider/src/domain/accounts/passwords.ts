@@ -1,4 +1,7 @@
-import { hash, verify } from '@node-rs/argon2';
+// The argon2 addon (~7 MB resident) is loaded at the first password hashed or verified, not at start
+// (docs/operations.md §9).
+let argon2: Promise<typeof import('@node-rs/argon2')> | undefined;
+const loadArgon2 = () => (argon2 ??= import('@node-rs/argon2'));
 
 // OWASP Password Storage Cheat Sheet: argon2id, m=19 MiB, t=2, p=1.
 const PARAMS = { algorithm: 2 /* Algorithm.Argon2id */, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
@@ -6,8 +9,8 @@ const PARAMS = { algorithm: 2 /* Algorithm.Argon2id */, memoryCost: 19_456, time
 export const MIN_PASSWORD_LENGTH = 8;
 export const MAX_PASSWORD_LENGTH = 256;
 
-export function hashPassword(password: string): Promise<string> {
-  return hash(password, PARAMS);
+export async function hashPassword(password: string): Promise<string> {
+  return (await loadArgon2()).hash(password, PARAMS);
 }
 
 // A real hash of a random string: verifying against it costs what a real verify costs,
@@ -18,9 +21,11 @@ let dummy: Promise<string> | undefined;
 export async function verifyPassword(stored: string | undefined, password: string): Promise<boolean> {
   if (!stored) {
     dummy ??= hashPassword('not-a-password-' + Math.random());
+    const { verify } = await loadArgon2();
     await verify(await dummy, password).catch(() => false);
     return false;
   }
+  const { verify } = await loadArgon2();
   return verify(stored, password).catch(() => false);
 }
 

@@ -1,4 +1,4 @@
-import { createTransport, type Transporter } from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 import type { Logger } from '../log.ts';
 
 /** One message the provider sends: plain text only (no HTML to get wrong, nothing remote to load). */
@@ -53,11 +53,17 @@ export function createMailer(o: MailerOptions): Mailer {
   if (o.smtpUrl) {
     // nodemailer reads host, port, TLS (smtps:) and credentials from the URL. Bounded waits: a dead server
     // must not hold a request's background send for minutes.
-    const transport: Transporter = createTransport({ url: o.smtpUrl, connectionTimeout: 15_000, greetingTimeout: 10_000, socketTimeout: 30_000 }, { from });
+    // nodemailer (~10 MB resident) is loaded at the first message, not at start (docs/operations.md §9).
+    const url = o.smtpUrl;
+    let transport: Promise<Transporter> | undefined;
+    const open = () =>
+      (transport ??= import('nodemailer').then(({ createTransport }) =>
+        createTransport({ url, connectionTimeout: 15_000, greetingTimeout: 10_000, socketTimeout: 30_000 }, { from }),
+      ));
     send = async (m) => {
-      await transport.sendMail({ from, to: m.to, subject: m.subject, text: m.text });
+      await (await open()).sendMail({ from, to: m.to, subject: m.subject, text: m.text });
     };
-    close = () => transport.close();
+    close = () => void transport?.then((t) => t.close());
   } else {
     const box: OutboxEntry[] = (outbox = []);
     const print = o.print ?? ((text: string) => o.log.info('mail (dev mailer: no SMTP_URL)', { mail: text }));

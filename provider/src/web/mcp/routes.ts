@@ -1,7 +1,5 @@
 import { Hono, type Context } from 'hono';
 import { cors } from 'hono/cors';
-import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
-import { createInstantMcpServer, platformCall } from 'instant-kit/mcp';
 import type { Ctx } from '../../domain/context.ts';
 import { authenticate, bearerToken } from '../http/auth.ts';
 import { ApiError } from '../../domain/errors.ts';
@@ -36,6 +34,13 @@ function challenge(ctx: Ctx, c: Context, error?: { description: string }): Respo
 }
 
 /**
+ * The MCP SDK and the tools (~10 MB of JS heap, ~15 MB resident, bench/RESULTS.md): loaded at the first `/mcp`
+ * call, not at start, so a provider nobody reaches over MCP never holds them (docs/operations.md §9).
+ */
+let mcpModules: Promise<[typeof import('@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js'), typeof import('instant-kit/mcp')]> | undefined;
+const loadMcp = () => (mcpModules ??= Promise.all([import('@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js'), import('instant-kit/mcp')]));
+
+/**
  * `/mcp`: the remote MCP server (streamable HTTP, stateless: each POST carries one JSON-RPC message and gets
  * JSON back) and its protected-resource metadata (docs/mcp.md §1). It is an OAuth 2.1 resource server: OAuth
  * access tokens are accepted only when issued for this resource (RFC 8707); `per_` and app admin tokens too.
@@ -58,6 +63,7 @@ export function mcpRoutes(ctx: Ctx, appFetch: () => AppFetch): Hono {
     // Stateless: no session to stream to or end (MCP streamable HTTP §"Listening for Messages from the Server").
     if (c.req.method !== 'POST') return c.json({ type: 'method-not-allowed', message: 'This MCP server is stateless: use POST', hint: {} }, 405, { Allow: 'POST' });
     const env = { ...(typeof c.env === 'object' && c.env ? c.env : {}), [FROM_MCP]: true };
+    const [{ WebStandardStreamableHTTPServerTransport }, { createInstantMcpServer, platformCall }] = await loadMcp();
     const fetch = appFetch();
     // Each tool call goes through the Platform API's routes with the caller's token: the same checks, the same messages.
     const call = platformCall({ apiURI: ctx.config.issuer, token, fetch: (input, init) => Promise.resolve(fetch(new Request(input, init), env)) });
