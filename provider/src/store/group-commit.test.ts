@@ -36,6 +36,13 @@ describe('GroupCommit (docs/architecture.md §7)', () => {
     expect(g.stats).toMatchObject({ batches: 3, rows: 4, largest: 2 });
   });
 
+  it('puts rows of one key in separate batches, in order', async () => {
+    const r = recorder();
+    const g = new GroupCommit(r.run, { maxRows: 64, maxInFlight: 1, key: (x: string) => x[0]! });
+    expect(await Promise.all(['a1', 'b1', 'a2', 'c1', 'a3', 'b2'].map((x) => g.submit(x)))).toEqual(['A1', 'B1', 'A2', 'C1', 'A3', 'B2']);
+    expect(r.batches).toEqual([['a1', 'b1', 'c1'], ['a2', 'b2'], ['a3']]);
+  });
+
   it('runs up to maxInFlight batches at once', async () => {
     let running = 0;
     let most = 0;
