@@ -60,4 +60,25 @@ describe('CORS for Instant SDK headers', () => {
     expect(await res.json()).toEqual({});
     expect(res.headers.get('access-control-allow-origin')).toBe('*');
   });
+
+  it('answers (errors included) carry Allow-Origin; a preflight gives the methods and max age; MCP exposes its headers', async () => {
+    const origin = { Origin: 'https://builder.example' };
+    const failed = await p.app.request('/platform/oauth/token', { method: 'POST', headers: { ...origin, 'Content-Type': 'application/x-www-form-urlencoded' }, body: 'grant_type=refresh_token&client_id=nobody&refresh_token=prt_x' });
+    expect(failed.status).toBe(401);
+    expect(failed.headers.get('access-control-allow-origin')).toBe('*');
+    expect(failed.headers.get('cache-control')).toBe('no-store');
+    const list = await p.app.request('/superadmin/apps', { headers: origin });
+    expect(list.status).toBe(401);
+    expect(list.headers.get('access-control-allow-origin')).toBe('*');
+    const pre = await preflight('/platform/oauth/token', 'POST');
+    expect(pre.headers.get('access-control-allow-methods')).toBe('GET,POST,OPTIONS');
+    expect(pre.headers.get('access-control-max-age')).toBe('600');
+    expect(pre.headers.get('vary')).toBe('Access-Control-Request-Headers');
+    expect(await pre.text()).toBe('');
+    const mcp = await p.app.request('/mcp', { method: 'POST', headers: { ...origin, 'Content-Type': 'application/json' }, body: '{}' });
+    expect(mcp.headers.get('access-control-allow-origin')).toBe('*');
+    expect(mcp.headers.get('access-control-expose-headers')).toBe('WWW-Authenticate,Mcp-Session-Id');
+    const mcpPre = await preflight('/mcp', 'POST');
+    expect(mcpPre.headers.get('access-control-allow-headers')).toBe('Authorization,Content-Type,Mcp-Protocol-Version,Mcp-Session-Id,Last-Event-ID');
+  });
 });

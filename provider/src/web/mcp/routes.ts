@@ -1,5 +1,5 @@
 import { Hono, type Context } from 'hono';
-import { cors } from 'hono/cors';
+import { anyOriginCors } from '../http/cors.ts';
 import type { Ctx } from '../../domain/context.ts';
 import { authenticate, bearerToken } from '../http/auth.ts';
 import { ApiError } from '../../domain/errors.ts';
@@ -47,7 +47,7 @@ const loadMcp = () => (mcpModules ??= Promise.all([import('@modelcontextprotocol
  */
 export function mcpRoutes(ctx: Ctx, appFetch: () => AppFetch): Hono {
   const r = new Hono();
-  const anyOrigin = cors({ origin: '*', allowMethods: ['GET', 'POST', 'DELETE', 'OPTIONS'], allowHeaders: ['Authorization', 'Content-Type', 'Mcp-Protocol-Version', 'Mcp-Session-Id', 'Last-Event-ID'], exposeHeaders: ['WWW-Authenticate', 'Mcp-Session-Id'], maxAge: 600 });
+  const anyOrigin = anyOriginCors({ allowMethods: ['GET', 'POST', 'DELETE', 'OPTIONS'], allowHeaders: ['Authorization', 'Content-Type', 'Mcp-Protocol-Version', 'Mcp-Session-Id', 'Last-Event-ID'], exposeHeaders: ['WWW-Authenticate', 'Mcp-Session-Id'], maxAge: 600 });
   r.use(PRM_PATH, anyOrigin);
   r.get(PRM_PATH, (c) => c.json(protectedResourceMetadata(ctx.config.issuer), 200, { 'Cache-Control': 'public, max-age=300' }));
   r.use('/mcp', anyOrigin);

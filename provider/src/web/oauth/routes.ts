@@ -1,5 +1,5 @@
 import { Hono } from 'hono';
-import { cors } from 'hono/cors';
+import { anyOriginCors } from '../http/cors.ts';
 import type { Ctx } from '../../domain/context.ts';
 import { errorHandler, OAUTH_STYLE } from '../http/errors.ts';
 import { OAuthError } from '../../domain/errors.ts';
@@ -20,7 +20,7 @@ import { userinfoEndpoint } from './userinfo.ts';
  * (`Instant-Core-Version`, `X-Instant-Source` …), and no credentials are allowed, so no header can carry a cookie
  * (docs/instant-compat.md §1).
  */
-const anyOrigin = cors({ origin: '*', allowMethods: ['GET', 'POST', 'OPTIONS'], maxAge: 600 });
+const anyOrigin = anyOriginCors({ allowMethods: ['GET', 'POST', 'OPTIONS'], maxAge: 600 });
 
 /** OAuth 2 / OIDC endpoints (docs/api.md §2). The authorization endpoint and consent send no CORS headers. */
 export function oauthRoutes(ctx: Ctx): Hono {

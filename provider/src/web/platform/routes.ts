@@ -1,5 +1,5 @@
 import { Hono, type Context } from 'hono';
-import { cors } from 'hono/cors';
+import { anyOriginCors } from '../http/cors.ts';
 import type { Ctx } from '../../domain/context.ts';
 import { authenticate } from '../http/auth.ts';
 import { requireScope, requireUser } from '../../domain/accounts/principal.ts';
@@ -29,7 +29,7 @@ const RULES_BODY_BYTES = MAX_RULES_BYTES + 1024;
 export function platformRoutes(ctx: Ctx): Hono {
   const r = new Hono();
   // Bearer-token APIs answer preflights from any origin; no credentials, so cookies never ride along (docs/api.md §1).
-  const apiCors = cors({ origin: '*', allowMethods: ['GET', 'POST', 'DELETE', 'OPTIONS'], maxAge: 600 });
+  const apiCors = anyOriginCors({ allowMethods: ['GET', 'POST', 'DELETE', 'OPTIONS'], maxAge: 600 });
   r.use('/superadmin/*', apiCors);
   r.use('/dash/apps/*', async (c, next) => (c.req.path === '/dash/apps' && c.req.method === 'GET' ? next() : apiCors(c, next)));
 
