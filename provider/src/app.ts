@@ -12,6 +12,7 @@ import { htmlSecurityHeaders } from './web/http/security-headers.ts';
 import { healthChecks, watchStore } from './web/health.ts';
 import { createObservability } from './web/http/metrics.ts';
 import { createClientCache } from './domain/oauth/client-cache.ts';
+import { createPrincipalCache } from './domain/accounts/principal-cache.ts';
 import { createSigningKeyCache, signingKeysProblem } from './domain/oauth/jwks.ts';
 import { createLimitState } from './domain/limits/rate-limit.ts';
 import { operatorRoutes } from './web/operator/routes.tsx';
@@ -76,6 +77,7 @@ export async function createProvider(config: ProviderConfig, deps: ProviderDeps 
     limits: createLimitState(db.kind),
     writes: createHotWrites(() => ctx.db, db.kind),
     clients: createClientCache(),
+    principals: createPrincipalCache(),
   };
 
   const app = new Hono();

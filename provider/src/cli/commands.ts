@@ -11,6 +11,7 @@ import { setOperatorRole } from '../domain/operator/services.ts';
 import { forcePasswordReset } from '../domain/accounts/password-reset.ts';
 import { createUnsealCache } from '../domain/accounts/sessions.ts';
 import { createClientCache } from '../domain/oauth/client-cache.ts';
+import { createPrincipalCache } from '../domain/accounts/principal-cache.ts';
 import { createSigningKeyCache } from '../domain/oauth/jwks.ts';
 import { createLimitState } from '../domain/limits/rate-limit.ts';
 import { createHotWrites } from '../store/group-commit.ts';
@@ -86,6 +87,7 @@ export async function runAdminCommand(args: string[], io: CliIo): Promise<number
           limits: createLimitState(db.kind),
           writes: createHotWrites(() => ctx.db, db.kind),
           clients: createClientCache(),
+          principals: createPrincipalCache(),
         };
         if (parsed.kind === 'keys') return await keyCommand(ctx, parsed.verb, io);
         if (parsed.kind === 'operator') return await operator(ctx, parsed.add, parsed.email, io);

@@ -1,3 +1,4 @@
+import type { PrincipalCache } from './accounts/principal-cache.ts';
 import type { UnsealCache } from './accounts/sessions.ts';
 import type { Clock, Random } from './clock.ts';
 import type { ProviderConfig } from './config.ts';
@@ -35,6 +36,8 @@ export interface Ctx {
   writes: HotWrites;
   /** This provider's client rows, emptied whenever the store's clientRowsVersion moves (docs/architecture.md §6). */
   clients: ClientCache;
+  /** This provider's access-token principals, emptied whenever principalRowsVersion moves (docs/architecture.md §9). */
+  principals: PrincipalCache;
 }
 
 /** `now` as a Date, for SQL parameters. */

@@ -36,8 +36,17 @@ export function writesClientRows(sql: string): boolean {
 /** How many SQL texts a watch remembers the answer for; the store's statements are a few hundred fixed texts. */
 const MEMO_MAX = 4000;
 
-/** One store's view of its client rows: the version, and whether a cache may trust it now. */
+/**
+ * One store's view of the rows one cache holds: the version, and whether a cache may trust it now. `writes` says
+ * which statements may change those rows: `writesClientRows` (the client cache, the default) or
+ * `writesPrincipalRows` (store/principal-rows.ts, the access-token principal cache).
+ */
 export class ClientRowsWatch {
+  readonly #classify: (sql: string) => boolean;
+  constructor(classify: (sql: string) => boolean = writesClientRows) {
+    this.#classify = classify;
+  }
+
   #version = 0;
   /** Transactions that wrote client rows and have not ended: what they wrote may never commit. */
   #openWrites = 0;
@@ -65,7 +74,7 @@ export class ClientRowsWatch {
   writes(sql: string): boolean {
     let known = this.#memo.get(sql);
     if (known === undefined) {
-      known = writesClientRows(sql);
+      known = this.#classify(sql);
       if (this.#memo.size >= MEMO_MAX) this.#memo.clear();
       this.#memo.set(sql, known);
     }

@@ -18,6 +18,12 @@ export interface Store extends Db {
    * secrets), or null while a cache must not be trusted; store/client-rows.ts, docs/architecture.md §6.
    */
   clientRowsVersion(): number | null;
+  /**
+   * The same for the access-token principal cache (store/principal-rows.ts, docs/architecture.md §9): only a store
+   * that sees every write as it commits can vouch for it, so Postgres, where other instances write too, always
+   * answers null (a revocation on one instance must be refused on every other at once, docs/security.md §14).
+   */
+  principalRowsVersion(): number | null;
 }
 
 /** Thrown by SQL on a unique-constraint violation (SQLSTATE 23505), on both backends. */

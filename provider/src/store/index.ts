@@ -81,6 +81,7 @@ async function recordMigrations(): Promise<Recorded> {
     },
     close: async () => {},
     clientRowsVersion: () => null,
+    principalRowsVersion: () => null,
   };
   await migrate(recorder);
   return txs;
@@ -211,6 +212,7 @@ export function deferredStore(kind: Store['kind'], opening: Promise<Store>): Sto
     close: async () => (await opening.catch(() => undefined))?.close(),
     // Until the store is open there is nothing to cache from.
     clientRowsVersion: () => opened?.clientRowsVersion() ?? null,
+    principalRowsVersion: () => opened?.principalRowsVersion() ?? null,
   };
 }
 

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { PGlite, parse, protocol, type messages } from '@electric-sql/pglite';
 import type { Db, Store } from './db.ts';
 import { ClientRowsWatch } from './client-rows.ts';
+import { writesPrincipalRows } from './principal-rows.ts';
 import { Mutex } from './mutex.ts';
 import { pgliteOptions } from './pglite-options.ts';
 import { StatementNames } from './statement-names.ts';
@@ -76,11 +77,15 @@ export async function openPglite(opts: { dataDir?: string; snapshot?: Blob | Fil
   // Writes to the client cache's tables move its version (store/client-rows.ts, docs/architecture.md §6). One
   // process owns the data directory (store/lock.ts), so every write is seen here: no LISTEN is needed.
   const watch = new ClientRowsWatch();
+  // The same for the principal cache (store/principal-rows.ts): this process sees every write, so it can vouch.
+  const principals = new ClientRowsWatch(writesPrincipalRows);
+  /** One statement outside a transaction, through both watches. */
+  const autocommit = <T>(sql: string, params: unknown[]) => watch.autocommit(sql, () => principals.autocommit(sql, () => run<T>(sql, params)));
 
-  function inTransaction(t: ReturnType<ClientRowsWatch['transaction']>): Db {
+  function inTransaction(t: ReturnType<ClientRowsWatch['transaction']>, tp: ReturnType<ClientRowsWatch['transaction']>): Db {
     const db: Db = {
-      query: <T>(sql: string, params: unknown[] = []) => (t.statement(sql), run<T>(sql, params)),
-      one: async <T>(sql: string, params: unknown[] = []) => (t.statement(sql), (await run<T>(sql, params))[0]),
+      query: <T>(sql: string, params: unknown[] = []) => (t.statement(sql), tp.statement(sql), run<T>(sql, params)),
+      one: async <T>(sql: string, params: unknown[] = []) => (t.statement(sql), tp.statement(sql), (await run<T>(sql, params))[0]),
       tx: (fn) => fn(db),
     };
     return db;
@@ -88,16 +93,17 @@ export async function openPglite(opts: { dataDir?: string; snapshot?: Blob | Fil
 
   return {
     kind: 'pglite',
-    query: <T>(sql: string, params: unknown[] = []) => mutex.run(() => watch.autocommit(sql, () => run<T>(sql, params))),
-    one: <T>(sql: string, params: unknown[] = []) => mutex.run(async () => (await watch.autocommit(sql, () => run<T>(sql, params)))[0]),
+    query: <T>(sql: string, params: unknown[] = []) => mutex.run(() => autocommit<T>(sql, params)),
+    one: <T>(sql: string, params: unknown[] = []) => mutex.run(async () => (await autocommit<T>(sql, params))[0]),
     tx: (fn) =>
       mutex.run(async () => {
         const t = watch.transaction();
+        const tp = principals.transaction();
         try {
           await simple('begin');
           let result;
           try {
-            result = await fn(inTransaction(t));
+            result = await fn(inTransaction(t, tp));
           } catch (err) {
             await simple('rollback').catch(() => {});
             throw err;
@@ -107,6 +113,7 @@ export async function openPglite(opts: { dataDir?: string; snapshot?: Blob | Fil
           return result;
         } finally {
           t.end();
+          tp.end();
         }
       }),
     exec: (sql) =>
@@ -115,9 +122,11 @@ export async function openPglite(opts: { dataDir?: string; snapshot?: Blob | Fil
           await pg.exec(sql);
         } finally {
           watch.changed(); // several statements of any kind (migrations, tests): assume the worst
+          principals.changed();
         }
       }),
     clientRowsVersion: () => watch.version(),
+    principalRowsVersion: () => principals.version(),
     close: () =>
       mutex.run(async () => {
         if (!pg.closed) await pg.close();

@@ -151,6 +151,7 @@ export async function openPostgres(url: string, opts: { max?: number; listen?: b
       }
     },
     clientRowsVersion: () => watch.version(),
+    principalRowsVersion: () => null,
     async close() {
       await listener?.close();
       await pool.end();

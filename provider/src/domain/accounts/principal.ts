@@ -5,7 +5,7 @@ import { findAdminToken } from '../platform/admin-tokens.ts';
 import { hashToken, recogniseBearer } from '../tokens.ts';
 import { ApiError } from '../errors.ts';
 import { findPersonalTokenByHash, touchPersonalToken } from '../../store/personal-tokens.ts';
-import { findAccessTokenPrincipal } from '../../store/principals.ts';
+import { cachedAccessPrincipal } from './principal-cache.ts';
 
 /** Who is calling, after authentication (docs/api.md §1 token kinds). */
 export type Principal =
@@ -71,7 +71,7 @@ export type AccessPrincipal = Extract<Principal, { kind: 'access' }>;
  * `invalid_token` at userinfo).
  */
 export async function findAccessPrincipal(ctx: Ctx, token: string, now = nowDate(ctx)): Promise<AccessPrincipal | 'unknown' | 'expired'> {
-  const row = await findAccessTokenPrincipal(ctx.db, hashToken(token));
+  const row = await cachedAccessPrincipal(ctx, hashToken(token));
   if (!row || row.locked_at || row.app_status === 'suspended') return 'unknown';
   if (row.expires_at && row.expires_at <= now) return 'expired';
   return { kind: 'access', user: pickUser(row), tokenId: row.token_id, clientId: row.client_id, grantId: row.grant_id, scopes: row.scopes, resource: row.resource };

@@ -11,6 +11,7 @@ function fakeCtx(max: number) {
   let version: number | null = 1;
   const db = {
     clientRowsVersion: () => version,
+    principalRowsVersion: () => null,
     one: async (_sql: string, params: unknown[]) => {
       const id = params[0] as string;
       reads.push(id);

@@ -12,7 +12,7 @@ afterEach(async () => {
 });
 
 const unusable = () => Promise.reject(new Error('the store is not open'));
-const closedStore: Store = { kind: 'pglite', query: unusable, one: unusable, tx: unusable, exec: unusable, close: async () => {}, clientRowsVersion: () => null };
+const closedStore: Store = { kind: 'pglite', query: unusable, one: unusable, tx: unusable, exec: unusable, close: async () => {}, clientRowsVersion: () => null, principalRowsVersion: () => null };
 
 describe('discovery, JWKS and CORS', () => {
   it('serves discovery without touching the store', async () => {
