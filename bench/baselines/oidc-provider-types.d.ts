@@ -46,3 +46,24 @@ declare module 'oidc-provider' {
     on(event: string, listener: (...args: unknown[]) => void): void;
   }
 }
+
+// The memory adapter's module (8.x: a module-wide store set with setStorage; 9.x: the store passed to the class).
+declare module 'oidc-provider/lib/adapters/memory_adapter.js' {
+  export interface MemoryStore {
+    get(key: string): unknown;
+    set(key: string, value: unknown, options?: unknown): void;
+    delete(key: string): unknown;
+  }
+  export function setStorage(store: MemoryStore): void;
+  export default class MemoryAdapter {
+    constructor(model: string, store?: MemoryStore, clockTolerance?: number);
+  }
+}
+declare module 'oidc-provider/lib/helpers/lru.js' {
+  export default class LRU {
+    constructor(opts: { maxSize: number });
+    get(key: string): unknown;
+    set(key: string, value: unknown, options?: unknown): void;
+    delete(key: string): unknown;
+  }
+}
