@@ -207,6 +207,9 @@ function linkBaselines(rows: ScenarioRow[]) {
     const candidates = (BASELINE_OF[r.name] ?? []).map((b) => rows.find((x) => x.name === b)).filter((x): x is ScenarioRow => x !== undefined);
     const base = candidates.sort((a, b) => b.rps - a.rps)[0];
     r.baseline = base ? { name: base.name, rps: base.rps } : null;
+    // req/s counts answers that succeeded: a peer that failed requests did other work than ours, and its figure is
+    // not a measure of the same thing (the memory adapter's LRU once evicted the peers' refresh tokens).
+    if (base && base.errors > 0) log(`warning: ${base.name}, the baseline of ${r.name} (${r.store}), had ${base.errors} errors: the ratio is not comparable`);
   }
 }
 
