@@ -4,7 +4,7 @@ import type { Store } from '../store/index.ts';
 import { openPglite } from '../store/pglite.ts';
 import { createTestProvider, openTestStore } from './index.ts';
 import { createTestUser } from './fixtures.ts';
-import { poolCounts } from './pglite-pool.ts';
+import { idleInstances, poolCounts } from './pglite-pool.ts';
 
 /**
  * The PGlite test stores handed from one test to the next (pglite-pool.ts): a store on an emptied instance is the
@@ -20,6 +20,10 @@ const open = async () => {
 afterEach(async () => {
   for (const s of stores.splice(0)) await s.close();
 });
+/** Takes (and holds until the test ends) the instances earlier test files left idle in this worker, so the next store is known. */
+async function drain() {
+  while (idleInstances() > 0) await open();
+}
 
 /** Every table's row count, and the sequences' state. */
 async function contents(s: Store): Promise<Record<string, unknown>> {
@@ -36,6 +40,7 @@ describe.skipIf(process.env.TEST_DATABASE_URL || process.env.TEST_PGLITE_FRESH =
     const expected = await contents(fresh);
     await fresh.close();
 
+    await drain();
     const p = await createTestProvider();
     await createTestUser(p);
     await p.ctx.db.query(`insert into audit_events (at, event, outcome) values (now(), 'login', 'success')`);
@@ -58,12 +63,14 @@ describe.skipIf(process.env.TEST_DATABASE_URL || process.env.TEST_PGLITE_FRESH =
   });
 
   it('retires an instance whose schema a test changed, or that was left in a transaction; the next store starts from the dump', async () => {
+    await drain();
     for (const change of [`alter table users add column nickname text`, `create index users_nick on users (email, id)`, `alter table audit_events disable trigger user`, `begin`]) {
       const s = await open();
       await s.exec(change);
       const before = { ...poolCounts };
       await stores.pop()!.close();
       expect(poolCounts.retired, change).toBe(before.retired + 1);
+      expect(idleInstances(), change).toBe(0);
       const next = await open();
       expect(poolCounts.started, change).toBe(before.started + 1);
       expect(await next.query(`select 1 from pg_attribute where attrelid = 'users'::regclass and attname = 'nickname'`)).toEqual([]);
@@ -73,9 +80,11 @@ describe.skipIf(process.env.TEST_DATABASE_URL || process.env.TEST_PGLITE_FRESH =
   });
 
   it('refuses every statement once closed, as a closed PGlite does, while the instance serves the next store', async () => {
+    await drain();
     const s = await open();
     await stores.pop()!.close();
     const next = await open();
+    expect(poolCounts.reused).toBeGreaterThan(0);
     await expect(s.query('select 1')).rejects.toThrow('PGlite is closed');
     await expect(s.tx((db) => db.query('select 1'))).rejects.toThrow('PGlite is closed');
     await expect(s.exec('select 1')).rejects.toThrow('PGlite is closed');

@@ -57,6 +57,8 @@ let template: Template | undefined;
 const idle: PGlite[] = [];
 /** Instances started from the dump, stores handed out on an emptied one, instances retired (this worker). */
 export const poolCounts = { started: 0, reused: 0, retired: 0 };
+/** Emptied instances waiting for the next store (this worker). */
+export const idleInstances = (): number => idle.length;
 /** Idle instances kept per worker (a test with two providers closes two); more are closed. */
 const MAX_IDLE = 2;
 
