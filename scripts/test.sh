@@ -2,9 +2,9 @@
 # npm test: build, type-check and lint, every unit and integration test on PGlite and on Postgres under the node that
 # runs npm, again on PGlite under Node 24, the e2e walkthroughs in Chromium, then the release checks (the packed packages
 # in a project of their own, the production recipe of docs/operations.md).
-# Two passes run side by side where one mostly waits (child processes, the soak's steady rate): the Postgres pass beside
-# the PGlite pass of the same node, the e2e pass beside the Node 24 one. A pass run beside prints its output whole once
-# it ends; any pass failing fails npm test.
+# Passes run side by side where they mostly wait (child processes, the soak's steady rate): the Postgres pass beside the
+# PGlite pass of the same node, the e2e pass and the release checks beside the Node 24 one. A pass run beside prints
+# its output whole once it ends; any pass failing fails npm test.
 #   TEST_DATABASE_URL=postgres://…  use that server for the Postgres passes instead of a throwaway one
 #   SKIP_POSTGRES=1 / SKIP_E2E=1 / SKIP_NODE24=1 / SKIP_RELEASE=1
 #                                   leave a pass out (it says so; CI never sets these)
@@ -101,6 +101,14 @@ elif [ ! -f e2e/vitest.config.ts ]; then
   run_e2e=0
 fi
 
+release() { CHROMIUM_PATH="$(bash scripts/chromium.sh)" TEST_DATABASE_URL="${TEST_DATABASE_URL:-}" vitest "$node_main" --config release/vitest.config.ts; }
+release_name="release: the packed packages in a new project, the production recipe"
+run_release=1
+if [ "${SKIP_RELEASE:-}" = 1 ]; then
+  echo "SKIP_RELEASE=1: the release checks (packed packages, production recipe) were NOT run"
+  run_release=0
+fi
+
 last="${nodes[${#nodes[@]}-1]}"
 for node in "${nodes[@]}"; do
   v="$("$node" --version)"
@@ -115,10 +123,16 @@ for node in "${nodes[@]}"; do
   else
     beside "unit + integration on Postgres, Node $v" postgres_pass "$node"
   fi
-  # The e2e pass beside the last unit pass when there are two nodes (with one, it runs after, alone).
-  if [ "$run_e2e" = 1 ] && [ "$node" = "$last" ] && [ "${#nodes[@]}" -gt 1 ]; then
-    beside "$e2e_name" e2e
-    run_e2e=0
+  # The e2e pass and the release checks beside the last unit pass when there are two nodes (with one, after it, alone).
+  if [ "$node" = "$last" ] && [ "${#nodes[@]}" -gt 1 ]; then
+    if [ "$run_e2e" = 1 ]; then
+      beside "$e2e_name" e2e
+      run_e2e=0
+    fi
+    if [ "$run_release" = 1 ]; then
+      beside "$release_name" release
+      run_release=0
+    fi
   fi
   step "unit + integration on PGlite (embedded), Node $v"
   rc=0
@@ -132,11 +146,9 @@ if [ "$run_e2e" = 1 ]; then
   timed "e2e" e2e
 fi
 
-if [ "${SKIP_RELEASE:-}" = 1 ]; then
-  echo "SKIP_RELEASE=1: the release checks (packed packages, production recipe) were NOT run"
-else
-  step "release: the packed packages in a new project, the production recipe"
-  CHROMIUM_PATH="$(bash scripts/chromium.sh)" TEST_DATABASE_URL="${TEST_DATABASE_URL:-}" timed "release" vitest "$node_main" --config release/vitest.config.ts
+if [ "$run_release" = 1 ]; then
+  step "$release_name"
+  timed "release" release
 fi
 
 echo
