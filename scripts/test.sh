@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # npm test: build, type-check and lint, every unit and integration test on PGlite and on Postgres under the node that
-# runs npm, again on PGlite under Node 24, the release checks (the packed packages in a project of their own, the production
-# recipe of docs/operations.md), then the e2e walkthroughs in Chromium.
+# runs npm, again on PGlite under Node 24, the e2e walkthroughs in Chromium, then the release checks (the packed packages
+# in a project of their own, the production recipe of docs/operations.md).
+# Passes run side by side where they mostly wait (child processes, the soak's steady rate): the Postgres pass beside the
+# PGlite pass of the same node, the e2e pass and the release checks beside the Node 24 one. A pass run beside prints
+# its output whole once it ends; any pass failing fails npm test.
 #   TEST_DATABASE_URL=postgres://…  use that server for the Postgres passes instead of a throwaway one
 #   SKIP_POSTGRES=1 / SKIP_E2E=1 / SKIP_NODE24=1 / SKIP_RELEASE=1
 #                                   leave a pass out (it says so; CI never sets these)
@@ -33,19 +36,84 @@ step "build: tsc -b to dist/"
 step "lint: tsc --noEmit + eslint"
 npm run --silent lint
 
+# Passes run beside the one in the foreground: output to a file, printed whole when joined. Stopped if npm test stops.
+beside_pids=()
+beside_logs=()
+beside_names=()
+pg_state=""
+cleanup() {
+  for pid in ${beside_pids[@]+"${beside_pids[@]}"}; do kill -- "-$pid" 2>/dev/null || kill "$pid" 2>/dev/null || true; done
+  if [ -n "$pg_state" ]; then bash scripts/postgres.sh stop "$pg_state"; fi
+}
+trap cleanup EXIT
+beside() {
+  local name=$1 log
+  shift
+  log="$(mktemp)"
+  # A process group of its own (set -m), so that cleanup stops its vitest workers and their children too.
+  set -m
+  ( t0=$(date +%s); rc=0; "$@" || rc=$?; echo "(${name}: $(( $(date +%s) - t0 ))s)"; exit "$rc" ) >"$log" 2>&1 &
+  set +m
+  beside_pids+=("$!")
+  beside_logs+=("$log")
+  beside_names+=("$name")
+  echo "started beside the next pass: $name"
+}
+join_beside() {
+  local failed=0 i rc
+  for i in ${beside_pids[@]+"${!beside_pids[@]}"}; do
+    rc=0
+    wait "${beside_pids[$i]}" || rc=$?
+    step "${beside_names[$i]} (ran beside the pass above)"
+    cat "${beside_logs[$i]}"
+    rm -f "${beside_logs[$i]}"
+    [ "$rc" = 0 ] || { echo "FAILED: ${beside_names[$i]} (exit $rc)"; failed=1; }
+  done
+  beside_pids=()
+  beside_logs=()
+  beside_names=()
+  return "$failed"
+}
+timed() {
+  local name=$1 t0 rc=0
+  shift
+  t0=$(date +%s)
+  "$@" || rc=$?
+  echo "(${name}: $(( $(date +%s) - t0 ))s)"
+  return "$rc"
+}
+
 if [ "${SKIP_POSTGRES:-}" != 1 ] && [ -z "${TEST_DATABASE_URL:-}" ]; then
   # A server of our own (new directory, free port); stopped on exit, and only that one.
   pg_state="$(mktemp)"
-  trap 'bash scripts/postgres.sh stop "$pg_state"' EXIT
   TEST_DATABASE_URL="$(bash scripts/postgres.sh start "$pg_state")"
 fi
 
+pglite_pass() { (unset TEST_DATABASE_URL; vitest "$1"); }
+postgres_pass() { TEST_DATABASE_URL="$TEST_DATABASE_URL" vitest "$1"; }
+e2e() { CHROMIUM_PATH="$(bash scripts/chromium.sh)" vitest "$node_main" --config e2e/vitest.config.ts; }
+e2e_name="e2e in Chromium, Node $("$node_main" --version)"
+run_e2e=1
+if [ "${SKIP_E2E:-}" = 1 ]; then
+  echo "SKIP_E2E=1: the browser walkthroughs were NOT run"
+  run_e2e=0
+elif [ ! -f e2e/vitest.config.ts ]; then
+  run_e2e=0
+fi
+
+release() { CHROMIUM_PATH="$(bash scripts/chromium.sh)" TEST_DATABASE_URL="${TEST_DATABASE_URL:-}" vitest "$node_main" --config release/vitest.config.ts; }
+release_name="release: the packed packages in a new project, the production recipe"
+run_release=1
+if [ "${SKIP_RELEASE:-}" = 1 ]; then
+  echo "SKIP_RELEASE=1: the release checks (packed packages, production recipe) were NOT run"
+  run_release=0
+fi
+
+last="${nodes[${#nodes[@]}-1]}"
 for node in "${nodes[@]}"; do
   v="$("$node" --version)"
   # The 2-minute soak runs under the first node; under Node 24 a 60 s one (SOAK_S), to keep npm test near 15 min.
   [ "$node" != "$node_main" ] && export SOAK_S="${SOAK_S_NODE24:-60}"
-  step "unit + integration on PGlite (embedded), Node $v"
-  (unset TEST_DATABASE_URL; vitest "$node")
   if [ "${SKIP_POSTGRES:-}" = 1 ]; then
     echo "SKIP_POSTGRES=1: the Postgres pass was NOT run"
   elif [ "$node" != "$node_main" ] && [ "${NODE24_POSTGRES:-}" != 1 ]; then
@@ -53,23 +121,34 @@ for node in "${nodes[@]}"; do
     # under the first node covers it. NODE24_POSTGRES=1 adds the fourth pass (about 3.5 min).
     echo "Postgres under Node $v: covered by the Postgres pass under the first node (NODE24_POSTGRES=1 runs it)"
   else
-    step "unit + integration on Postgres, Node $v"
-    TEST_DATABASE_URL="$TEST_DATABASE_URL" vitest "$node"
+    beside "unit + integration on Postgres, Node $v" postgres_pass "$node"
   fi
+  # The e2e pass and the release checks beside the last unit pass when there are two nodes (with one, after it, alone).
+  if [ "$node" = "$last" ] && [ "${#nodes[@]}" -gt 1 ]; then
+    if [ "$run_e2e" = 1 ]; then
+      beside "$e2e_name" e2e
+      run_e2e=0
+    fi
+    if [ "$run_release" = 1 ]; then
+      beside "$release_name" release
+      run_release=0
+    fi
+  fi
+  step "unit + integration on PGlite (embedded), Node $v"
+  rc=0
+  timed "PGlite, Node $v" pglite_pass "$node" || rc=$?
+  join_beside || rc=1
+  [ "$rc" = 0 ] || exit "$rc"
 done
 
-if [ "${SKIP_RELEASE:-}" = 1 ]; then
-  echo "SKIP_RELEASE=1: the release checks (packed packages, production recipe) were NOT run"
-else
-  step "release: the packed packages in a new project, the production recipe"
-  CHROMIUM_PATH="$(bash scripts/chromium.sh)" TEST_DATABASE_URL="${TEST_DATABASE_URL:-}" vitest "$node_main" --config release/vitest.config.ts
+if [ "$run_e2e" = 1 ]; then
+  step "$e2e_name"
+  timed "e2e" e2e
 fi
 
-if [ "${SKIP_E2E:-}" = 1 ]; then
-  echo "SKIP_E2E=1: the browser walkthroughs were NOT run"
-elif [ -f e2e/vitest.config.ts ]; then
-  step "e2e in Chromium, Node $("$node_main" --version)"
-  CHROMIUM_PATH="$(bash scripts/chromium.sh)" vitest "$node_main" --config e2e/vitest.config.ts
+if [ "$run_release" = 1 ]; then
+  step "$release_name"
+  timed "release" release
 fi
 
 echo

@@ -42,13 +42,33 @@ export interface PgliteStore extends Store {
 }
 
 export async function openPglite(opts: { dataDir?: string; snapshot?: Blob | File }): Promise<PgliteStore> {
+  const pg = await startPglite(opts);
+  return pgliteStore(pg, () => pg.close());
+}
+
+/** A PGlite instance as the embedded store starts one (PGLITE_SETTINGS), on a data directory, in memory, or from a dump. */
+export async function startPglite(opts: { dataDir?: string; snapshot?: Blob | File }): Promise<PGlite> {
   if (opts.dataDir) mkdirSync(opts.dataDir, { recursive: true });
-  const pg = await PGlite.create({ dataDir: opts.dataDir, loadDataDir: opts.snapshot, ...pgliteOptions() });
+  return PGlite.create({ dataDir: opts.dataDir, loadDataDir: opts.snapshot, ...pgliteOptions() });
+}
+
+/**
+ * The store on a started PGlite instance. `close` is what closing the store does to the instance: `pg.close()`, or
+ * (test stores, testing/index.ts) handing it back to be emptied and used again. Once closed, the store refuses every
+ * statement as a closed PGlite does, whatever becomes of the instance.
+ */
+export function pgliteStore(instance: PGlite, close: () => Promise<void>): PgliteStore {
   const mutex = new Mutex();
   const names = new StatementNames();
+  let closed = false;
+  const open = (): PGlite => {
+    if (closed) throw new Error('PGlite is closed');
+    return instance;
+  };
 
   /** One statement, the lock already held. */
   async function run<T>(sql: string, params: unknown[]): Promise<T[]> {
+    const pg = open();
     const { name, parse: mustParse } = names.lookup(sql);
     const parts: Uint8Array[] = [];
     if (mustParse) parts.push(serialize.parse({ name, text: sql }));
@@ -67,7 +87,7 @@ export async function openPglite(opts: { dataDir?: string; snapshot?: Blob | Fil
 
   /** A statement of the simple protocol (BEGIN, COMMIT, ROLLBACK): returns its command tag. */
   async function simple(sql: string): Promise<string | undefined> {
-    const result = await pg.execProtocol(serialize.query(sql), { syncToFs: false, throwOnError: false });
+    const result = await open().execProtocol(serialize.query(sql), { syncToFs: false, throwOnError: false });
     const error = result.messages.find((m): m is messages.DatabaseError => m.name === 'error');
     if (error) throw error;
     const done = result.messages.find((m): m is messages.CommandCompleteMessage => m.name === 'commandComplete');
@@ -119,7 +139,7 @@ export async function openPglite(opts: { dataDir?: string; snapshot?: Blob | Fil
     exec: (sql) =>
       mutex.run(async () => {
         try {
-          await pg.exec(sql);
+          await open().exec(sql);
         } finally {
           watch.changed(); // several statements of any kind (migrations, tests): assume the worst
           principals.changed();
@@ -129,8 +149,10 @@ export async function openPglite(opts: { dataDir?: string; snapshot?: Blob | Fil
     principalRowsVersion: () => principals.version(),
     close: () =>
       mutex.run(async () => {
-        if (!pg.closed) await pg.close();
+        if (closed) return;
+        closed = true;
+        await close();
       }),
-    dumpSnapshot: () => mutex.run(() => pg.dumpDataDir('none')),
+    dumpSnapshot: () => mutex.run(() => open().dumpDataDir('none')),
   } satisfies PgliteStore;
 }

@@ -15,8 +15,9 @@ export function runPrefix(): string {
 export const templateDb = () => `${runPrefix()}_template`;
 
 /**
- * Once per test run: migrate a store and keep it as a template, so each test gets a fresh,
- * migrated store in ~0.5 s (PGlite snapshot) or ~0.1 s (Postgres `create database … template`).
+ * Once per test run: migrate a store and keep it as a template, so each test gets a fresh, migrated store: PGlite
+ * from the dump (~0.8 s), or an earlier test's instance emptied back to it (~0.1 s, pglite-pool.ts); Postgres by
+ * `create database … template` (~0.1 s).
  * TEST_DATABASE_URL=postgres://… selects Postgres; otherwise PGlite.
  */
 export default async function setup() {

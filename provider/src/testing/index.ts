@@ -14,15 +14,16 @@ import { TestClock } from './clock.ts';
 import { CookieJar } from './cookie-jar.ts';
 import { defaultConfig, type ProviderConfig } from '../domain/config.ts';
 import type { Store } from '../store/index.ts';
-import { openPglite } from '../store/pglite.ts';
+import { openPooledPglite } from './pglite-pool.ts';
 import { openPostgres } from '../store/postgres.ts';
 import { runPrefix, templateDb, withDatabase } from './global-setup.ts';
 
 let snapshot: Blob | undefined;
 
 /**
- * A fresh, migrated store for one test: PGlite from the run's snapshot, or, when TEST_DATABASE_URL
- * is set, a new Postgres database cloned from the migrated template (dropped on close).
+ * A fresh, migrated store for one test: PGlite from the run's snapshot (or an instance of an earlier test emptied back
+ * to it, testing/pglite-pool.ts), or, when TEST_DATABASE_URL is set, a new Postgres database cloned from the migrated
+ * template (dropped on close).
  */
 export async function openTestStore(): Promise<Store> {
   const url = process.env.TEST_DATABASE_URL;
@@ -47,7 +48,7 @@ export async function openTestStore(): Promise<Store> {
   const file = process.env.TEST_PGLITE_SNAPSHOT;
   if (!file) throw new Error('TEST_PGLITE_SNAPSHOT is not set: run tests through vitest (its globalSetup makes the snapshot)');
   snapshot ??= new Blob([readFileSync(file)]);
-  return openPglite({ snapshot });
+  return openPooledPglite(snapshot);
 }
 
 export interface TestProvider extends Provider {
