@@ -1,5 +1,6 @@
 import type { Ctx } from '../context.ts';
 import { findAccessTokenPrincipal, type AccessPrincipalRow } from '../../store/principals.ts';
+import { cachedRead, createVersionedCache, type VersionedCache } from '../versioned-cache.ts';
 
 /** How many access tokens a provider keeps; past this the oldest entry is dropped. */
 export const PRINCIPAL_CACHE_MAX = 10_000;
@@ -12,14 +13,10 @@ export const PRINCIPAL_CACHE_MS = 30_000;
  * never module state. Entries are valid for one `Store.principalRowsVersion()`; when it moves they are all dropped.
  * Only the embedded store vouches for a version, so on Postgres every lookup reads the store.
  */
-export interface PrincipalCache {
-  readonly max: number;
-  version: number | null;
-  entries: Map<string, { row: AccessPrincipalRow; at: number }>;
-}
+export type PrincipalCache = VersionedCache<AccessPrincipalRow>;
 
 export function createPrincipalCache(max = PRINCIPAL_CACHE_MAX): PrincipalCache {
-  return { max, version: null, entries: new Map() };
+  return createVersionedCache(max);
 }
 
 /**
@@ -28,25 +25,16 @@ export function createPrincipalCache(max = PRINCIPAL_CACHE_MAX): PrincipalCache 
  * decides from the row (locked user, suspended app, expiry against the clock) it decides on every request, cached
  * or not. Unknown tokens are never kept, and a row read while the version moved is returned but not kept.
  */
-export async function cachedAccessPrincipal(ctx: Pick<Ctx, 'db' | 'principals' | 'clock'>, tokenHash: string): Promise<AccessPrincipalRow | undefined> {
-  const cache = ctx.principals;
-  const version = ctx.db.principalRowsVersion();
-  const now = ctx.clock.now();
-  if (version !== null) {
-    if (cache.version !== version) {
-      cache.entries.clear();
-      cache.version = version;
-    }
-    const hit = cache.entries.get(tokenHash);
-    if (hit && now >= hit.at && now - hit.at < PRINCIPAL_CACHE_MS) return hit.row;
-  }
-  const row = await findAccessTokenPrincipal(ctx.db, tokenHash);
-  if (row === undefined || version === null || ctx.db.principalRowsVersion() !== version || cache.version !== version) return row;
-  // Shared by every request that presents the token: frozen, so no caller can change what the next one sees.
-  Object.freeze(row.scopes);
-  Object.freeze(row);
-  cache.entries.delete(tokenHash);
-  if (cache.entries.size >= cache.max) cache.entries.delete(cache.entries.keys().next().value!);
-  cache.entries.set(tokenHash, { row, at: now });
-  return row;
+export function cachedAccessPrincipal(ctx: Pick<Ctx, 'db' | 'principals' | 'clock'>, tokenHash: string): Promise<AccessPrincipalRow | undefined> {
+  return cachedRead(ctx.principals, {
+    key: tokenHash,
+    now: ctx.clock.now(),
+    ttlMs: PRINCIPAL_CACHE_MS,
+    version: () => ctx.db.principalRowsVersion(),
+    read: () => findAccessTokenPrincipal(ctx.db, tokenHash),
+    freeze: (row) => {
+      Object.freeze(row.scopes);
+      Object.freeze(row);
+    },
+  });
 }
