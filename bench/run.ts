@@ -24,6 +24,8 @@ export interface ScenarioRow {
   /** Answers (or flows) counted as success in the measured part. */
   ok?: number;
   baseline: { name: string; rps: number } | null;
+  /** The server's CPU time per successful answer in the measured part, ms (main thread, all threads). */
+  cpu_ms?: { main: number; all: number };
   /** Not in the brief's schema, but useful: error samples and notes. */
   notes?: string[];
 }
@@ -64,7 +66,7 @@ function log(msg: string) {
 
 function row(name: string, store: string, r: LoadResult, extraNotes: string[] = []): ScenarioRow {
   const notes = [...extraNotes, ...r.samples.map((s) => `error: ${s}`)];
-  return { name, store, rps: Math.round(r.rps * 10) / 10, p50_ms: r.p50_ms, p99_ms: r.p99_ms, errors: r.errors, ok: r.ok, baseline: null, ...(notes.length ? { notes } : {}) };
+  return { name, store, rps: Math.round(r.rps * 10) / 10, p50_ms: r.p50_ms, p99_ms: r.p99_ms, errors: r.errors, ok: r.ok, baseline: null, ...(r.cpu_ms ? { cpu_ms: r.cpu_ms } : {}), ...(notes.length ? { notes } : {}) };
 }
 
 function wanted(args: BenchArgs, name: string): boolean {
@@ -86,7 +88,7 @@ async function runBaselines(args: BenchArgs, opts: Omit<LoadOptions, 'url'>, row
     log('hono-hello …');
     await withServer(
       () => spawnServer({ name: HELLO, args: ['--import', 'tsx', join(ROOT, 'bench/baselines/hono-hello.ts')] }),
-      async (s) => rows.push(row(HELLO, 'none', await helloWorld({ ...opts, url: s.url }))),
+      async (s) => rows.push(row(HELLO, 'none', await helloWorld({ ...opts, url: s.url, serverPid: s.pid }))),
     );
   }
   if (!needOidc) return;
@@ -116,11 +118,11 @@ async function runBaselines(args: BenchArgs, opts: Omit<LoadOptions, 'url'>, row
         const f = await setUpOidc(s.url, wanted(args, 'refresh-grant') || wanted(args, 'oidc') ? PEER_TOKENS : 1);
         if (wanted(args, 'refresh-grant') || wanted(args, 'oidc')) {
           log(`${peer.label} refresh-grant …`);
-          rows.push(row(`${peer.label} refresh-grant`, peer.store, await oidcRefreshGrant({ ...opts, url: s.url }, f), [`${f.refreshTokens.length} refresh tokens in turn`]));
+          rows.push(row(`${peer.label} refresh-grant`, peer.store, await oidcRefreshGrant({ ...opts, url: s.url, serverPid: s.pid }, f), [`${f.refreshTokens.length} refresh tokens in turn`]));
         }
         if (wanted(args, 'sign-in-flow') || wanted(args, 'oidc')) {
           log(`${peer.label} sign-in-flow …`);
-          rows.push(row(`${peer.label} sign-in-flow`, peer.store, await oidcSignInFlows({ ...opts, url: s.url }, f), ['rate = complete flows per second; latency = one whole flow']));
+          rows.push(row(`${peer.label} sign-in-flow`, peer.store, await oidcSignInFlows({ ...opts, url: s.url, serverPid: s.pid }, f), ['rate = complete flows per second; latency = one whole flow']));
         }
       });
     } catch (err) {
@@ -140,7 +142,7 @@ async function runProvider(args: BenchArgs, store: StoreKind, opts: Omit<LoadOpt
       () => spawnProvider({ store, env: FORWARDED_ENV }),
       async (s) => {
         log(`provider (${store}) temporary-app (TRUST_PROXY=1, forwarded addresses) …`);
-        rows.push(row('temporary-app', store, await temporaryApps({ ...opts, url: s.url }), ['TRUST_PROXY=1; each request forwarded for a random address']));
+        rows.push(row('temporary-app', store, await temporaryApps({ ...opts, url: s.url, serverPid: s.pid }), ['TRUST_PROXY=1; each request forwarded for a random address']));
       },
     );
   }
@@ -162,7 +164,7 @@ async function runHeadline(args: BenchArgs, store: StoreKind, opts: Omit<LoadOpt
       async (s) => {
         log(`provider (${store}) started in ${Math.round(s.startMs)} ms; setting up accounts and client pools …`);
         const f = await setUpProvider(s.url);
-        const o = { ...opts, url: s.url };
+        const o = { ...opts, url: s.url, serverPid: s.pid };
         for (const name of names) {
           log(`provider (${store}) ${name} …`);
           try {
@@ -246,7 +248,7 @@ export function checkTargets(rows: ScenarioRow[], startup: StartupResult[]): Tar
 }
 
 export function formatTable(rows: ScenarioRow[], startup: StartupResult[]): string {
-  const head = ['scenario', 'store', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'baseline', 'vs baseline'];
+  const head = ['scenario', 'store', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'CPU ms/req main/all', 'baseline', 'vs baseline'];
   const body = rows.map((r) => [
     r.name,
     r.store,
@@ -254,6 +256,7 @@ export function formatTable(rows: ScenarioRow[], startup: StartupResult[]): stri
     r.p50_ms.toFixed(1),
     r.p99_ms.toFixed(1),
     String(r.errors),
+    r.cpu_ms ? `${r.cpu_ms.main.toFixed(2)} / ${r.cpu_ms.all.toFixed(2)}` : '',
     r.baseline ? `${r.baseline.name} (${r.baseline.rps.toFixed(0)})` : '',
     r.baseline && r.baseline.rps > 0 ? `${(r.rps / r.baseline.rps).toFixed(2)}×` : '',
   ]);

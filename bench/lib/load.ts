@@ -3,6 +3,7 @@
 //   - flowLoad: a multi-step Flow (provider/src/reliability/flow.ts) per connection; rate = complete flows per second,
 //     latency = one whole flow.
 import autocannon from 'autocannon';
+import { processCpuMs } from './machine.ts';
 import type { Flow, HttpRequest, HttpResponse } from '../../provider/src/reliability/flow.ts';
 
 export interface LoadOptions {
@@ -15,6 +16,8 @@ export interface LoadOptions {
   warmupAmount?: number;
   /** Hold the offered load at this many requests a second in all (autocannon's overallRate) instead of as fast as answered. */
   overallRate?: number;
+  /** The server's process: its CPU time over the measured part is reported per successful answer. */
+  serverPid?: number;
 }
 
 export interface LoadResult {
@@ -29,6 +32,11 @@ export interface LoadResult {
   durationS: number;
   /** Up to 5 distinct error descriptions. */
   samples: string[];
+  /**
+   * The server's CPU time per successful answer (or flow) over the measured part, in ms: its main thread and all its
+   * threads (with `serverPid`, on Linux). Unlike req/s, it hardly moves with what else the machine runs.
+   */
+  cpu_ms?: { main: number; all: number };
 }
 
 interface Recorder {
@@ -49,9 +57,10 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
 }
 
-function summarise(r: Recorder, durationS: number, autocannonErrors: number): LoadResult {
+function summarise(r: Recorder, durationS: number, autocannonErrors: number, cpu?: { main: number; all: number }): LoadResult {
   const sorted = r.latencies.sort((a, b) => a - b);
   return {
+    ...(cpu && r.ok > 0 ? { cpu_ms: { main: round((cpu.main / r.ok) * 100) / 100, all: round((cpu.all / r.ok) * 100) / 100 } } : {}),
     rps: r.ok / durationS,
     p50_ms: round(percentile(sorted, 50)),
     p99_ms: round(percentile(sorted, 99)),
@@ -78,6 +87,7 @@ async function cannon(opts: LoadOptions, requests: AutocannonRequest[], measured
   const amount = measured ? opts.amount : opts.warmupAmount;
   if (!amount && durationS <= 0) return { errors: 0, timeouts: 0, elapsedS: 0 };
   const t0 = performance.now();
+  const cpu0 = measured && opts.serverPid ? processCpuMs(opts.serverPid) : undefined;
   const instance = autocannon({
     url: opts.url,
     // autocannon refuses fewer requests than connections.
@@ -90,7 +100,9 @@ async function cannon(opts: LoadOptions, requests: AutocannonRequest[], measured
   if (onResponseTime) instance.on('response', (_client: unknown, status: number, _bytes: number, ms: number) => onResponseTime(ms, status));
   const result = await instance;
   const elapsedS = (performance.now() - t0) / 1000;
-  return { errors: result.errors, timeouts: result.timeouts, elapsedS: amount ? elapsedS : result.duration };
+  const cpu1 = cpu0 && opts.serverPid ? processCpuMs(opts.serverPid) : undefined;
+  const cpu = cpu0 && cpu1 ? { main: cpu1.main - cpu0.main, all: cpu1.all - cpu0.all } : undefined;
+  return { errors: result.errors, timeouts: result.timeouts, elapsedS: amount ? elapsedS : result.duration, cpu };
 }
 
 /**
@@ -123,7 +135,7 @@ export async function requestLoad(
   await cannon(opts, requests, false, onTime);
   rec = newRecorder();
   const run = await cannon(opts, requests, true, onTime);
-  return summarise(rec, run.elapsedS, run.errors);
+  return summarise(rec, run.elapsedS, run.errors, run.cpu);
 }
 
 /**
@@ -165,7 +177,7 @@ export async function flowLoad<S>(opts: LoadOptions, flow: Flow<S>, onComplete?:
   await cannon(opts, steps, false);
   rec = newRecorder();
   const run = await cannon(opts, steps, true);
-  return summarise(rec, run.elapsedS, run.errors);
+  return summarise(rec, run.elapsedS, run.errors, run.cpu);
 }
 
 function lowerCase(h: Record<string, string | string[]>): HttpResponse['headers'] {

@@ -1,5 +1,6 @@
 // What the numbers were measured on.
 import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import { ROOT } from './servers.ts';
 
@@ -31,4 +32,31 @@ export function machineInfo(): MachineInfo {
     load_avg_1m_at_start: Math.round(os.loadavg()[0]! * 100) / 100,
     git_commit: commit,
   };
+}
+
+/** CPU time a process has used so far (Linux /proc, ms): its main thread, and all its threads. Undefined elsewhere. */
+export function processCpuMs(pid: number): { main: number; all: number } | undefined {
+  // utime and stime, fields 14 and 15 of stat, in clock ticks (USER_HZ, 100 on Linux); fields after the name, which
+  // is in parentheses and may hold spaces.
+  const ticks = (stat: string) => {
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return Number(f[11]) + Number(f[12]);
+  };
+  try {
+    let all = 0;
+    let main = 0;
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      let t: number;
+      try {
+        t = ticks(readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8'));
+      } catch {
+        continue; // a thread that ended meanwhile
+      }
+      all += t;
+      if (Number(tid) === pid) main = t;
+    }
+    return { main: main * 10, all: all * 10 };
+  } catch {
+    return undefined;
+  }
 }

@@ -11,6 +11,11 @@ export interface ProviderConfig {
   publicUrl: string | undefined;
   /** `DATABASE_URL`: unset → embedded PGlite in `dataDir`; `memory` → in-memory PGlite; `postgres://…` → that server. */
   databaseUrl: string | undefined;
+  /**
+   * `PGLITE_THREAD`: run the embedded store's PGlite in a worker thread of its own (docs/architecture.md §10):
+   * `auto` (when the machine has a second core), or true/false.
+   */
+  pgliteThread: 'auto' | boolean;
   /** `DATA_DIR`: where the embedded store and the generated secret live. */
   dataDir: string;
   /** `SECRET`: seals cookies and encrypts signing keys (≥ 32 characters). Generated into `dataDir` when unset. */
@@ -94,6 +99,13 @@ const envSchema = z.object({
     .optional()
     .refine((v) => !v || v === 'memory' || /^postgres(ql)?:\/\//.test(v), 'must be unset, "memory", or a postgres:// URL')
     .transform((v) => v || undefined),
+  PGLITE_THREAD: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .refine((v) => ['auto', '1', '0', 'true', 'false', 'yes', 'no', ''].includes(v), 'must be auto, or 1/0/true/false')
+    .transform((v): 'auto' | boolean => (v === 'auto' || v === '' ? 'auto' : ['1', 'true', 'yes'].includes(v)))
+    .default('auto'),
   DATA_DIR: z.string().trim().min(1).default('./.data/provider'),
   SECRET: z
     .string()
@@ -190,6 +202,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     host: e.HOST,
     publicUrl: e.PUBLIC_URL,
     databaseUrl: e.DATABASE_URL,
+    pgliteThread: e.PGLITE_THREAD,
     dataDir: e.DATA_DIR,
     secret: e.SECRET,
     accessTokenTtlS: e.ACCESS_TOKEN_TTL_S,

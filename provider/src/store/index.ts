@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { accessSync, constants, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Db, Store } from './db.ts';
@@ -13,17 +14,23 @@ export type { Db, Store } from './db.ts';
 export { isUniqueViolation } from './db.ts';
 export { migrate } from './migrate.ts';
 
-/** Opens the store named by DATABASE_URL (unset → PGlite in dataDir, `memory` → in-memory PGlite) and migrates it. */
-export async function openStore(databaseUrl: string | undefined, dataDir: string): Promise<Store> {
+/**
+ * Opens the store named by DATABASE_URL (unset → PGlite in dataDir, `memory` → in-memory PGlite) and migrates it.
+ * `pgliteThread` (PGLITE_THREAD): PGlite in a worker thread of its own (docs/architecture.md §10); `auto`, where the
+ * machine has a second core to run it on.
+ */
+export async function openStore(databaseUrl: string | undefined, dataDir: string, opts: { pgliteThread?: 'auto' | boolean } = {}): Promise<Store> {
+  const choice = opts.pgliteThread ?? 'auto';
+  const thread = choice === 'auto' ? availableParallelism() > 1 : choice;
   let store: Store;
   if (databaseUrl === undefined) {
     const pgdata = join(dataDir, 'pgdata');
     await initPgliteDataDir(pgdata);
-    store = await openPglite({ dataDir: pgdata });
+    store = await openPglite({ dataDir: pgdata, thread });
   } else if (databaseUrl === 'memory') {
     // From the template's tarball: no initdb (seconds, and ~700 MB kept) in this process.
     const template = await pgliteTemplate(await recordMigrations());
-    store = await openPglite(template ? { snapshot: new Blob([readFileSync(template.tar)]) } : {});
+    store = await openPglite({ ...(template ? { snapshot: new Blob([readFileSync(template.tar)]) } : {}), thread });
   } else {
     // Loaded only here: the embedded store never loads the Postgres driver.
     const { openPostgres } = await import('./postgres.ts');

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { openTestStore } from '../testing/index.ts';
+import { openTestStore, openThreadTestStore } from '../testing/index.ts';
 import { listMigrations, migrate, splitStatements } from './migrate.ts';
 import { isUniqueViolation, type Store } from './index.ts';
 import { toParam } from './params.ts';
@@ -11,7 +11,14 @@ afterEach(async () => {
   store = undefined;
 });
 
-describe('store', () => {
+/**
+ * The store's behaviour, on the test store (PGlite in this thread, or Postgres), and on PGlite in a thread of its own
+ * as the provider runs it (store/pglite-thread.ts; PGlite passes only).
+ */
+const kinds: [string, () => Promise<Store>][] = [['store', openTestStore]];
+if (!process.env.TEST_DATABASE_URL) kinds.push(['store: PGlite in a thread of its own', () => openThreadTestStore()]);
+
+describe.each(kinds)('%s', (_kind, openTestStore) => {
   it('has every migration applied, and applying again changes nothing', async () => {
     store = await openTestStore();
     const rows = await store.query<{ version: string }>('select version from schema_migrations order by version');
@@ -122,6 +129,24 @@ describe('store', () => {
     expect(await store.tx((db) => db.one<{ x: number }>('select $1::int as x', [7]))).toEqual({ x: 7 });
   });
 
+  it('runs a statement made while a transaction is open after it, not inside it (its rollback keeps that row)', async () => {
+    store = await openTestStore();
+    const db = store;
+    await db.exec('create table t (x int)');
+    let outside: Promise<unknown> | undefined;
+    await expect(
+      db.tx(async (tx) => {
+        await tx.query('insert into t values (1)');
+        outside = db.query('insert into t values (2)'); // another caller's, while this transaction is open
+        await new Promise((r) => setTimeout(r, 50));
+        expect(await tx.query('select x from t order by x')).toEqual([{ x: 1 }]);
+        throw new Error('roll back');
+      }),
+    ).rejects.toThrow('roll back');
+    await outside;
+    expect(await db.query('select x from t order by x')).toEqual([{ x: 2 }]);
+  });
+
   it('fails a transaction whose error was swallowed inside it, and keeps none of its writes', async () => {
     store = await openTestStore();
     await store.exec('create table t (x int primary key)');
@@ -133,7 +158,9 @@ describe('store', () => {
     ).rejects.toThrow();
     expect(await store.query('select * from t')).toEqual([]);
   });
+});
 
+describe('store helpers', () => {
   it('names at most MAX_PREPARED distinct statements, then runs new texts unnamed', () => {
     const names = new StatementNames(3);
     expect(names.lookup('a')).toEqual({ name: 's0', parse: true });

@@ -6,6 +6,7 @@
  * @module
  */
 import { readFileSync } from 'node:fs';
+import type { Worker } from 'node:worker_threads';
 import type { Context } from 'hono';
 import pg from 'pg';
 import { createProvider, type Provider } from '../app.ts';
@@ -15,6 +16,7 @@ import { CookieJar } from './cookie-jar.ts';
 import { defaultConfig, type ProviderConfig } from '../domain/config.ts';
 import type { Store } from '../store/index.ts';
 import { openPooledPglite } from './pglite-pool.ts';
+import { openPglite, type PgliteStore } from '../store/pglite.ts';
 import { openPostgres } from '../store/postgres.ts';
 import { runPrefix, templateDb, withDatabase } from './global-setup.ts';
 
@@ -49,6 +51,17 @@ export async function openTestStore(): Promise<Store> {
   if (!file) throw new Error('TEST_PGLITE_SNAPSHOT is not set: run tests through vitest (its globalSetup makes the snapshot)');
   snapshot ??= new Blob([readFileSync(file)]);
   return openPooledPglite(snapshot);
+}
+
+/**
+ * A migrated embedded store from the run's snapshot with PGlite in a worker thread of its own, as the provider runs it
+ * (store/pglite-thread.ts); a new instance each time (test stores otherwise run PGlite in the test's thread).
+ */
+export async function openThreadTestStore(opts: { onWorker?: (worker: Worker) => void } = {}): Promise<PgliteStore> {
+  const file = process.env.TEST_PGLITE_SNAPSHOT;
+  if (!file) throw new Error('TEST_PGLITE_SNAPSHOT is not set: run tests through vitest (its globalSetup makes the snapshot)');
+  snapshot ??= new Blob([readFileSync(file)]);
+  return openPglite({ snapshot, thread: true, onWorker: opts.onWorker });
 }
 
 export interface TestProvider extends Provider {

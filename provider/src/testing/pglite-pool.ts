@@ -1,4 +1,5 @@
 import type { PGlite } from '@electric-sql/pglite';
+import { pgliteBackend } from '../store/pglite-exec.ts';
 import { pgliteStore, startPglite, type PgliteStore } from '../store/pglite.ts';
 
 /**
@@ -82,7 +83,7 @@ async function empty(pg: PGlite, t: Template): Promise<boolean> {
 export async function openPooledPglite(snapshot: Blob): Promise<PgliteStore> {
   if (process.env.TEST_PGLITE_FRESH === '1') {
     const pg = await startPglite({ snapshot });
-    return pgliteStore(pg, () => pg.close());
+    return pgliteStore(pgliteBackend(pg), () => pg.close());
   }
   let pg = idle.pop();
   if (pg) poolCounts.reused++;
@@ -97,7 +98,7 @@ export async function openPooledPglite(snapshot: Blob): Promise<PgliteStore> {
   }
   const instance = pg;
   const t = template!;
-  return pgliteStore(instance, async () => {
+  return pgliteStore(pgliteBackend(instance), async () => {
     const reusable = await empty(instance, t).catch(() => false);
     if (reusable && idle.length < MAX_IDLE) idle.push(instance);
     else {
