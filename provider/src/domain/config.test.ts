@@ -21,3 +21,13 @@ describe('config errors never repeat a secret', () => {
     expect(message).toContain('"eighty"');
   });
 });
+
+describe('PGLITE_THREAD', () => {
+  it('is auto unless set, takes 1/0/true/false, and refuses anything else by name', () => {
+    expect(loadConfig({}).pgliteThread).toBe('auto');
+    expect(loadConfig({ PGLITE_THREAD: 'auto' }).pgliteThread).toBe('auto');
+    expect(loadConfig({ PGLITE_THREAD: '0' }).pgliteThread).toBe(false);
+    expect(loadConfig({ PGLITE_THREAD: 'TRUE' }).pgliteThread).toBe(true);
+    expect(() => loadConfig({ PGLITE_THREAD: 'sometimes' })).toThrow(/PGLITE_THREAD: must be auto, or 1\/0\/true\/false \(got "sometimes"\)/);
+  });
+});
