@@ -6,6 +6,7 @@
 # PGlite pass of the same node, the e2e pass and the release checks beside the Node 24 one. A pass run beside prints
 # its output whole once it ends; any pass failing fails npm test.
 #   TEST_DATABASE_URL=postgres://…  use that server for the Postgres passes instead of a throwaway one
+#   TEST_REPORT_DIR=dir             also write each pass's JSON report (per-file durations) to dir/PASS.json
 #   SKIP_POSTGRES=1 / SKIP_E2E=1 / SKIP_NODE24=1 / SKIP_RELEASE=1
 #                                   leave a pass out (it says so; CI never sets these)
 set -euo pipefail
@@ -28,7 +29,14 @@ elif [ -n "${CI:-}" ]; then
 else
   echo "no Node 24 binary ($node24: Linux x64 only): the Node 24 passes were NOT run"
 fi
-vitest() { "$1" node_modules/vitest/vitest.mjs run "${@:2}"; }
+# TEST_REPORT_DIR=dir: each pass also writes vitest's JSON report there (per-file and per-test durations), DIR/NAME.json.
+vitest() {
+  local node=$1 name=$2
+  shift 2
+  local report=()
+  [ -n "${TEST_REPORT_DIR:-}" ] && report=(--reporter=default --reporter=json "--outputFile.json=${TEST_REPORT_DIR}/${name}.json")
+  "$node" node_modules/vitest/vitest.mjs run ${report[@]+"${report[@]}"} "$@"
+}
 
 step "build: tsc -b to dist/"
 "$node_main" scripts/build.mjs
@@ -89,9 +97,10 @@ if [ "${SKIP_POSTGRES:-}" != 1 ] && [ -z "${TEST_DATABASE_URL:-}" ]; then
   TEST_DATABASE_URL="$(bash scripts/postgres.sh start "$pg_state")"
 fi
 
-pglite_pass() { (unset TEST_DATABASE_URL; vitest "$1"); }
-postgres_pass() { TEST_DATABASE_URL="$TEST_DATABASE_URL" vitest "$1"; }
-e2e() { CHROMIUM_PATH="$(bash scripts/chromium.sh)" vitest "$node_main" --config e2e/vitest.config.ts; }
+node_tag() { "$1" --version | cut -d. -f1 | tr -d v; }
+pglite_pass() { (unset TEST_DATABASE_URL; vitest "$1" "pglite-node$(node_tag "$1")"); }
+postgres_pass() { TEST_DATABASE_URL="$TEST_DATABASE_URL" vitest "$1" "postgres-node$(node_tag "$1")"; }
+e2e() { CHROMIUM_PATH="$(bash scripts/chromium.sh)" vitest "$node_main" e2e --config e2e/vitest.config.ts; }
 e2e_name="e2e in Chromium, Node $("$node_main" --version)"
 run_e2e=1
 if [ "${SKIP_E2E:-}" = 1 ]; then
@@ -101,7 +110,7 @@ elif [ ! -f e2e/vitest.config.ts ]; then
   run_e2e=0
 fi
 
-release() { CHROMIUM_PATH="$(bash scripts/chromium.sh)" TEST_DATABASE_URL="${TEST_DATABASE_URL:-}" vitest "$node_main" --config release/vitest.config.ts; }
+release() { CHROMIUM_PATH="$(bash scripts/chromium.sh)" TEST_DATABASE_URL="${TEST_DATABASE_URL:-}" vitest "$node_main" release --config release/vitest.config.ts; }
 release_name="release: the packed packages in a new project, the production recipe"
 run_release=1
 if [ "${SKIP_RELEASE:-}" = 1 ]; then
