@@ -2,8 +2,8 @@
 # npm test: build, type-check and lint, every unit and integration test on PGlite and on Postgres under the node that
 # runs npm, again on PGlite under Node 24, the e2e walkthroughs in Chromium, then the release checks (the packed packages
 # in a project of their own, the production recipe of docs/operations.md).
-# Passes run side by side where they mostly wait (child processes, the soak's steady rate): the Postgres pass beside the
-# PGlite pass of the same node, the e2e pass and the release checks beside the Node 24 one. A pass run beside prints
+# Passes run side by side where they mostly wait (child processes, the soak's steady rate): lint and the Postgres pass
+# beside the PGlite pass of the first node, the e2e pass and the release checks beside the Node 24 one. A pass run beside prints
 # its output whole once it ends; any pass failing fails npm test.
 #   TEST_DATABASE_URL=postgres://…  use that server for the Postgres passes instead of a throwaway one
 #   TEST_REPORT_DIR=dir             also write each pass's JSON report (per-file durations) to dir/PASS.json
@@ -40,9 +40,6 @@ vitest() {
 
 step "build: tsc -b to dist/"
 "$node_main" scripts/build.mjs
-
-step "lint: tsc --noEmit + eslint"
-npm run --silent lint
 
 # Passes run beside the one in the foreground: output to a file, printed whole when joined. Stopped if npm test stops.
 beside_pids=()
@@ -90,6 +87,10 @@ timed() {
   echo "(${name}: $(( $(date +%s) - t0 ))s)"
   return "$rc"
 }
+
+# Lint (tsc --noEmit, ESLint, the doc references: about a minute on one core) beside the first unit passes, not before
+# them; a lint error fails npm test when they are joined.
+beside "lint: tsc --noEmit + eslint" npm run --silent lint
 
 if [ "${SKIP_POSTGRES:-}" != 1 ] && [ -z "${TEST_DATABASE_URL:-}" ]; then
   # A server of our own (new directory, free port); stopped on exit, and only that one.
