@@ -45,7 +45,7 @@ const isolated = mockingFiles();
  * WebAssembly and warm the JIT again in a new process (about a third of the pass's CPU time). `isolated`: the files
  * that mock a module, each in a new process.
  */
-const common = { testTimeout: 30_000, hookTimeout: 60_000, pool: 'forks' } as const;
+const common = { testTimeout: 30_000, hookTimeout: 60_000, pool: 'forks' as const, setupFiles: ['scripts/vitest-compile-cache.mjs'] };
 export default defineConfig({
   resolve: { alias: sourceAliases },
   test: {

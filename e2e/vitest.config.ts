@@ -10,6 +10,10 @@ export default defineConfig({
     testTimeout: 90_000,
     hookTimeout: 90_000,
     pool: 'forks',
+    // One worker for all the specs, one after the other, that stays up from one file to the next: each spec does not
+    // load vitest, playwright-core and the helpers again in a new process. The specs share no state but the helpers'
+    // (newAccount's labels are unique across the specs; each spec starts its own processes and browser).
+    isolate: false,
     maxWorkers: 1,
     fileParallelism: false,
   },

@@ -2,10 +2,11 @@
 # npm test: build, type-check and lint, every unit and integration test on PGlite and on Postgres under the node that
 # runs npm, again on PGlite under Node 24, the e2e walkthroughs in Chromium, then the release checks (the packed packages
 # in a project of their own, the production recipe of docs/operations.md).
-# Passes run side by side where they mostly wait (child processes, the soak's steady rate): the Postgres pass beside the
-# PGlite pass of the same node, the e2e pass and the release checks beside the Node 24 one. A pass run beside prints
+# Passes run side by side where they mostly wait (child processes, the soak's steady rate): lint and the Postgres pass
+# beside the PGlite pass of the first node, the e2e pass and the release checks beside the Node 24 one. A pass run beside prints
 # its output whole once it ends; any pass failing fails npm test.
 #   TEST_DATABASE_URL=postgres://…  use that server for the Postgres passes instead of a throwaway one
+#   TEST_REPORT_DIR=dir             also write each pass's JSON report (per-file durations) to dir/PASS.json
 #   SKIP_POSTGRES=1 / SKIP_E2E=1 / SKIP_NODE24=1 / SKIP_RELEASE=1
 #                                   leave a pass out (it says so; CI never sets these)
 set -euo pipefail
@@ -28,13 +29,17 @@ elif [ -n "${CI:-}" ]; then
 else
   echo "no Node 24 binary ($node24: Linux x64 only): the Node 24 passes were NOT run"
 fi
-vitest() { "$1" node_modules/vitest/vitest.mjs run "${@:2}"; }
+# TEST_REPORT_DIR=dir: each pass also writes vitest's JSON report there (per-file and per-test durations), DIR/NAME.json.
+vitest() {
+  local node=$1 name=$2
+  shift 2
+  local report=()
+  [ -n "${TEST_REPORT_DIR:-}" ] && report=(--reporter=default --reporter=json "--outputFile.json=${TEST_REPORT_DIR}/${name}.json")
+  "$node" node_modules/vitest/vitest.mjs run ${report[@]+"${report[@]}"} "$@"
+}
 
 step "build: tsc -b to dist/"
 "$node_main" scripts/build.mjs
-
-step "lint: tsc --noEmit + eslint"
-npm run --silent lint
 
 # Passes run beside the one in the foreground: output to a file, printed whole when joined. Stopped if npm test stops.
 beside_pids=()
@@ -83,15 +88,20 @@ timed() {
   return "$rc"
 }
 
+# Lint (tsc --noEmit, ESLint, the doc references: about a minute on one core) beside the first unit passes, not before
+# them; a lint error fails npm test when they are joined.
+beside "lint: tsc --noEmit + eslint" npm run --silent lint
+
 if [ "${SKIP_POSTGRES:-}" != 1 ] && [ -z "${TEST_DATABASE_URL:-}" ]; then
   # A server of our own (new directory, free port); stopped on exit, and only that one.
   pg_state="$(mktemp)"
   TEST_DATABASE_URL="$(bash scripts/postgres.sh start "$pg_state")"
 fi
 
-pglite_pass() { (unset TEST_DATABASE_URL; vitest "$1"); }
-postgres_pass() { TEST_DATABASE_URL="$TEST_DATABASE_URL" vitest "$1"; }
-e2e() { CHROMIUM_PATH="$(bash scripts/chromium.sh)" vitest "$node_main" --config e2e/vitest.config.ts; }
+node_tag() { "$1" --version | cut -d. -f1 | tr -d v; }
+pglite_pass() { (unset TEST_DATABASE_URL; vitest "$1" "pglite-node$(node_tag "$1")"); }
+postgres_pass() { TEST_DATABASE_URL="$TEST_DATABASE_URL" vitest "$1" "postgres-node$(node_tag "$1")"; }
+e2e() { CHROMIUM_PATH="$(bash scripts/chromium.sh)" vitest "$node_main" e2e --config e2e/vitest.config.ts; }
 e2e_name="e2e in Chromium, Node $("$node_main" --version)"
 run_e2e=1
 if [ "${SKIP_E2E:-}" = 1 ]; then
@@ -101,7 +111,7 @@ elif [ ! -f e2e/vitest.config.ts ]; then
   run_e2e=0
 fi
 
-release() { CHROMIUM_PATH="$(bash scripts/chromium.sh)" TEST_DATABASE_URL="${TEST_DATABASE_URL:-}" vitest "$node_main" --config release/vitest.config.ts; }
+release() { CHROMIUM_PATH="$(bash scripts/chromium.sh)" TEST_DATABASE_URL="${TEST_DATABASE_URL:-}" vitest "$node_main" release --config release/vitest.config.ts; }
 release_name="release: the packed packages in a new project, the production recipe"
 run_release=1
 if [ "${SKIP_RELEASE:-}" = 1 ]; then
