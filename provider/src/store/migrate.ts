@@ -30,8 +30,12 @@ export async function migrate(store: Store, migrations = listMigrations()): Prom
     await db.query('select pg_advisory_xact_lock($1)', [LOCK_KEY]);
     await db.query(`create table if not exists schema_migrations (version text primary key, applied_at timestamptz not null default now())`);
   });
+  // One read says which are applied (at a usual start, all of them): only the others take the lock, each in a
+  // transaction that checks again, so a migration another instance applied meanwhile is not applied twice.
+  const done = new Set((await store.query<{ version: string }>('select version from schema_migrations')).map((r) => r.version));
   const applied: string[] = [];
   for (const m of migrations) {
+    if (done.has(m.version)) continue;
     const did = await store.tx(async (db) => {
       await db.query('select pg_advisory_xact_lock($1)', [LOCK_KEY]);
       const done = await db.one('select 1 from schema_migrations where version = $1', [m.version]);

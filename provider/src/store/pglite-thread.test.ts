@@ -1,4 +1,7 @@
 import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Worker } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -78,9 +81,28 @@ describe('PGlite in a thread of its own', () => {
       console.log(JSON.stringify(await s.one('select 41 + 1 as n')));`;
     const t0 = Date.now();
     const out = await new Promise<string>((resolve, reject) =>
-      execFile(process.execPath, ['--input-type=module', '-e', script], { timeout: 60_000 }, (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout))),
+      // A V8 flag and --input-type, as a user's command line may have them: the thread starts under both.
+      execFile(process.execPath, ['--max-old-space-size=512', '--input-type=module', '-e', script], { timeout: 60_000 }, (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout))),
     );
     expect(JSON.parse(out)).toEqual({ n: 42 });
     expect(Date.now() - t0).toBeLessThan(60_000);
+  });
+
+  it('starts under node flags a worker may not be given (a V8 flag) as a provider is run with them', async () => {
+    const dist = fileURLToPath(new URL('../../dist/store/pglite.js', import.meta.url));
+    const file = join(mkdtempSync(join(tmpdir(), 'pglite-thread-')), 'main.mjs');
+    writeFileSync(file, `import { openPglite } from ${JSON.stringify(dist)};
+      import { readFileSync } from 'node:fs';
+      const s = await openPglite({ snapshot: new Blob([readFileSync(process.env.TEST_PGLITE_SNAPSHOT)]), thread: true });
+      console.log(JSON.stringify(await s.one('select 6 * 7 as n')));
+      await s.close();`);
+    try {
+      const out = await new Promise<string>((resolve, reject) =>
+        execFile(process.execPath, ['--max-old-space-size=512', '--stack-size=2000', file], { timeout: 60_000 }, (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout))),
+      );
+      expect(JSON.parse(out)).toEqual({ n: 42 });
+    } finally {
+      rmSync(dirname(file), { recursive: true, force: true });
+    }
   });
 });

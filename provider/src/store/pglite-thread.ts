@@ -19,6 +19,25 @@ function raise(fields: ErrorFields): Error {
   return err;
 }
 
+/**
+ * The worker inherits the process's node flags (`--cpu-prof`, `--max-old-space-size`, …) but for `--input-type`
+ * (`node --input-type=module -e …`), which its module file would refuse. Without that flag nothing is passed, so
+ * Node inherits them itself; a list passed explicitly may not hold V8 or process-wide flags, so if Node refuses it
+ * the worker starts with none.
+ */
+function newWorker(start: WorkerStart, transfer: ArrayBuffer[]): Worker {
+  const args = process.execArgv;
+  const at = args.findIndex((a) => a === '--input-type' || a.startsWith('--input-type='));
+  if (at < 0) return new Worker(workerUrl(), { workerData: start, transferList: transfer });
+  const execArgv = args.filter((_, i) => i !== at && !(i === at + 1 && args[at] === '--input-type'));
+  try {
+    return new Worker(workerUrl(), { workerData: start, transferList: transfer, execArgv });
+  } catch (err) {
+    if ((err as { code?: string }).code !== 'ERR_WORKER_INVALID_EXEC_ARGV') throw err;
+    return new Worker(workerUrl(), { workerData: start, transferList: transfer, execArgv: [] });
+  }
+}
+
 export interface PgliteThread extends PgliteBackend {
   /** Closes the database and stops the thread. */
   close(): Promise<void>;
@@ -32,9 +51,7 @@ export interface PgliteThread extends PgliteBackend {
  */
 export async function startPgliteThread(start: WorkerStart, hooks: { onWorker?: (worker: Worker) => void } = {}): Promise<PgliteThread> {
   const transfer = start.snapshot ? [start.snapshot.buffer] : [];
-  // The process's node flags, but for --input-type (`node --input-type=module -e …`), which a module file refuses.
-  const execArgv = process.execArgv.filter((a) => !a.startsWith('--input-type'));
-  const worker = new Worker(workerUrl(), { workerData: start, transferList: transfer, execArgv });
+  const worker = newWorker(start, transfer);
   hooks.onWorker?.(worker);
   const waiting = new Map<number, { resolve: (value: unknown) => void; reject: (err: Error) => void }>();
   let next = 1;
