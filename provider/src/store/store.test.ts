@@ -139,7 +139,9 @@ describe.each(kinds)('%s', (_kind, openTestStore) => {
         await tx.query('insert into t values (1)');
         outside = db.query('insert into t values (2)'); // another caller's, while this transaction is open
         await new Promise((r) => setTimeout(r, 50));
-        expect(await tx.query('select x from t order by x')).toEqual([{ x: 1 }]);
+        // One connection (PGlite): the other statement waits for this transaction. A Postgres pool runs it on another
+        // connection at once, and this transaction may see it committed.
+        if (db.kind === 'pglite') expect(await tx.query('select x from t order by x')).toEqual([{ x: 1 }]);
         throw new Error('roll back');
       }),
     ).rejects.toThrow('roll back');
