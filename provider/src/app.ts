@@ -30,15 +30,17 @@ import { deferredStore, openStore, storeKind, type Store } from './store/index.t
 import { startSweeper } from './domain/sweep.ts';
 import { createHotWrites } from './store/group-commit.ts';
 import type { AddressInfo } from 'node:net';
-import { ConfigError, loadConfig, type ProviderConfig } from './domain/config.ts';
+import { ConfigError, type ProviderConfig } from './domain/config.ts';
 import { listen, type ServerType } from './web/node-server.ts';
-import { acquireDataDir, DataDirBusyError } from './store/lock.ts';
+import { fail, startServer, type ServerStart } from './server-start.ts';
 
 export interface ProviderDeps {
   clock?: Clock;
   random?: Random;
   /** An already-open, migrated store (tests); otherwise DATABASE_URL decides. */
   store?: Store;
+  /** A store being opened (the server binary begins it early, server-start.ts); otherwise DATABASE_URL decides. */
+  opening?: Promise<Store>;
   log?: Logger;
   /** Run the sweeper on an interval (default true; tests call `sweepOnce` themselves). */
   sweeper?: boolean;
@@ -63,7 +65,7 @@ export async function createProvider(config: ProviderConfig, deps: ProviderDeps 
   const issuer = config.publicUrl ?? `http://localhost:${config.port}`;
   const secret = resolveSecret(config);
   const log = deps.log ?? createLogger(config.logLevel);
-  const opening = deps.store ? Promise.resolve(deps.store) : openStore(config.databaseUrl, config.dataDir, { pgliteThread: config.pgliteThread });
+  const opening = deps.store ? Promise.resolve(deps.store) : (deps.opening ?? openStore(config.databaseUrl, config.dataDir, { pgliteThread: config.pgliteThread }));
   const db = deps.store ?? deferredStore(storeKind(config.databaseUrl), opening);
   const ctx: Ctx = {
     config: { ...config, issuer, secret },
@@ -136,6 +138,8 @@ export async function createProvider(config: ProviderConfig, deps: ProviderDeps 
 export interface ServeOptions {
   /** Create the demo account and OAuth client when missing (npm start). */
   seedDemo?: boolean;
+  /** What cli.ts already began (server-start.ts); begun here otherwise. */
+  start?: ServerStart;
 }
 
 /**
@@ -145,23 +149,8 @@ export interface ServeOptions {
  * SIGTERM / SIGINT drain in-flight requests and close the store.
  */
 export async function runServer(opts: ServeOptions = {}): Promise<void> {
-  let config;
-  try {
-    config = loadConfig();
-  } catch (err) {
-    if (err instanceof ConfigError) fail(err.message);
-    throw err;
-  }
-
-  // The embedded store is single-process: hold its data directory (CLI commands check this before opening it).
-  if (config.databaseUrl === undefined) {
-    try {
-      process.on('exit', acquireDataDir(config.dataDir));
-    } catch (err) {
-      if (err instanceof DataDirBusyError) fail(`${err.message}; stop it first, or set DATA_DIR to another directory`);
-      throw err;
-    }
-  }
+  // Config read, data directory held, store opening (server-start.ts): begun by cli.ts before this module loaded.
+  const { config, opening } = opts.start ?? startServer();
 
   // The app exists as soon as the port is known; its store opens behind it (see deferredStore).
   let provider: Provider | undefined;
@@ -171,7 +160,7 @@ export async function runServer(opts: ServeOptions = {}): Promise<void> {
 
   const port = (server.address() as AddressInfo).port;
   try {
-    provider = await createProvider({ ...config, port });
+    provider = await createProvider({ ...config, port }, { opening });
     built!(provider);
     await provider.ready;
   } catch (err) {
@@ -215,7 +204,3 @@ export async function runServer(opts: ServeOptions = {}): Promise<void> {
   process.on('SIGINT', () => stop('SIGINT'));
 }
 
-function fail(message: string): never {
-  process.stderr.write(`instant-provider: ${message}\n`);
-  process.exit(1);
-}
