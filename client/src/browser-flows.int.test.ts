@@ -1,6 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -9,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { updateProvider } from './cli/config.ts';
 import { launchChromium, popupPageScript, providerOnLoopback, serveOnLoopback } from './testing/browser.ts';
 import { client, createTestUser, sessionCookie, type TestProvider } from './testing/provider.ts';
+import { tempDir } from './testing/temp-dir.ts';
 
 const BIN = fileURLToPath(new URL('../bin/instant-kit.mjs', import.meta.url));
 const BROWSER_ENTRY = fileURLToPath(new URL('./browser.ts', import.meta.url));
@@ -54,7 +54,7 @@ function runBin(args: string[], env: Record<string, string>, onStderr?: (text: s
 describe('CLI login through a real browser', () => {
   it('logs in with PKCE on a loopback redirect, saves tokens 0600, whoami works, logout revokes', async () => {
     const { ctx, user } = await signedInContext();
-    const env = { XDG_CONFIG_HOME: mkdtempSync(join(tmpdir(), 'ik-login-')), INSTANT_CLI_API_URI: provider.origin };
+    const env = { XDG_CONFIG_HOME: tempDir('ik-login-'), INSTANT_CLI_API_URI: provider.origin };
     // A remembered client id the provider does not know (e.g. its database was reset) is replaced.
     const STALE = '00000000-0000-4000-8000-000000000000';
     updateProvider(env, provider.origin, () => ({ clientId: STALE }));

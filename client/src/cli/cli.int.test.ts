@@ -1,9 +1,9 @@
-import { mkdirSync, mkdtempSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { personalToken, signedIn, world, type TestProvider } from '../testing/provider.ts';
+import { tempDir } from '../testing/temp-dir.ts';
 import { configPath, readConfig, updateProvider } from './config.ts';
 import type { CliIO } from './io.ts';
 import { main } from './main.ts';
@@ -13,7 +13,7 @@ const ROOT_MODULES = resolve(CLIENT_DIR, '../node_modules');
 
 /** A project directory whose `instant-kit` and `@instantdb/core` resolve to this repo's. */
 function project(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'ik-proj-'));
+  const dir = tempDir('ik-proj-');
   mkdirSync(join(dir, 'node_modules/@instantdb'), { recursive: true });
   symlinkSync(CLIENT_DIR, join(dir, 'node_modules/instant-kit'));
   symlinkSync(join(ROOT_MODULES, '@instantdb/core'), join(dir, 'node_modules/@instantdb/core'));
@@ -40,7 +40,7 @@ describe('instant-kit CLI against the real provider (in process)', () => {
   beforeEach(async () => {
     w = await world();
     p = w.p;
-    env = { XDG_CONFIG_HOME: mkdtempSync(join(tmpdir(), 'ik-cfg-')) };
+    env = { XDG_CONFIG_HOME: tempDir('ik-cfg-') };
   });
   afterEach(async () => {
     await p.close();

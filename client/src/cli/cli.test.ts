@@ -1,12 +1,11 @@
-import { mkdtempSync, readFileSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync, statSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseCommandLine, UsageError } from './args.ts';
 import { tokenKind } from './auth.ts';
 import { configDir, configPath, readConfig, updateProvider } from './config.ts';
 import type { CliIO } from './io.ts';
 import { main } from './main.ts';
+import { tempDir } from '../testing/temp-dir.ts';
 
 function fakeIO(env: Record<string, string> = {}): CliIO & { out: string[]; err: string[] } {
   const out: string[] = [];
@@ -77,7 +76,7 @@ describe('CLI argument parsing', () => {
     const io = fakeIO();
     expect(await main(['frobnicate'], io)).toBe(2);
     expect(io.err[0]).toBe('instant-kit: Unknown command: frobnicate');
-    const io2 = fakeIO({ XDG_CONFIG_HOME: mkdtempSync(join(tmpdir(), 'ik-')) });
+    const io2 = fakeIO({ XDG_CONFIG_HOME: tempDir('ik-') });
     expect(await main(['apps', 'list', '--json', '--api-uri', 'http://127.0.0.1:9'], io2)).toBe(1);
     expect(io2.err).toEqual(['instant-kit: Not logged in to http://127.0.0.1:9: run "instant-kit login" or pass --token']);
     expect(JSON.parse(io2.out[0]!)).toEqual({ error: 'Not logged in to http://127.0.0.1:9: run "instant-kit login" or pass --token' });
@@ -92,7 +91,7 @@ describe('CLI config file', () => {
   });
 
   it('is written with mode 0600 in a 0700 directory and read back', () => {
-    const env = { XDG_CONFIG_HOME: mkdtempSync(join(tmpdir(), 'ik-')) };
+    const env = { XDG_CONFIG_HOME: tempDir('ik-') };
     updateProvider(env, 'http://localhost:8787', (e) => ({ ...e, clientId: 'c1', tokens: { accessToken: 'a', refreshToken: 'r', expiresAt: 1, scopes: [] } }));
     expect(statSync(configPath(env)).mode & 0o777).toBe(0o600);
     expect(statSync(configDir(env)).mode & 0o777).toBe(0o700);
