@@ -66,9 +66,19 @@ async function tokenAnswer(clientId: string, secret: string, on: TestProvider = 
   return ((await res.json()) as { error: string }).error;
 }
 
-/** The client is authenticated from the cache: a second request runs no lookup. */
+/**
+ * The client is authenticated from the cache: a second request runs no lookup. On Postgres the notification of the
+ * client's own creation comes back on the LISTEN connection a moment later and empties the cache once (a change the
+ * process must not trust itself over), so the first requests repeat until one runs no lookup (at most 2 s).
+ */
 async function expectCached(clientId: string, secret: string, on: TestProvider = p): Promise<void> {
   expect(await tokenAnswer(clientId, secret, on)).toBe('invalid_grant');
+  for (let settled = Date.now() + 2_000; Date.now() < settled; ) {
+    const seen = lookups;
+    await new Promise((r) => setTimeout(r, 20));
+    expect(await tokenAnswer(clientId, secret, on)).toBe('invalid_grant');
+    if (lookups === seen) break;
+  }
   const before = lookups;
   expect(await tokenAnswer(clientId, secret, on)).toBe('invalid_grant');
   expect(lookups, 'the second request was answered from the cache').toBe(before);
