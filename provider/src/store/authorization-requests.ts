@@ -191,42 +191,118 @@ export interface AllowInput {
 }
 
 /**
- * Allow, in one statement (atomic, so it replaces a transaction; it starts from the request, so it lives here
- * though it also writes grants, codes and audit rows): answer the request, if the app is still authorizable by
- * this user ($6 its OAuth app); create the user's live grant of the app ($7 its id) or widen it to the requested
- * scopes, in one upsert on the index that keeps one live grant per user and app, so Allows at the same moment in
- * two tabs share one grant (migration 005); issue the code ($8 hash, $9 auth_time, $10 created, $11 expires);
- * record consent.granted and code.issued. The grant's id, or undefined when the request was not pending any more.
+ * What follows the answer `r` (a CTE returning the request's client_id, redirect_uri, scopes, code_challenge, nonce
+ * and resource) in both Allow statements, as SQL expressions `w`: create the user's live grant of the app (`w.grantId`
+ * its id) or widen it to the requested scopes, in one upsert on the index that keeps one live grant per user and app,
+ * so Allows at the same moment in two tabs share one grant (migration 005); issue the code; record consent.granted
+ * then code.issued (`events`: their select lists, given the grant id's expression). Ends with the CTE `code`.
  */
-export async function allowRequest(db: Db, a: Answer, v: AllowInput): Promise<{ grant_id: string } | undefined> {
-  const p = new SqlParams();
-  for (const x of [...answerParams(a), v.oauthAppId, v.newGrantId, v.code.hash, v.code.authTime, v.code.createdAt, v.code.expiresAt]) p.add(x);
-  const withGrant = (row: AuditValues) => auditSelect(p, row, { details: `${p.add(row.details, 'jsonb')} || jsonb_build_object('grant_id', code.grant_id)` });
-  const granted = withGrant(v.granted);
-  const issued = withGrant(v.issued);
-  return db.one<{ grant_id: string }>(
-    `with r as (
-    ${ANSWER}
-       and exists (select 1 from oauth_apps a where a.id = $6 and a.status <> 'suspended' and (a.status <> 'test' or a.owner_id = $4))
-    returning client_id, redirect_uri, scopes, code_challenge, nonce, resource
-  ),
-  granted as (
+function grantCodeAndEvents(
+  w: { now: string; userId: string; appId: string; grantId: string; codeHash: string; authTime: string; createdAt: string; expiresAt: string },
+  events: (grantId: string) => [granted: string, issued: string],
+): string {
+  const [granted, issued] = events('code.grant_id');
+  return `granted as (
     insert into grants (id, user_id, oauth_app_id, scopes, created_at)
-    select $7, $4, $6, r.scopes, $3 from r
+    select ${w.grantId}, ${w.userId}, ${w.appId}, r.scopes, ${w.now} from r
     on conflict (user_id, oauth_app_id) where revoked_at is null
     do update set scopes = grants.scopes || array(select s from unnest(excluded.scopes) with ordinality t(s, i) where s <> all(grants.scopes) order by i)
     returning id
   ),
   code as (
     insert into authorization_codes (${CODE_COLUMNS})
-    select $8, g.id, r.client_id, $4, r.redirect_uri, r.scopes, r.code_challenge, r.nonce, r.resource, $9, $10, $11 from r, granted g
+    select ${w.codeHash}, g.id, r.client_id, ${w.userId}, r.redirect_uri, r.scopes, r.code_challenge, r.nonce, r.resource, ${w.authTime}, ${w.createdAt}, ${w.expiresAt}
+      from r, granted g
     returning grant_id
   ),
   events as (
     -- consent.granted, then code.issued (an Append runs its branches in order, so their ids keep that order)
-    ${AUDIT_INSERT} select ${granted} from code union all select ${issued} from code
-  )
+    ${AUDIT_INSERT} select ${granted} from code, r union all select ${issued} from code, r
+  )`;
+}
+
+/**
+ * Allow, in one statement (atomic, so it replaces a transaction; it starts from the request, so it lives here
+ * though it also writes grants, codes and audit rows): answer the request, if the app is still authorizable by
+ * this user ($6 its OAuth app); then the grant ($7 its id, should a new one be made), the code ($8 hash, $9
+ * auth_time, $10 created, $11 expires) and the audit rows (grantCodeAndEvents). The grant's id, or undefined when
+ * the request was not pending any more.
+ */
+export async function allowRequest(db: Db, a: Answer, v: AllowInput): Promise<{ grant_id: string } | undefined> {
+  const p = new SqlParams();
+  for (const x of [...answerParams(a), v.oauthAppId, v.newGrantId, v.code.hash, v.code.authTime, v.code.createdAt, v.code.expiresAt]) p.add(x);
+  const withGrant = (row: AuditValues, grantId: string) => auditSelect(p, row, { details: `${p.add(row.details, 'jsonb')} || jsonb_build_object('grant_id', ${grantId})` });
+  const rest = grantCodeAndEvents(
+    { now: '$3', userId: '$4', appId: '$6', grantId: '$7', codeHash: '$8', authTime: '$9', createdAt: '$10', expiresAt: '$11' },
+    (grantId) => [withGrant(v.granted, grantId), withGrant(v.issued, grantId)],
+  );
+  return db.one<{ grant_id: string }>(
+    `with r as (
+    ${ANSWER}
+       and exists (select 1 from oauth_apps a where a.id = $6 and a.status <> 'suspended' and (a.status <> 'test' or a.owner_id = $4))
+    returning client_id, redirect_uri, scopes, code_challenge, nonce, resource
+  ),
+  ${rest}
   select grant_id from code`,
+    p.values,
+  );
+}
+
+/** What `allowAtOnce` needs besides the request: who answers, the new grant's id, the code and the audit rows' own values. */
+export interface AllowAtOnceInput {
+  idHash: string;
+  browserHash: string;
+  sessionHash: string;
+  now: Date;
+  newGrantId: string;
+  code: { hash: string; createdAt: Date; expiresAt: Date };
+  /** `consent.granted` and `code.issued` with what is known before the request is read (the event, when, the address). */
+  granted: AuditValues;
+  issued: AuditValues;
+}
+
+/** The request `allowAtOnce` answered, for the redirect to the client. */
+export interface AllowedRequest {
+  redirect_uri: string;
+  state: string;
+  scopes: string[];
+}
+
+/**
+ * The usual Allow in one statement, without reading the request first: the request ($1 id hash) pending for this
+ * browser ($2) at $3, answered by the live session ($4 id hash) and its user, when its app is neither suspended nor
+ * in test mode for someone else and the request asks for no fresh sign-in the session does not have (prompt=login,
+ * OIDC Core §3.1.2.1); then the grant ($5 its id, should a new one be made), the code ($6 hash, $7 created, $8
+ * expires; auth_time the session's) and the audit rows, whose user, client, app and details come from the request.
+ * Undefined when any condition fails: nothing was written, and the caller's general path says which.
+ */
+export async function allowAtOnce(db: Db, v: AllowAtOnceInput): Promise<AllowedRequest | undefined> {
+  const p = new SqlParams();
+  for (const x of [v.idHash, v.browserHash, v.now, v.sessionHash, v.newGrantId, v.code.hash, v.code.createdAt, v.code.expiresAt]) p.add(x);
+  const fromRequest = (row: AuditValues, grantId: string) =>
+    auditSelect(p, row, {
+      actor: 'r.user_id::text',
+      user_id: 'r.user_id',
+      client_id: 'r.client_id',
+      oauth_app_id: 'r.oauth_app_id',
+      details: `jsonb_build_object('scopes', to_jsonb(r.scopes), 'grant_id', ${grantId})`,
+    });
+  const rest = grantCodeAndEvents(
+    { now: '$3', userId: 'r.user_id', appId: 'r.oauth_app_id', grantId: '$5', codeHash: '$6', authTime: 'r.auth_time', createdAt: '$7', expiresAt: '$8' },
+    (grantId) => [fromRequest(v.granted, grantId), fromRequest(v.issued, grantId)],
+  );
+  return db.one<AllowedRequest>(
+    `with sess as (${liveSessionSql('$4', '$3')}),
+  r as (
+    update authorization_requests q set used_at = $3, user_id = sess.user_id
+      from sess, ${CLIENT_FROM}
+     where q.id_hash = $1 and q.browser_hash = $2 and q.used_at is null and q.expires_at > $3
+       and c.client_id = q.client_id and a.status <> 'suspended' and (a.status <> 'test' or a.owner_id = sess.user_id)
+       and not ('login' = any(string_to_array(coalesce(q.prompt, ''), ' ')) and sess.auth_time <= q.created_at)
+    returning q.client_id, q.redirect_uri, q.scopes, q.code_challenge, q.nonce, q.resource, q.state, sess.user_id, sess.auth_time, c.oauth_app_id
+  ),
+  ${rest}
+  select r.redirect_uri, r.state, r.scopes from r, code`,
     p.values,
   );
 }

@@ -6,7 +6,7 @@ import type { LiveSessionRow } from '../../store/sessions.ts';
 import { setGrantAppAccess, type AppAccess, type AppAccessMode, type StoredAppAccess } from '../platform/grant-apps.ts';
 import type { Client } from './clients.ts';
 import { mintCode } from './codes.ts';
-import { allowRequest, answerRequest, denyRequest, findPending, type Answer, type RequestRow } from '../../store/authorization-requests.ts';
+import { allowAtOnce as allowAtOnceRow, allowRequest, answerRequest, denyRequest, findPending, type AllowedRequest, type Answer, type RequestRow } from '../../store/authorization-requests.ts';
 
 export type { Answer, RequestRow } from '../../store/authorization-requests.ts';
 
@@ -91,4 +91,33 @@ export async function allow(
       })
     : await allowRequest(ctx.db, a, input);
   return granted ? code.code : null;
+}
+
+/**
+ * The usual Allow (no choice of apps) in one statement, without reading the request first (store
+ * `allowAtOnce`): the code and what the redirect needs, or null when anything stands in the way (not pending, no live
+ * session, app suspended or in test mode for someone else, a fresh sign-in asked for). Null writes nothing: the
+ * caller then takes the general path, which reads the request and tells which.
+ */
+export async function allowAtOnce(
+  ctx: Ctx,
+  id: string,
+  browserHash: string,
+  sessionHash: string,
+  address: string | null,
+): Promise<(AllowedRequest & { code: string }) | null> {
+  const code = mintCode(ctx);
+  // The user, client and app of these rows, and their details, come from the request inside the statement.
+  const known = { actor: null, address };
+  const row = await allowAtOnceRow(ctx.db, {
+    idHash: hashToken(id),
+    browserHash,
+    sessionHash,
+    now: nowDate(ctx),
+    newGrantId: ctx.random.uuid(),
+    code: { hash: code.hash, createdAt: code.createdAt, expiresAt: code.expiresAt },
+    granted: auditValues(ctx, { event: 'consent.granted', ...known }),
+    issued: auditValues(ctx, { event: 'code.issued', ...known }),
+  });
+  return row ? { ...row, code: code.code } : null;
 }

@@ -11,7 +11,7 @@ import { hashToken } from '../../domain/tokens.ts';
 import { browserBindingCookie, consentPath, errorPage, suspendedPage } from './authorize.ts';
 import type { Client } from '../../domain/oauth/clients.ts';
 import { redirectWith } from '../../domain/oauth/codes.ts';
-import { allow, answer, answerOf, deny, pending, type Answer, type RequestRow } from '../../domain/oauth/consent.ts';
+import { allow, allowAtOnce, answer, answerOf, deny, pending, type Answer, type RequestRow } from '../../domain/oauth/consent.ts';
 import { ConsentPage } from './consent.tsx';
 import { audienceOf } from '../mcp/audience.ts';
 import { scopesCover } from '../../domain/oauth/scopes.ts';
@@ -109,6 +109,12 @@ export async function consentDecision(ctx: Ctx, c: Context): Promise<Response> {
   if (!id || id.length > 100 || !bh) return errorPage(c, 400, 'Sign-in expired', EXPIRED);
   if (f.decision !== 'allow' && f.decision !== 'deny') return errorPage(c, 400, 'Invalid answer', 'Choose Allow or Deny.');
   const sid = await sessionIdHash(ctx, c);
+  if (sid !== null && f.decision === 'allow' && f.app_access === undefined) {
+    // The usual click: one statement answers, grants and issues the code. When anything stands in the way it writes
+    // nothing, and the general path below reads the request and answers as it should.
+    const done = await allowAtOnce(ctx, id, bh, sid, clientAddress(c));
+    if (done) return redirectWith(ctx, done.redirect_uri, { code: done.code, state: done.state, scope: done.scopes.join(' ') });
+  }
   const { request: row, session } = await pending(ctx, id, bh, sid);
   if (!session) return loginRedirect(c, id);
   const expired = () => errorPage(c, 400, 'Sign-in expired', EXPIRED);
