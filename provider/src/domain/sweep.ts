@@ -7,7 +7,7 @@ import { sweepOAuth } from './oauth/sweep.ts';
 import { sweepCliLogins } from './platform/cli-login.ts';
 import { sweepProvisionalAdminTokens } from './platform/dash.ts';
 import { sweepExpiredApps } from './platform/temporary-apps.ts';
-import { vacuumEmbedded } from '../store/maintenance.ts';
+import { analyzeChanged, vacuumEmbedded } from '../store/maintenance.ts';
 
 /** Periodic clean-up: each job deletes what has expired. A failing job is logged and does not stop the others. */
 export const SWEEP_JOBS: Array<{ name: string; run: (ctx: Ctx) => Promise<unknown> }> = [
@@ -33,7 +33,13 @@ export async function sweepOnce(ctx: Ctx): Promise<void> {
   }
 }
 
-/** Runs the sweep now and then every `SWEEP_INTERVAL_S`; returns a stop function. */
+/** How often the embedded store looks for tables to analyze (`analyzeChanged`); Postgres' autovacuum_naptime is 60 s. */
+export const AUTO_ANALYZE_INTERVAL_MS = 10_000;
+
+/**
+ * Runs the sweep now and then every `SWEEP_INTERVAL_S`, and on the embedded store the autoanalyze every
+ * AUTO_ANALYZE_INTERVAL_MS (store/maintenance.ts); returns a stop function.
+ */
 export function startSweeper(ctx: Ctx): () => void {
   let running = Promise.resolve();
   const tick = () => {
@@ -42,5 +48,20 @@ export function startSweeper(ctx: Ctx): () => void {
   tick();
   const timer = setInterval(tick, ctx.config.sweepIntervalS * 1000);
   timer.unref();
-  return () => clearInterval(timer);
+  let analyzing = false;
+  const analyzer =
+    ctx.db.kind === 'pglite'
+      ? setInterval(() => {
+          if (analyzing) return;
+          analyzing = true;
+          analyzeChanged(ctx.db)
+            .catch((err: unknown) => ctx.log.error('autoanalyze failed', { error: err instanceof Error ? err.message : String(err) }))
+            .finally(() => (analyzing = false));
+        }, AUTO_ANALYZE_INTERVAL_MS)
+      : undefined;
+  analyzer?.unref();
+  return () => {
+    clearInterval(timer);
+    clearInterval(analyzer);
+  };
 }

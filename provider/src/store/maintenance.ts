@@ -14,3 +14,26 @@ export async function vacuumEmbedded(db: Store, opts: { analyzeOnly?: boolean } 
   for (const t of tables) await db.exec(`${opts.analyzeOnly ? 'analyze' : 'vacuum (analyze)'} ${t.name}`);
   return tables.length;
 }
+
+/** Postgres' own autovacuum_analyze_threshold and autovacuum_analyze_scale_factor (their defaults). */
+export const ANALYZE_THRESHOLD = 50;
+export const ANALYZE_SCALE_FACTOR = 0.1;
+
+/**
+ * The embedded store's autoanalyze: the tables whose rows changed since their last ANALYZE by more than Postgres'
+ * autovacuum would let pass (ANALYZE_THRESHOLD + ANALYZE_SCALE_FACTOR of the rows it last counted), each analyzed
+ * alone. A cached generic plan keeps the row counts it was made with: one planned on a few rows scans whole tables
+ * once they hold thousands (a sign-in's statements took 2–3× as long after 3,000 sign-ins: docs/architecture.md §7),
+ * and an ANALYZE makes the plans of that table anew. The tables analyzed; none on Postgres, where autovacuum does it.
+ */
+export async function analyzeChanged(db: Store): Promise<string[]> {
+  if (db.kind !== 'pglite') return [];
+  const due = await db.query<{ name: string }>(
+    `select quote_ident(s.relname) as name from pg_stat_user_tables s join pg_class c on c.oid = s.relid
+      where s.schemaname = 'public' and s.n_mod_since_analyze > $1 + $2 * greatest(c.reltuples, 0)
+      order by s.relname`,
+    [ANALYZE_THRESHOLD, ANALYZE_SCALE_FACTOR],
+  );
+  for (const t of due) await db.exec(`analyze ${t.name}`);
+  return due.map((t) => t.name);
+}

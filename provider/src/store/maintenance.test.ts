@@ -1,0 +1,97 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { AUTO_ANALYZE_INTERVAL_MS, startSweeper } from '../domain/sweep.ts';
+import { createTestProvider, openTestStore } from '../testing/index.ts';
+import type { Store } from './db.ts';
+import { ANALYZE_THRESHOLD, analyzeChanged } from './maintenance.ts';
+
+let store: Store | undefined;
+afterEach(async () => {
+  await store?.close();
+  store = undefined;
+});
+
+const embedded = !process.env.TEST_DATABASE_URL;
+
+/** Scans of `t_analyze` so far, by kind (the statistics this backend has flushed). */
+async function scans(db: Store): Promise<{ seq: number; idx: number }> {
+  await db.query('select pg_stat_force_next_flush()');
+  await db.query('select 1 from t_analyze limit 0');
+  const row = await db.one<{ seq: number; idx: number }>(`select seq_scan as seq, coalesce(idx_scan, 0) as idx from pg_stat_user_tables where relname = 't_analyze'`);
+  return row!;
+}
+
+describe.runIf(embedded)('autoanalyze of the embedded store (analyzeChanged)', () => {
+  it('analyzes a table once its changes pass the threshold, and only then', async () => {
+    store = await openTestStore();
+    await store.exec('create table t_analyze (id int primary key, v text)');
+    await store.query(`insert into t_analyze select i, md5(i::text) from generate_series(1, $1::int) i`, [ANALYZE_THRESHOLD + 1]);
+    await store.query('select pg_stat_force_next_flush()');
+    expect(await analyzeChanged(store)).toContain('t_analyze');
+    expect(await analyzeChanged(store)).not.toContain('t_analyze');
+    // 51 rows counted: due again after 50 + 10 % of them (55) changes, not before.
+    await store.query(`update t_analyze set v = 'x' where id <= 50`);
+    await store.query('select pg_stat_force_next_flush()');
+    expect(await analyzeChanged(store)).not.toContain('t_analyze');
+    await store.query(`update t_analyze set v = 'y' where id <= 10`);
+    await store.query('select pg_stat_force_next_flush()');
+    expect(await analyzeChanged(store)).toContain('t_analyze');
+  });
+
+  it('makes a cached plan made on a few rows anew once the table holds thousands', async () => {
+    store = await openTestStore();
+    await store.exec('create table t_analyze (id int primary key, v text); analyze t_analyze');
+    const lookup = (id: number) => store!.query('select v from t_analyze where id = $1', [id]);
+    // Past the five custom plans: the statement now runs its generic plan, made on an empty table.
+    for (let i = 0; i < 8; i++) await lookup(i);
+    await store.query(`insert into t_analyze select i, md5(i::text) from generate_series(1, 5000) i`);
+    const before = await scans(store);
+    for (let i = 0; i < 20; i++) await lookup(i);
+    const stale = await scans(store);
+    expect(stale.seq - before.seq).toBeGreaterThanOrEqual(20); // each lookup read the whole table
+    expect(await analyzeChanged(store)).toContain('t_analyze');
+    for (let i = 0; i < 20; i++) await lookup(i);
+    const fresh = await scans(store);
+    expect(fresh.seq - stale.seq).toBe(0);
+    expect(fresh.idx - stale.idx).toBeGreaterThanOrEqual(20); // by the primary key
+  });
+});
+
+describe.runIf(embedded)('the sweeper of the embedded store', () => {
+  it('runs the autoanalyze every AUTO_ANALYZE_INTERVAL_MS', async () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    const p = await createTestProvider();
+    const stop = startSweeper(p.ctx);
+    try {
+      // The sweep starts at once and ends by vacuuming every table in name order: wait for its last one, so that only
+      // the autoanalyze can analyze the table made below.
+      const last = (await p.ctx.db.one<{ name: string }>(`select max(tablename) as name from pg_tables where schemaname = 'public'`))!.name;
+      await vi.waitFor(async () => {
+        await p.ctx.db.query('select pg_stat_force_next_flush()');
+        const row = await p.ctx.db.one<{ n: number }>(`select vacuum_count::int as n from pg_stat_user_tables where relname = $1`, [last]);
+        expect(row!.n).toBeGreaterThan(0);
+      });
+      await p.ctx.db.exec('create table t_analyze (id int primary key, v text)');
+      await p.ctx.db.query(`insert into t_analyze select i, md5(i::text) from generate_series(1, 500) i`);
+      await p.ctx.db.query('select pg_stat_force_next_flush()');
+      const analyzed = () => p.ctx.db.one<{ n: number }>(`select analyze_count::int as n from pg_stat_user_tables where relname = 't_analyze'`);
+      await p.ctx.db.query('select pg_stat_force_next_flush()');
+      expect((await analyzed())!.n).toBe(0);
+      vi.advanceTimersByTime(AUTO_ANALYZE_INTERVAL_MS);
+      await vi.waitFor(async () => {
+        await p.ctx.db.query('select pg_stat_force_next_flush()');
+        expect((await analyzed())!.n).toBe(1);
+      });
+    } finally {
+      stop();
+      vi.useRealTimers();
+      await p.close();
+    }
+  });
+});
+
+describe.runIf(!embedded)('autoanalyze on Postgres', () => {
+  it('does nothing: autovacuum analyzes', async () => {
+    store = await openTestStore();
+    expect(await analyzeChanged(store)).toEqual([]);
+  });
+});
