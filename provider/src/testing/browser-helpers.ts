@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import { CookieJar } from './fixtures.ts';
+import { consentFormFields, CookieJar } from './fixtures.ts';
 import type { OAuthWorld } from './oauth.ts';
 
 /** Helpers for suites that drive the authorization endpoint by hand. */
@@ -28,6 +28,18 @@ export function browserHelpers(get: () => OAuthWorld) {
     return { page, html: await page.text(), jar };
   }
 
+  /** Posts Allow with the CSRF token and request id of this consent page, whether or not the page offers Allow. */
+  function postAllow(jar: CookieJar, html: string): Promise<Response> {
+    const w = get();
+    const { csrf, request } = consentFormFields(html);
+    return w.p.fetch(new URL('/platform/oauth/consent', w.p.issuer), {
+      method: 'POST',
+      headers: { cookie: jar.header(), 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ _csrf: csrf, request, decision: 'allow' }).toString(),
+      redirect: 'manual',
+    });
+  }
+
   const base = (clientId: string, redirectUri: string) => ({ client_id: clientId, redirect_uri: redirectUri, response_type: 'code', scope: 'apps-read', state: 'st' });
-  return { start, callback, consentPageOf, base };
+  return { start, callback, consentPageOf, postAllow, base };
 }

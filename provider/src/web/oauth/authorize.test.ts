@@ -15,7 +15,7 @@ afterAll(async () => {
   await w.p.close();
 });
 
-const { start, callback, consentPageOf, base } = browserHelpers(() => w);
+const { start, callback, consentPageOf, postAllow, base } = browserHelpers(() => w);
 
 describe('redirect URI validation (docs/security.md §1, §2)', () => {
   it('shows an error page, never a redirect, for an unknown client_id', async () => {
@@ -251,14 +251,7 @@ describe('consent page (docs/security.md §8, §12)', () => {
     expect(html).toContain('test mode');
     expect(html).not.toMatch(/value="allow"/);
     // A forged Allow is answered with access_denied.
-    const { csrf, request } = consentFormFields(html);
-    const forged = await w.p.fetch(new URL('/platform/oauth/consent', w.p.issuer), {
-      method: 'POST',
-      headers: { cookie: jar.header(), 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ _csrf: csrf, request, decision: 'allow' }).toString(),
-      redirect: 'manual',
-    });
-    expect(callback(forged)).toMatchObject({ error: 'access_denied', state: 'st' });
+    expect(callback(await postAllow(jar, html))).toMatchObject({ error: 'access_denied', state: 'st' });
     const r = await authorizeInBrowser(w.p, await sessionCookie(w.p, owner.id), { clientId: c.clientId, redirectUri: c.redirectUri });
     expect(r.code).toBeTruthy();
   });

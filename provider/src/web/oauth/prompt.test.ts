@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { authorizeInBrowser, consentFormFields, createTestClient, createTestUser, sessionCookie } from '../../testing/fixtures.ts';
+import { authorizeInBrowser, createTestClient, createTestUser, sessionCookie } from '../../testing/fixtures.ts';
 import { browserHelpers } from '../../testing/browser-helpers.ts';
 import { newClient, world, type OAuthWorld } from '../../testing/oauth.ts';
 
@@ -10,7 +10,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await w.p.close();
 });
-const { start, callback, consentPageOf, base } = browserHelpers(() => w);
+const { start, callback, consentPageOf, postAllow, base } = browserHelpers(() => w);
 
 describe('prompt', () => {
   it('answers prompt=none with login_required, consent_required, or a code', async () => {
@@ -41,14 +41,7 @@ describe('prompt', () => {
   it('answers an Allow posted from the old session with login_required, and issues nothing', async () => {
     const c = await newClient(w);
     const { html, jar } = await consentPageOf(await start({ ...base(c.clientId, c.redirectUri), prompt: 'login' }), w.cookie);
-    const { csrf, request } = consentFormFields(html);
-    const forged = await w.p.fetch(new URL('/platform/oauth/consent', w.p.issuer), {
-      method: 'POST',
-      headers: { cookie: jar.header(), 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ _csrf: csrf, request, decision: 'allow' }).toString(),
-      redirect: 'manual',
-    });
-    expect(callback(forged)).toMatchObject({ error: 'login_required', state: 'st' });
+    expect(callback(await postAllow(jar, html))).toMatchObject({ error: 'login_required', state: 'st' });
     expect(await w.p.ctx.db.query(`select 1 from authorization_codes where client_id = $1`, [c.clientId])).toEqual([]);
   });
 });
