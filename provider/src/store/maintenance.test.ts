@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { AUTO_ANALYZE_INTERVAL_MS, startSweeper } from '../domain/sweep.ts';
 import { createTestProvider, openTestStore } from '../testing/index.ts';
 import type { Store } from './db.ts';
-import { ANALYZE_THRESHOLD, analyzeChanged } from './maintenance.ts';
+import { ANALYZE_THRESHOLD, AUTO_ANALYZE_MAX_ROWS, analyzeChanged } from './maintenance.ts';
 
 let store: Store | undefined;
 afterEach(async () => {
@@ -35,6 +35,17 @@ describe.runIf(embedded)('autoanalyze of the embedded store (analyzeChanged)', (
     await store.query(`update t_analyze set v = 'y' where id <= 10`);
     await store.query('select pg_stat_force_next_flush()');
     expect(await analyzeChanged(store)).toContain('t_analyze');
+  });
+
+  it('leaves a table past AUTO_ANALYZE_MAX_ROWS to the sweep', async () => {
+    store = await openTestStore();
+    await store.exec('create table t_analyze (id int primary key)');
+    await store.query(`insert into t_analyze select i from generate_series(1, $1::int) i`, [AUTO_ANALYZE_MAX_ROWS]);
+    await store.query('select pg_stat_force_next_flush()');
+    expect(await analyzeChanged(store)).toContain('t_analyze');
+    await store.query(`insert into t_analyze select i from generate_series($1::int + 1, $1::int * 2) i`, [AUTO_ANALYZE_MAX_ROWS]);
+    await store.query('select pg_stat_force_next_flush()');
+    expect(await analyzeChanged(store)).not.toContain('t_analyze');
   });
 
   it('makes a cached plan made on a few rows anew once the table holds thousands', async () => {

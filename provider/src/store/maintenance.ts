@@ -18,11 +18,18 @@ export async function vacuumEmbedded(db: Store, opts: { analyzeOnly?: boolean } 
 /** Postgres' own autovacuum_analyze_threshold and autovacuum_analyze_scale_factor (their defaults). */
 export const ANALYZE_THRESHOLD = 50;
 export const ANALYZE_SCALE_FACTOR = 0.1;
+/**
+ * Tables past this many rows at their last ANALYZE are left to the sweep's (every SWEEP_INTERVAL_S). A plan's shape
+ * turns on whether a table holds a few rows or thousands, not on 10 % more of a large one; and an ANALYZE samples up
+ * to 30,000 rows, which on the embedded store holds every request for the time it takes (audit_events, 30,000
+ * rows: ~50 ms; 330,000: ~150 ms).
+ */
+export const AUTO_ANALYZE_MAX_ROWS = 100_000;
 
 /**
  * The embedded store's autoanalyze: the tables whose rows changed since their last ANALYZE by more than Postgres'
  * autovacuum would let pass (ANALYZE_THRESHOLD + ANALYZE_SCALE_FACTOR of the rows it last counted), each analyzed
- * alone. A cached generic plan keeps the row counts it was made with: one planned on a few rows scans whole tables
+ * alone, up to AUTO_ANALYZE_MAX_ROWS. A cached generic plan keeps the row counts it was made with: one planned on a few rows scans whole tables
  * once they hold thousands (a sign-in's statements took 2–3× as long after 3,000 sign-ins: docs/architecture.md §7),
  * and an ANALYZE makes the plans of that table anew. The tables analyzed; none on Postgres, where autovacuum does it.
  */
@@ -30,9 +37,9 @@ export async function analyzeChanged(db: Store): Promise<string[]> {
   if (db.kind !== 'pglite') return [];
   const due = await db.query<{ name: string }>(
     `select quote_ident(s.relname) as name from pg_stat_user_tables s join pg_class c on c.oid = s.relid
-      where s.schemaname = 'public' and s.n_mod_since_analyze > $1 + $2 * greatest(c.reltuples, 0)
+      where s.schemaname = 'public' and s.n_mod_since_analyze > $1 + $2 * greatest(c.reltuples, 0) and c.reltuples < $3
       order by s.relname`,
-    [ANALYZE_THRESHOLD, ANALYZE_SCALE_FACTOR],
+    [ANALYZE_THRESHOLD, ANALYZE_SCALE_FACTOR, AUTO_ANALYZE_MAX_ROWS],
   );
   for (const t of due) await db.exec(`analyze ${t.name}`);
   return due.map((t) => t.name);
