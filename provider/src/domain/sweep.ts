@@ -49,18 +49,21 @@ export function startSweeper(ctx: Ctx): () => void {
   const timer = setInterval(tick, ctx.config.sweepIntervalS * 1000);
   timer.unref();
   let analyzing = false;
+  let stopped = false;
   const analyzer =
     ctx.db.kind === 'pglite'
       ? setInterval(() => {
           if (analyzing) return;
           analyzing = true;
           analyzeChanged(ctx.db)
-            .catch((err: unknown) => ctx.log.error('autoanalyze failed', { error: err instanceof Error ? err.message : String(err) }))
+            // One in flight when the provider stops meets the closed store: nothing to report then.
+            .catch((err: unknown) => stopped || ctx.log.error('autoanalyze failed', { error: err instanceof Error ? err.message : String(err) }))
             .finally(() => (analyzing = false));
         }, AUTO_ANALYZE_INTERVAL_MS)
       : undefined;
   analyzer?.unref();
   return () => {
+    stopped = true;
     clearInterval(timer);
     clearInterval(analyzer);
   };

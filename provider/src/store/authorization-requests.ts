@@ -195,13 +195,13 @@ export interface AllowInput {
  * and resource) in both Allow statements, as SQL expressions `w`: create the user's live grant of the app (`w.grantId`
  * its id) or widen it to the requested scopes, in one upsert on the index that keeps one live grant per user and app,
  * so Allows at the same moment in two tabs share one grant (migration 005); issue the code; record consent.granted
- * then code.issued (`events`: their select lists, given the grant id's expression). Ends with the CTE `code`.
+ * then code.issued (`granted`, `issued`: their select lists, which may name `code.grant_id` and the columns of `r`).
  */
 function grantCodeAndEvents(
   w: { now: string; userId: string; appId: string; grantId: string; codeHash: string; authTime: string; createdAt: string; expiresAt: string },
-  events: (grantId: string) => [granted: string, issued: string],
+  granted: string,
+  issued: string,
 ): string {
-  const [granted, issued] = events('code.grant_id');
   return `granted as (
     insert into grants (id, user_id, oauth_app_id, scopes, created_at)
     select ${w.grantId}, ${w.userId}, ${w.appId}, r.scopes, ${w.now} from r
@@ -231,10 +231,11 @@ function grantCodeAndEvents(
 export async function allowRequest(db: Db, a: Answer, v: AllowInput): Promise<{ grant_id: string } | undefined> {
   const p = new SqlParams();
   for (const x of [...answerParams(a), v.oauthAppId, v.newGrantId, v.code.hash, v.code.authTime, v.code.createdAt, v.code.expiresAt]) p.add(x);
-  const withGrant = (row: AuditValues, grantId: string) => auditSelect(p, row, { details: `${p.add(row.details, 'jsonb')} || jsonb_build_object('grant_id', ${grantId})` });
+  const withGrant = (row: AuditValues) => auditSelect(p, row, { details: `${p.add(row.details, 'jsonb')} || jsonb_build_object('grant_id', code.grant_id)` });
   const rest = grantCodeAndEvents(
     { now: '$3', userId: '$4', appId: '$6', grantId: '$7', codeHash: '$8', authTime: '$9', createdAt: '$10', expiresAt: '$11' },
-    (grantId) => [withGrant(v.granted, grantId), withGrant(v.issued, grantId)],
+    withGrant(v.granted),
+    withGrant(v.issued),
   );
   return db.one<{ grant_id: string }>(
     `with r as (
@@ -272,24 +273,25 @@ export interface AllowedRequest {
  * The usual Allow in one statement, without reading the request first: the request ($1 id hash) pending for this
  * browser ($2) at $3, answered by the live session ($4 id hash) and its user, when its app is neither suspended nor
  * in test mode for someone else and the request asks for no fresh sign-in the session does not have (prompt=login,
- * OIDC Core §3.1.2.1); then the grant ($5 its id, should a new one be made), the code ($6 hash, $7 created, $8
+ * OIDC Core §3.1.2.1) — the rules of web/oauth/decision.ts testModeBlock and needsReauthentication, in SQL; then the grant ($5 its id, should a new one be made), the code ($6 hash, $7 created, $8
  * expires; auth_time the session's) and the audit rows, whose user, client, app and details come from the request.
  * Undefined when any condition fails: nothing was written, and the caller's general path says which.
  */
 export async function allowAtOnce(db: Db, v: AllowAtOnceInput): Promise<AllowedRequest | undefined> {
   const p = new SqlParams();
   for (const x of [v.idHash, v.browserHash, v.now, v.sessionHash, v.newGrantId, v.code.hash, v.code.createdAt, v.code.expiresAt]) p.add(x);
-  const fromRequest = (row: AuditValues, grantId: string) =>
+  const fromRequest = (row: AuditValues) =>
     auditSelect(p, row, {
       actor: 'r.user_id::text',
       user_id: 'r.user_id',
       client_id: 'r.client_id',
       oauth_app_id: 'r.oauth_app_id',
-      details: `jsonb_build_object('scopes', to_jsonb(r.scopes), 'grant_id', ${grantId})`,
+      details: `jsonb_build_object('scopes', to_jsonb(r.scopes), 'grant_id', code.grant_id)`,
     });
   const rest = grantCodeAndEvents(
     { now: '$3', userId: 'r.user_id', appId: 'r.oauth_app_id', grantId: '$5', codeHash: '$6', authTime: 'r.auth_time', createdAt: '$7', expiresAt: '$8' },
-    (grantId) => [fromRequest(v.granted, grantId), fromRequest(v.issued, grantId)],
+    fromRequest(v.granted),
+    fromRequest(v.issued),
   );
   return db.one<AllowedRequest>(
     `with sess as (${liveSessionSql('$4', '$3')}),

@@ -29,9 +29,9 @@ export const AUTO_ANALYZE_MAX_ROWS = 100_000;
 /**
  * The embedded store's autoanalyze: the tables whose rows changed since their last ANALYZE by more than Postgres'
  * autovacuum would let pass (ANALYZE_THRESHOLD + ANALYZE_SCALE_FACTOR of the rows it last counted), each analyzed
- * alone, up to AUTO_ANALYZE_MAX_ROWS. A cached generic plan keeps the row counts it was made with: one planned on a few rows scans whole tables
- * once they hold thousands (a sign-in's statements took 2–3× as long after 3,000 sign-ins: docs/architecture.md §7),
- * and an ANALYZE makes the plans of that table anew. The tables analyzed; none on Postgres, where autovacuum does it.
+ * alone, up to AUTO_ANALYZE_MAX_ROWS. A cached generic plan keeps the row counts it was made with: one planned on a
+ * few rows scans whole tables once they hold thousands (a sign-in's statements took 2–3× as long after 3,000
+ * sign-ins: docs/architecture.md §7), and an ANALYZE makes the plans of that table anew. The tables analyzed; none on Postgres, where autovacuum does it.
  */
 export async function analyzeChanged(db: Store): Promise<string[]> {
   if (db.kind !== 'pglite') return [];

@@ -33,6 +33,7 @@ function browserHash(ctx: Ctx, c: Context): string | null {
   return v === null ? null : hashToken(v);
 }
 
+// Also in SQL in the one-statement Allow (store/authorization-requests.ts allowAtOnce): change both.
 function testModeBlock(client: Client, userId: string): string | undefined {
   // docs/security.md §12: an app in test mode can only be authorized by its owner.
   if (client.app_status === 'test' && client.app_owner_id !== userId) {
@@ -41,6 +42,7 @@ function testModeBlock(client: Client, userId: string): string | undefined {
   return undefined;
 }
 
+// Also in SQL in the one-statement Allow (store/authorization-requests.ts allowAtOnce): change both.
 function needsReauthentication(row: RequestRow, authTime: Date | null): boolean {
   // OIDC Core §3.1.2.1 prompt=login: the session must be newer than the request.
   return (row.prompt ?? '').split(' ').includes('login') && (!authTime || authTime <= row.created_at);
@@ -113,7 +115,7 @@ export async function consentDecision(ctx: Ctx, c: Context): Promise<Response> {
     // The usual click: one statement answers, grants and issues the code. When anything stands in the way it writes
     // nothing, and the general path below reads the request and answers as it should.
     const done = await allowAtOnce(ctx, id, bh, sid, clientAddress(c));
-    if (done) return redirectWith(ctx, done.redirect_uri, { code: done.code, state: done.state, scope: done.scopes.join(' ') });
+    if (done) return codeRedirect(ctx, done, done.code);
   }
   const { request: row, session } = await pending(ctx, id, bh, sid);
   if (!session) return loginRedirect(c, id);
@@ -164,5 +166,10 @@ async function allowAndRedirect(
 ): Promise<Response> {
   const code = await allow(ctx, a, row, session, clientAddress(c), how, choice);
   if (code === null) return errorPage(c, 400, 'Sign-in expired', EXPIRED);
+  return codeRedirect(ctx, row, code);
+}
+
+/** The 303 back to the client with the code (RFC 6749 §4.1.2). */
+function codeRedirect(ctx: Ctx, row: Pick<RequestRow, 'redirect_uri' | 'state' | 'scopes'>, code: string): Response {
   return redirectWith(ctx, row.redirect_uri, { code, state: row.state, scope: row.scopes.join(' ') });
 }
