@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 // Idle resident memory of the provider as a user runs it, and where it goes.
-//   node bench/idle-rss.mjs [--case=new|restart|memory] [--idle=30] [--runs=1] [--node=PATH] [--arenas=2]
+//   node bench/idle-rss.mjs [--case=new|restart|memory] [--idle=30] [--runs=1] [--node=PATH] [--npm-start] [--arenas=2]
 //                           [--breakdown] [--json] [--flags='--node-flag …' (experiments only)]
 // Each run: `node provider/bin/instant-provider.mjs` (the built dist/) on a new data directory (`new`), on one
 // started and stopped once before (`restart`), or on DATABASE_URL=memory; waits for its "listening on" line,
 // GETs /healthz, stays idle `--idle` seconds, then reads VmRSS from /proc/PID/status. Nothing is collected or
 // asked of the process before that read.
+// --npm-start: with the malloc setting `npm start` and the systemd unit give the process (scripts/malloc-env.mjs);
+// without it, as the binary runs bare. --arenas=N (experiments): MALLOC_ARENA_MAX=N as well.
 // IDLE_RSS_BIN=<path> runs another build's bin script (to compare two commits side by side).
 // --breakdown (after the read, so it cannot change it): groups /proc/PID/smaps by what the mappings hold, and
 // asks a preloaded probe (bench/idle-rss-probe.mjs, which only listens for SIGUSR2; it runs no GC) for
@@ -17,6 +19,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
+import { mallocEnv } from '../scripts/malloc-env.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const BIN = process.env.IDLE_RSS_BIN ?? join(ROOT, 'provider', 'bin', 'instant-provider.mjs');
@@ -146,7 +149,7 @@ export async function idleRun({ kind = 'new', idleS = 30, node, env = {}, breakd
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const kind = arg('case', 'new');
   const runs = Number(arg('runs', 1));
-  const env = {};
+  const env = arg('npm-start') ? mallocEnv() : {};
   if (arg('arenas')) env.MALLOC_ARENA_MAX = String(arg('arenas'));
   const results = [];
   for (let i = 0; i < runs; i++) {

