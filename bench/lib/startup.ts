@@ -112,8 +112,8 @@ export async function measureStartup(runs = 3, idleS = 3, idleRuns = 3): Promise
     out[0]!.breakdown = startupBreakdown(fresh);
     out[1]!.breakdown = startupBreakdown(fresh);
     out[2]!.breakdown = startupBreakdown('memory');
-    // Idle RSS: the figure of each row from bench/idle-rss.mjs (30 s after /healthz), and the new data dir with
-    // malloc setting `npm start` and the systemd unit give it, on this Node and on Node 24.
+    // Idle RSS: the figure of each row from bench/idle-rss.mjs (30 s after /healthz), and the new data dir with the
+    // malloc setting `npm start` and the systemd unit give the process, on this Node and on Node 24.
     const idle = (row: StartupResult, rss: number[]) => {
       row.idle_rss_mb = rss.length ? Math.round(median(rss) * 10) / 10 : NaN;
       row.idle_rss_all_mb = rss;
