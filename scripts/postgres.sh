@@ -46,6 +46,11 @@ free_port() {
 
 case "${1:-}" in
   start)
+    # The state file first: a server whose directory could not be recorded would be left running for nobody to stop.
+    if [ -n "${2:-}" ] && ! { : >"$2"; } 2>/dev/null; then
+      echo "scripts/postgres.sh: cannot write the state file $2; no server started" >&2
+      exit 2
+    fi
     ensure_installed
     BIN="$(find_bin)"
     DIR="$(mktemp -d "${TMPDIR:-/tmp}/instant-test-pg.XXXXXX")"

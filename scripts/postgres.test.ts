@@ -36,6 +36,21 @@ describe.skipIf(!haveServer)('scripts/postgres.sh', () => {
     rmSync(states, { recursive: true, force: true });
   });
 
+  it('refuses a state file it cannot write before it makes a server, so none is left running for nobody to stop', () => {
+    const servers = () => execFileSync('bash', ['-c', 'ls -d "${TMPDIR:-/tmp}"/instant-test-pg.* 2>/dev/null || true'], { encoding: 'utf8' });
+    const before = servers();
+    let status: number | null = null;
+    let stderr = '';
+    try {
+      run('start', states); // a directory, not a file
+    } catch (err) {
+      ({ status, stderr } = err as { status: number; stderr: string });
+    }
+    expect(status).toBe(2);
+    expect(stderr).toContain('cannot write the state file');
+    expect(servers()).toBe(before);
+  });
+
   it('starts two servers side by side; stopping one leaves the other and its data alone', async () => {
     const a = run('start', join(states, 'a'));
     const b = run('start', join(states, 'b'));
