@@ -36,8 +36,15 @@ function envFile(text: string): Record<string, string> {
 
 const unitValues = (key: string) => [...UNIT.matchAll(new RegExp(`^${key}=(.*)$`, 'gm'))].map((m) => m[1]!);
 
+/**
+ * What an operator's root shell has besides PATH and HOME that npm needs to reach the registry: proxies and the
+ * certificates of this machine's network (a Node from the npm registry trusts only its own CAs, not the system's).
+ */
+const NETWORK_ENV = ['NODE_EXTRA_CA_CERTS', 'SSL_CERT_FILE', 'SSL_CERT_DIR', 'HTTP_PROXY', 'HTTPS_PROXY', 'NO_PROXY', 'http_proxy', 'https_proxy', 'no_proxy'];
+const networkEnv = Object.fromEntries(NETWORK_ENV.flatMap((k) => (process.env[k] === undefined ? [] : [[k, process.env[k]!]])));
+
 function sh(script: string, env: Record<string, string> = {}): string {
-  const r = spawnSync('bash', ['-euo', 'pipefail', '-c', script], { env: { PATH: process.env.PATH!, HOME: process.env.HOME ?? '/root', ...env }, encoding: 'utf8', timeout: 240_000 });
+  const r = spawnSync('bash', ['-euo', 'pipefail', '-c', script], { env: { PATH: process.env.PATH!, HOME: process.env.HOME ?? '/root', ...networkEnv, ...env }, encoding: 'utf8', timeout: 240_000 });
   if (r.status !== 0) throw new Error(`recipe failed (${r.status}):\n${script}\n${r.stdout}\n${r.stderr}`);
   return r.stdout;
 }
