@@ -19,7 +19,7 @@ export interface AppRow {
   claimed_at: Date | null;
 }
 
-const APP_COLUMNS = 'id, title, creator_id, org_id, created_at, expires_at, temporary, claimed_at';
+export const APP_COLUMNS = 'id, title, creator_id, org_id, created_at, expires_at, temporary, claimed_at';
 
 /**
  * THE reachability rule (docs/security.md "Orgs"): every app user `$n` can reach, with the role they hold on it —
@@ -46,15 +46,26 @@ export function grantReachesSql(grant: string, app: string): string {
 /** Which of a user's reachable apps a listing wants: all, their own (upstream's `/superadmin/apps`), or one org's. */
 export type AppsScope = { all: true } | { personal: true } | { orgId: string };
 
+/**
+ * The select of the apps user `user` reaches in `scope` (with `org`, the org's id) and grant `grant` reaches, when
+ * given, with their role, newest first. Each argument is an SQL expression (a parameter, or a column of an outer
+ * query: store/principals.ts lists a token's apps in the statement that reads the token).
+ */
+export function reachableAppsSelect(user: string, scope: AppsScope, exprs: { org?: string; grant: string | null }): string {
+  const where: string[] = [];
+  if ('orgId' in scope) where.push(`org_id = ${exprs.org}`);
+  else if ('personal' in scope) where.push(`creator_id = ${user}`);
+  if (exprs.grant !== null) where.push(grantReachesSql(exprs.grant, 'ra.id'));
+  const filter = where.length > 0 ? `where ${where.join(' and ')}` : '';
+  return `select ${APP_COLUMNS}, role from ${reachableApps(user)} ${filter} order by created_at desc, id`;
+}
+
 /** Apps user `userId` reaches in `scope` (and grant `grantId` reaches, when given), newest first: one statement. */
 export async function listReachableApps(db: Db, userId: string, scope: AppsScope, grantId: string | null): Promise<Array<AppRow & { role: AppRole }>> {
   const params: unknown[] = [userId];
-  const where: string[] = [];
-  if ('orgId' in scope) where.push(`org_id = $${params.push(scope.orgId)}`);
-  else if ('personal' in scope) where.push('creator_id = $1');
-  if (grantId !== null) where.push(grantReachesSql(`$${params.push(grantId)}`, 'ra.id'));
-  const filter = where.length > 0 ? `where ${where.join(' and ')}` : '';
-  return db.query<AppRow & { role: AppRole }>(`select ${APP_COLUMNS}, role from ${reachableApps('$1')} ${filter} order by created_at desc, id`, params);
+  const org = 'orgId' in scope ? `$${params.push(scope.orgId)}` : undefined;
+  const grant = grantId !== null ? `$${params.push(grantId)}` : null;
+  return db.query<AppRow & { role: AppRole }>(reachableAppsSelect('$1', scope, { org, grant }), params);
 }
 
 /** App `appId` (lower-case UUID) if user `userId` reaches it, with their role. */

@@ -1,5 +1,6 @@
 import type { Ctx } from '../context.ts';
-import { findAccessTokenPrincipal, type AccessPrincipalRow } from '../../store/principals.ts';
+import { findAccessTokenPrincipal, findAccessTokenPrincipalWithOwnApps, type AccessPrincipalRow } from '../../store/principals.ts';
+import type { AppRole, AppRow } from '../../store/apps.ts';
 import { cachedRead, createVersionedCache, type VersionedCache } from '../versioned-cache.ts';
 
 /** How many access tokens a provider keeps; past this the oldest entry is dropped. */
@@ -26,12 +27,34 @@ export function createPrincipalCache(max = PRINCIPAL_CACHE_MAX): PrincipalCache 
  * or not. Unknown tokens are never kept, and a row read while the version moved is returned but not kept.
  */
 export function cachedAccessPrincipal(ctx: Pick<Ctx, 'db' | 'principals' | 'clock'>, tokenHash: string): Promise<AccessPrincipalRow | undefined> {
+  return cachedRow(ctx, tokenHash, () => findAccessTokenPrincipal(ctx.db, tokenHash));
+}
+
+/**
+ * `cachedAccessPrincipal`, and when the store is read (not in the cache, or on Postgres always) the apps the token's
+ * user owns that its grant reaches, in the same statement (store/principals.ts `findAccessTokenPrincipalWithOwnApps`).
+ * `ownApps` is null when the row came from the cache: the caller lists them itself.
+ */
+export async function cachedAccessPrincipalWithOwnApps(
+  ctx: Pick<Ctx, 'db' | 'principals' | 'clock'>,
+  tokenHash: string,
+): Promise<{ row: AccessPrincipalRow | undefined; ownApps: Array<AppRow & { role: AppRole }> | null }> {
+  let ownApps: Array<AppRow & { role: AppRole }> | null = null;
+  const row = await cachedRow(ctx, tokenHash, async () => {
+    const read = await findAccessTokenPrincipalWithOwnApps(ctx.db, tokenHash);
+    ownApps = read?.apps ?? null;
+    return read?.principal;
+  });
+  return { row, ownApps };
+}
+
+function cachedRow(ctx: Pick<Ctx, 'db' | 'principals' | 'clock'>, tokenHash: string, read: () => Promise<AccessPrincipalRow | undefined>): Promise<AccessPrincipalRow | undefined> {
   return cachedRead(ctx.principals, {
     key: tokenHash,
     now: ctx.clock.now(),
     ttlMs: PRINCIPAL_CACHE_MS,
     version: () => ctx.db.principalRowsVersion(),
-    read: () => findAccessTokenPrincipal(ctx.db, tokenHash),
+    read,
     freeze: (row) => {
       Object.freeze(row.scopes);
       Object.freeze(row);

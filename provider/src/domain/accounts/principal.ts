@@ -5,7 +5,9 @@ import { findAdminToken } from '../platform/admin-tokens.ts';
 import { hashToken, recogniseBearer } from '../tokens.ts';
 import { ApiError } from '../errors.ts';
 import { findPersonalTokenByHash, touchPersonalToken } from '../../store/personal-tokens.ts';
-import { cachedAccessPrincipal } from './principal-cache.ts';
+import { cachedAccessPrincipal, cachedAccessPrincipalWithOwnApps } from './principal-cache.ts';
+import type { AccessPrincipalRow } from '../../store/principals.ts';
+import type { AppRole, AppRow } from '../../store/apps.ts';
 
 /** Who is calling, after authentication (docs/api.md §1 token kinds). */
 export type Principal =
@@ -29,15 +31,8 @@ export async function authenticateToken(
 ): Promise<Principal> {
   const now = nowDate(ctx);
   switch (recogniseBearer(token)) {
-    case 'access': {
-      const found = await findAccessPrincipal(ctx, token, now);
-      if (found === 'unknown') throw ApiError.unauthenticated('access-token', 'The access token is unknown or revoked');
-      if (found === 'expired') throw ApiError.expired('access-token', 'The access token has expired; refresh it');
-      if (!opts.audienceOk(found.resource)) {
-        throw ApiError.unauthenticated('access-token', `The access token was issued for another resource (${found.resource ?? ctx.config.issuer}), not this one`);
-      }
-      return found;
-    }
+    case 'access':
+      return acceptAccess(ctx, await findAccessPrincipal(ctx, token, now), opts);
     case 'personal': {
       const row = await findPersonalTokenByHash(ctx.db, hashToken(token));
       if (!row || row.locked_at) throw ApiError.unauthenticated('personal-access-token', 'The personal access token is unknown or revoked');
@@ -65,13 +60,44 @@ export async function authenticateToken(
 
 export type AccessPrincipal = Extract<Principal, { kind: 'access' }>;
 
+/** The Platform API's refusals of an access token that is not live here (docs/security.md §14). */
+function acceptAccess(ctx: Ctx, found: AccessPrincipal | 'unknown' | 'expired', opts: { audienceOk: (resource: string | null) => boolean }): AccessPrincipal {
+  if (found === 'unknown') throw ApiError.unauthenticated('access-token', 'The access token is unknown or revoked');
+  if (found === 'expired') throw ApiError.expired('access-token', 'The access token has expired; refresh it');
+  if (!opts.audienceOk(found.resource)) {
+    throw ApiError.unauthenticated('access-token', `The access token was issued for another resource (${found.resource ?? ctx.config.issuer}), not this one`);
+  }
+  return found;
+}
+
+/**
+ * `authenticateToken`, for the listing of a user's own apps (`GET /superadmin/apps`): with an OAuth access token
+ * whose principal is read from the store, the apps it lists are read in the same statement
+ * (principal-cache.ts `cachedAccessPrincipalWithOwnApps`), one round trip where two were. `ownApps` is null when
+ * the caller must list them itself (another kind of token, or the principal came from the cache). The token is
+ * judged exactly as `authenticateToken` judges it, and the apps are dropped with a refusal.
+ */
+export async function authenticateTokenWithOwnApps(
+  ctx: Ctx,
+  token: string,
+  opts: { admin?: boolean; audienceOk: (resource: string | null) => boolean },
+): Promise<{ principal: Principal; ownApps: Array<AppRow & { role: AppRole }> | null }> {
+  if (recogniseBearer(token) !== 'access') return { principal: await authenticateToken(ctx, token, opts), ownApps: null };
+  const { row, ownApps } = await cachedAccessPrincipalWithOwnApps(ctx, hashToken(token));
+  return { principal: acceptAccess(ctx, judgeAccessRow(row, nowDate(ctx)), opts), ownApps };
+}
+
 /**
  * The OAuth access token `token` (a `pat_`), if it is live: not revoked, its grant not revoked, its user
  * not locked, its app not suspended. Each surface words the refusal itself (Platform API 401, RFC 6750
  * `invalid_token` at userinfo).
  */
 export async function findAccessPrincipal(ctx: Ctx, token: string, now = nowDate(ctx)): Promise<AccessPrincipal | 'unknown' | 'expired'> {
-  const row = await cachedAccessPrincipal(ctx, hashToken(token));
+  return judgeAccessRow(await cachedAccessPrincipal(ctx, hashToken(token)), now);
+}
+
+/** What an access token's row (store/principals.ts) says now: live, unknown (or revoked, locked, suspended), or expired. */
+function judgeAccessRow(row: AccessPrincipalRow | undefined, now: Date): AccessPrincipal | 'unknown' | 'expired' {
   if (!row || row.locked_at || row.app_status === 'suspended') return 'unknown';
   if (row.expires_at && row.expires_at <= now) return 'expired';
   return { kind: 'access', user: pickUser(row), tokenId: row.token_id, clientId: row.client_id, grantId: row.grant_id, scopes: row.scopes, resource: row.resource };

@@ -116,9 +116,19 @@ export async function listApps(ctx: Ctx, userId: string, scope: AppsScope = { al
   return apps.listReachableApps(ctx.db, userId, scope, grantId);
 }
 
-/** `GET /superadmin/apps[?include=schema,perms]` (the user's own apps) and `GET /superadmin/orgs/:id/apps`. */
-export async function listAppsJson(ctx: Ctx, userId: string, include: { schema: boolean; perms: boolean }, scope: AppsScope = { personal: true }, grantId: string | null = null) {
-  const listed = await listApps(ctx, userId, scope, grantId);
+/**
+ * `GET /superadmin/apps[?include=schema,perms]` (the user's own apps) and `GET /superadmin/orgs/:id/apps`. `listed`:
+ * the same listing, already read with the bearer token (domain/accounts/principal.ts `authenticateTokenWithOwnApps`).
+ */
+export async function listAppsJson(
+  ctx: Ctx,
+  userId: string,
+  include: { schema: boolean; perms: boolean },
+  scope: AppsScope = { personal: true },
+  grantId: string | null = null,
+  listed: Array<AppRow & { role: Role }> | null = null,
+) {
+  listed ??= await listApps(ctx, userId, scope, grantId);
   const out = [];
   for (const a of listed) {
     out.push({

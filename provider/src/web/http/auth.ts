@@ -1,7 +1,8 @@
 import type { Context } from 'hono';
 import type { Ctx } from '../../domain/context.ts';
 import { sessionUser } from '../http/session-cookie.ts';
-import { authenticateToken, type Principal } from '../../domain/accounts/principal.ts';
+import { authenticateToken, authenticateTokenWithOwnApps, type Principal } from '../../domain/accounts/principal.ts';
+import type { AppRole, AppRow } from '../../store/apps.ts';
 import { ApiError } from '../../domain/errors.ts';
 import { audienceOf, calledFromMcp, type Audience } from '../mcp/audience.ts';
 
@@ -38,6 +39,21 @@ export async function authenticate(ctx: Ctx, c: Context, opts: AuthOptions = {})
     }
     throw ApiError.unauthenticated('token', 'Missing Authorization: Bearer <token> header');
   }
+  return authenticateToken(ctx, token, tokenOptions(ctx, c, opts));
+}
+
+/**
+ * `authenticate` for `GET /superadmin/apps`: with an OAuth access token read from the store, the user's own apps are
+ * read in the same statement (domain/accounts/principal.ts `authenticateTokenWithOwnApps`); `ownApps` null: the
+ * route lists them itself.
+ */
+export async function authenticateWithOwnApps(ctx: Ctx, c: Context, opts: AuthOptions = {}): Promise<{ principal: Principal; ownApps: Array<AppRow & { role: AppRole }> | null }> {
+  const token = bearerToken(c);
+  if (!token) return { principal: await authenticate(ctx, c, opts), ownApps: null };
+  return authenticateTokenWithOwnApps(ctx, token, tokenOptions(ctx, c, opts));
+}
+
+function tokenOptions(ctx: Ctx, c: Context, opts: AuthOptions) {
   const audience = opts.audience ?? (calledFromMcp(c) ? 'mcp' : 'platform');
-  return authenticateToken(ctx, token, { admin: opts.admin, audienceOk: (resource) => audienceOf(ctx.config.issuer, resource) === audience });
+  return { admin: opts.admin, audienceOk: (resource: string | null) => audienceOf(ctx.config.issuer, resource) === audience };
 }

@@ -1,7 +1,7 @@
 import { Hono, type Context } from 'hono';
 import { anyOriginCors } from '../http/cors.ts';
 import type { Ctx } from '../../domain/context.ts';
-import { authenticate } from '../http/auth.ts';
+import { authenticate, authenticateWithOwnApps } from '../http/auth.ts';
 import { requireScope, requireUser } from '../../domain/accounts/principal.ts';
 import { MAX_BODY_BYTES, readJsonObject } from '../http/body.ts';
 import { body, include } from './request-body.ts';
@@ -38,9 +38,9 @@ export function platformRoutes(ctx: Ctx): Hono {
 
   // --- /superadmin (docs/api.md §3): pat_, per_, or an app's admin token where the app is named.
   r.get('/superadmin/apps', async (c) => {
-    const p = await user(c, false);
+    const { principal: p, ownApps } = await authenticateWithOwnApps(ctx, c, { session: false, admin: false });
     requireScope(p, 'apps-read');
-    return c.json({ apps: await listAppsJson(ctx, requireUser(p).id, include(c), { personal: true }, grantOf(p)) });
+    return c.json({ apps: await listAppsJson(ctx, requireUser(p).id, include(c), { personal: true }, grantOf(p), ownApps) });
   });
   r.post('/superadmin/apps', async (c) => {
     const p = await user(c, false);
