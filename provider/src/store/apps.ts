@@ -19,6 +19,9 @@ export interface AppRow {
   claimed_at: Date | null;
 }
 
+/** An app as a listing of reached apps returns it: with the role the user holds on it. */
+export type ReachedAppRow = AppRow & { role: AppRole };
+
 export const APP_COLUMNS = 'id, title, creator_id, org_id, created_at, expires_at, temporary, claimed_at';
 
 /**
@@ -61,16 +64,16 @@ export function reachableAppsSelect(user: string, scope: AppsScope, exprs: { org
 }
 
 /** Apps user `userId` reaches in `scope` (and grant `grantId` reaches, when given), newest first: one statement. */
-export async function listReachableApps(db: Db, userId: string, scope: AppsScope, grantId: string | null): Promise<Array<AppRow & { role: AppRole }>> {
+export async function listReachableApps(db: Db, userId: string, scope: AppsScope, grantId: string | null): Promise<ReachedAppRow[]> {
   const params: unknown[] = [userId];
   const org = 'orgId' in scope ? `$${params.push(scope.orgId)}` : undefined;
   const grant = grantId !== null ? `$${params.push(grantId)}` : null;
-  return db.query<AppRow & { role: AppRole }>(reachableAppsSelect('$1', scope, { org, grant }), params);
+  return db.query<ReachedAppRow>(reachableAppsSelect('$1', scope, { org, grant }), params);
 }
 
 /** App `appId` (lower-case UUID) if user `userId` reaches it, with their role. */
-export async function findReachableApp(db: Db, appId: string, userId: string): Promise<(AppRow & { role: AppRole }) | undefined> {
-  return db.one<AppRow & { role: AppRole }>(`select ${APP_COLUMNS}, role from ${reachableApps('$2')} where id = $1`, [appId, userId]);
+export async function findReachableApp(db: Db, appId: string, userId: string): Promise<ReachedAppRow | undefined> {
+  return db.one<ReachedAppRow>(`select ${APP_COLUMNS}, role from ${reachableApps('$2')} where id = $1`, [appId, userId]);
 }
 
 /** The ids of `appIds` that grant `grantId` reaches. */

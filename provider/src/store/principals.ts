@@ -1,6 +1,6 @@
 import type { Db } from './db.ts';
 import { userColumnsOf, type UserRow } from './users.ts';
-import { APP_COLUMNS, reachableAppsSelect, type AppRole, type AppRow } from './apps.ts';
+import { APP_COLUMNS, reachableAppsSelect, type ReachedAppRow } from './apps.ts';
 
 /**
  * The bearer-token lookups of domain/accounts/principal.ts that span aggregates: an OAuth access token with its
@@ -43,7 +43,7 @@ const APP_FIELDS = APP_COLUMNS.split(', ');
 export async function findAccessTokenPrincipalWithOwnApps(
   db: Db,
   tokenHash: string,
-): Promise<{ principal: AccessPrincipalRow; apps: Array<AppRow & { role: AppRole }> } | undefined> {
+): Promise<{ principal: AccessPrincipalRow; apps: ReachedAppRow[] } | undefined> {
   const rows = await db.query<AccessPrincipalRow & Record<string, unknown>>(
     `select p.*, ${APP_FIELDS.map((f) => `ra.${f} as ra_${f}`).join(', ')}, ra.role as ra_role
        from (${ACCESS_PRINCIPAL_SELECT}) p
@@ -60,7 +60,7 @@ export async function findAccessTokenPrincipalWithOwnApps(
     .map((r) => {
       const app = { role: r.ra_role } as Record<string, unknown>;
       for (const f of APP_FIELDS) app[f] = r[`ra_${f}`];
-      return app as unknown as AppRow & { role: AppRole };
+      return app as unknown as ReachedAppRow;
     });
   return { principal: principal as unknown as AccessPrincipalRow, apps };
 }

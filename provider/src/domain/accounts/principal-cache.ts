@@ -1,6 +1,6 @@
 import type { Ctx } from '../context.ts';
 import { findAccessTokenPrincipal, findAccessTokenPrincipalWithOwnApps, type AccessPrincipalRow } from '../../store/principals.ts';
-import type { AppRole, AppRow } from '../../store/apps.ts';
+import type { ReachedAppRow } from '../../store/apps.ts';
 import { cachedRead, createVersionedCache, type VersionedCache } from '../versioned-cache.ts';
 
 /** How many access tokens a provider keeps; past this the oldest entry is dropped. */
@@ -38,8 +38,8 @@ export function cachedAccessPrincipal(ctx: Pick<Ctx, 'db' | 'principals' | 'cloc
 export async function cachedAccessPrincipalWithOwnApps(
   ctx: Pick<Ctx, 'db' | 'principals' | 'clock'>,
   tokenHash: string,
-): Promise<{ row: AccessPrincipalRow | undefined; ownApps: Array<AppRow & { role: AppRole }> | null }> {
-  let ownApps: Array<AppRow & { role: AppRole }> | null = null;
+): Promise<{ row: AccessPrincipalRow | undefined; ownApps: ReachedAppRow[] | null }> {
+  let ownApps: ReachedAppRow[] | null = null;
   const row = await cachedRow(ctx, tokenHash, async () => {
     const read = await findAccessTokenPrincipalWithOwnApps(ctx.db, tokenHash);
     ownApps = read?.apps ?? null;

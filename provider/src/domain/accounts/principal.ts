@@ -7,7 +7,7 @@ import { ApiError } from '../errors.ts';
 import { findPersonalTokenByHash, touchPersonalToken } from '../../store/personal-tokens.ts';
 import { cachedAccessPrincipal, cachedAccessPrincipalWithOwnApps } from './principal-cache.ts';
 import type { AccessPrincipalRow } from '../../store/principals.ts';
-import type { AppRole, AppRow } from '../../store/apps.ts';
+import type { ReachedAppRow } from '../../store/apps.ts';
 
 /** Who is calling, after authentication (docs/api.md §1 token kinds). */
 export type Principal =
@@ -81,7 +81,7 @@ export async function authenticateTokenWithOwnApps(
   ctx: Ctx,
   token: string,
   opts: { admin?: boolean; audienceOk: (resource: string | null) => boolean },
-): Promise<{ principal: Principal; ownApps: Array<AppRow & { role: AppRole }> | null }> {
+): Promise<{ principal: Principal; ownApps: ReachedAppRow[] | null }> {
   if (recogniseBearer(token) !== 'access') return { principal: await authenticateToken(ctx, token, opts), ownApps: null };
   const { row, ownApps } = await cachedAccessPrincipalWithOwnApps(ctx, hashToken(token));
   return { principal: acceptAccess(ctx, judgeAccessRow(row, nowDate(ctx)), opts), ownApps };

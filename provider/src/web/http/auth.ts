@@ -2,7 +2,7 @@ import type { Context } from 'hono';
 import type { Ctx } from '../../domain/context.ts';
 import { sessionUser } from '../http/session-cookie.ts';
 import { authenticateToken, authenticateTokenWithOwnApps, type Principal } from '../../domain/accounts/principal.ts';
-import type { AppRole, AppRow } from '../../store/apps.ts';
+import type { ReachedAppRow } from '../../store/apps.ts';
 import { ApiError } from '../../domain/errors.ts';
 import { audienceOf, calledFromMcp, type Audience } from '../mcp/audience.ts';
 
@@ -47,7 +47,7 @@ export async function authenticate(ctx: Ctx, c: Context, opts: AuthOptions = {})
  * read in the same statement (domain/accounts/principal.ts `authenticateTokenWithOwnApps`); `ownApps` null: the
  * route lists them itself.
  */
-export async function authenticateWithOwnApps(ctx: Ctx, c: Context, opts: AuthOptions = {}): Promise<{ principal: Principal; ownApps: Array<AppRow & { role: AppRole }> | null }> {
+export async function authenticateWithOwnApps(ctx: Ctx, c: Context, opts: AuthOptions = {}): Promise<{ principal: Principal; ownApps: ReachedAppRow[] | null }> {
   const token = bearerToken(c);
   if (!token) return { principal: await authenticate(ctx, c, opts), ownApps: null };
   return authenticateTokenWithOwnApps(ctx, token, tokenOptions(ctx, c, opts));
