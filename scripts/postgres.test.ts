@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -37,18 +37,25 @@ describe.skipIf(!haveServer)('scripts/postgres.sh', () => {
   });
 
   it('refuses a state file it cannot write before it makes a server, so none is left running for nobody to stop', () => {
-    const servers = () => execFileSync('bash', ['-c', 'ls -d "${TMPDIR:-/tmp}"/instant-test-pg.* 2>/dev/null || true'], { encoding: 'utf8' });
-    const before = servers();
+    // A TMPDIR of its own, where start would make the server's directory: the other unit pass, run beside this one by
+    // npm test, starts servers of its own in /tmp meanwhile.
+    const tmp = mkdtempSync(join(tmpdir(), 'pg-script-tmp-'));
     let status: number | null = null;
     let stderr = '';
     try {
-      run('start', states); // a directory, not a file
+      execFileSync('bash', [script, 'start', states], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TMPDIR: tmp } }); // a directory, not a file
     } catch (err) {
       ({ status, stderr } = err as { status: number; stderr: string });
     }
-    expect(status).toBe(2);
-    expect(stderr).toContain('cannot write the state file');
-    expect(servers()).toBe(before);
+    try {
+      expect(status).toBe(2);
+      expect(stderr).toContain('cannot write the state file');
+      expect(readdirSync(tmp)).toEqual([]);
+    } finally {
+      // A server the script made there despite the refusal: stopped by its directory (what stop accepts).
+      for (const d of readdirSync(tmp)) execFileSync('bash', ['-c', `bash "$0" stop "$1" || true`, script, join(tmp, d)], { stdio: 'ignore' });
+      rmSync(tmp, { recursive: true, force: true });
+    }
   });
 
   it('starts two servers side by side; stopping one leaves the other and its data alone', async () => {
