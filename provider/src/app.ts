@@ -10,6 +10,7 @@ import { clientAddressMiddleware, socketPeer, type PeerAddress } from './web/htt
 import { API_STYLE, errorHandler } from './web/http/errors.ts';
 import { htmlSecurityHeaders } from './web/http/security-headers.ts';
 import { healthChecks, watchStore } from './web/health.ts';
+import { watchIdleMemory } from './domain/idle-memory.ts';
 import { createObservability } from './web/http/metrics.ts';
 import { createClientCache } from './domain/oauth/client-cache.ts';
 import { createPrincipalCache } from './domain/accounts/principal-cache.ts';
@@ -156,7 +157,8 @@ export async function runServer(opts: ServeOptions = {}): Promise<void> {
   let provider: Provider | undefined;
   let built: (p: Provider) => void;
   const providerBuilt = new Promise<Provider>((r) => (built = r));
-  const server: ServerType = await listen(async (req, env) => (provider ?? (await providerBuilt)).app.fetch(req, env), config.port, config.host).catch((err: NodeJS.ErrnoException) => fail(err.code === 'EADDRINUSE' ? `port ${config.port} is in use; set PORT to another port (0 picks a free one), or PROVIDER_PORT with npm start` : err.message));
+  let requests = 0; // for the idle watch
+  const server: ServerType = await listen(async (req, env) => (requests++, (provider ?? (await providerBuilt)).app.fetch(req, env)), config.port, config.host).catch((err: NodeJS.ErrnoException) => fail(err.code === 'EADDRINUSE' ? `port ${config.port} is in use; set PORT to another port (0 picks a free one), or PROVIDER_PORT with npm start` : err.message));
 
   const port = (server.address() as AddressInfo).port;
   try {
@@ -181,6 +183,7 @@ export async function runServer(opts: ServeOptions = {}): Promise<void> {
     await seedDemo(provider.ctx, (line) => process.stderr.write(line + '\n'));
   }
   const stopWatch = watchStore(provider.ctx);
+  const stopIdleWatch = watchIdleMemory(provider.ctx, () => requests);
   const bound = server.address() as AddressInfo;
   const boundAt = bound.family === 'IPv6' ? `[${bound.address}]:${bound.port}` : `${bound.address}:${bound.port}`;
   process.stdout.write(`instant-provider listening on ${provider.ctx.config.issuer} (public URL), bound to ${boundAt}\n`);
@@ -191,6 +194,7 @@ export async function runServer(opts: ServeOptions = {}): Promise<void> {
     stopping = true;
     provider!.ctx.log.info('shutting down', { signal });
     stopWatch();
+    stopIdleWatch();
     const force = setTimeout(() => process.exit(1), 10_000);
     force.unref();
     server.close(async () => {

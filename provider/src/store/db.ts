@@ -24,6 +24,11 @@ export interface Store extends Db {
    * answers null (a revocation on one instance must be refused on every other at once, docs/security.md §14).
    */
   principalRowsVersion(): number | null;
+  /**
+   * The process has gone idle (app.ts's idle watch): the embedded store's database thread collects its heap
+   * (store/idle-gc.ts, docs/operations.md §9); true if it collected. Absent where the store has no thread of its own.
+   */
+  collectIdleGarbage?(): Promise<boolean>;
 }
 
 /** Thrown by SQL on a unique-constraint violation (SQLSTATE 23505), on both backends. */

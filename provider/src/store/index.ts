@@ -220,6 +220,7 @@ export function deferredStore(kind: Store['kind'], opening: Promise<Store>): Sto
     // Until the store is open there is nothing to cache from.
     clientRowsVersion: () => opened?.clientRowsVersion() ?? null,
     principalRowsVersion: () => opened?.principalRowsVersion() ?? null,
+    collectIdleGarbage: async () => (await opened?.collectIdleGarbage?.()) ?? false,
   };
 }
 

@@ -107,6 +107,8 @@ export interface PgliteBackend {
   exec(sql: string): Promise<void>;
   /** The data directory as a tarball. */
   dump(): Promise<Blob>;
+  /** A backend on a thread of its own: one full collection of that thread's heap (store/idle-gc.ts). */
+  collectGarbage?(): Promise<boolean>;
 }
 
 function concat(parts: Uint8Array[]): Uint8Array {

@@ -105,6 +105,7 @@ export async function startPgliteThread(start: WorkerStart, hooks: { onWorker?: 
     simple: (sql) => call<string | undefined>('simple', sql),
     exec: (sql) => call<void>('exec', sql),
     dump: async () => new Blob([await call<ArrayBuffer>('dump', null)]),
+    collectGarbage: () => call<boolean>('gc', null),
     close: async () => {
       if (dead) return;
       await call<void>('close', null); // PGlite closed: its last writes are on disk

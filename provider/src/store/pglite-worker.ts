@@ -13,6 +13,7 @@
 import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
 import { PGlite, messages } from '@electric-sql/pglite';
 import { pgliteBackend, type PgliteBackend, type TextParam } from './pglite-exec.ts';
+import { collectGarbage } from './idle-gc.ts';
 
 /** Answers sent at most in one message while requests keep coming (the first of them should not wait long). */
 const ANSWERS_MAX = 16;
@@ -24,7 +25,7 @@ export interface WorkerStart {
   startParams: string[];
 }
 
-export type Request = [id: number, op: 'run', arg: [sql: string, params: TextParam[]]] | [id: number, op: 'simple' | 'exec', sql: string] | [id: number, op: 'dump' | 'close', arg: null];
+export type Request = [id: number, op: 'run', arg: [sql: string, params: TextParam[]]] | [id: number, op: 'simple' | 'exec', sql: string] | [id: number, op: 'dump' | 'gc' | 'close', arg: null];
 export type Answer = [id: number, failed: 0, value: unknown] | [id: number, failed: 1, error: ErrorFields];
 
 export interface ErrorFields {
@@ -60,6 +61,7 @@ async function serve(port: MessagePort, start: WorkerStart): Promise<void> {
       if (op === 'run') return [id, 0, await db.run(arg[0], arg[1])];
       if (op === 'simple') return [id, 0, await db.simple(arg)];
       if (op === 'exec') return [id, 0, await db.exec(arg)];
+      if (op === 'gc') return [id, 0, collectGarbage()];
       if (op === 'dump') {
         const buffer = await (await db.dump()).arrayBuffer();
         transfer.push(buffer);

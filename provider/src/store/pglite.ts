@@ -142,5 +142,6 @@ export function pgliteStore(backend: PgliteBackend, close: () => Promise<void>):
         await close();
       }),
     dumpSnapshot: () => mutex.run(() => open().dump()),
+    collectIdleGarbage: async () => !closed && ((await backend.collectGarbage?.()) ?? false),
   } satisfies PgliteStore;
 }
