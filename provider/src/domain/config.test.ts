@@ -31,3 +31,13 @@ describe('PGLITE_THREAD', () => {
     expect(() => loadConfig({ PGLITE_THREAD: 'sometimes' })).toThrow(/PGLITE_THREAD: must be auto, or 1\/0\/true\/false \(got "sometimes"\)/);
   });
 });
+
+describe('PGLITE_SHARED_BUFFERS_MB', () => {
+  it('is 8 unless set, takes whole MB from 1 to 1024, and refuses anything else by name', () => {
+    expect(loadConfig({}).pgliteSharedBuffersMb).toBe(8);
+    expect(loadConfig({ PGLITE_SHARED_BUFFERS_MB: ' 64 ' }).pgliteSharedBuffersMb).toBe(64);
+    expect(() => loadConfig({ PGLITE_SHARED_BUFFERS_MB: '16MB' })).toThrow(/PGLITE_SHARED_BUFFERS_MB: must be a whole number \(got "16MB"\)/);
+    expect(() => loadConfig({ PGLITE_SHARED_BUFFERS_MB: '0' })).toThrow(/PGLITE_SHARED_BUFFERS_MB: .*\(got "0"\)/);
+    expect(() => loadConfig({ PGLITE_SHARED_BUFFERS_MB: '2048' })).toThrow(/PGLITE_SHARED_BUFFERS_MB: .*\(got "2048"\)/);
+  });
+});

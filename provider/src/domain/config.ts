@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PGLITE_SHARED_BUFFERS_MB } from '../store/pglite-settings.ts';
 import { parseTrustProxy, type TrustProxy } from './trust-proxy.ts';
 
 /** Every setting of the provider: its environment variable, default and meaning. */
@@ -16,6 +17,11 @@ export interface ProviderConfig {
    * `auto` (when the machine has a second core), or true/false.
    */
   pgliteThread: 'auto' | boolean;
+  /**
+   * `PGLITE_SHARED_BUFFERS_MB`: the embedded store's Postgres `shared_buffers`, all of it resident from the start
+   * (store/pglite-options.ts, docs/operations.md §9); more for a working set larger than a few MB.
+   */
+  pgliteSharedBuffersMb: number;
   /** `DATA_DIR`: where the embedded store and the generated secret live. */
   dataDir: string;
   /** `SECRET`: seals cookies and encrypts signing keys (≥ 32 characters). Generated into `dataDir` when unset. */
@@ -106,6 +112,7 @@ const envSchema = z.object({
     .refine((v) => ['auto', '1', '0', 'true', 'false', 'yes', 'no', ''].includes(v), 'must be auto, or 1/0/true/false')
     .transform((v): 'auto' | boolean => (v === 'auto' || v === '' ? 'auto' : ['1', 'true', 'yes'].includes(v)))
     .default('auto'),
+  PGLITE_SHARED_BUFFERS_MB: intFrom(1, 1024).default(PGLITE_SHARED_BUFFERS_MB),
   DATA_DIR: z.string().trim().min(1).default('./.data/provider'),
   SECRET: z
     .string()
@@ -203,6 +210,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     publicUrl: e.PUBLIC_URL,
     databaseUrl: e.DATABASE_URL,
     pgliteThread: e.PGLITE_THREAD,
+    pgliteSharedBuffersMb: e.PGLITE_SHARED_BUFFERS_MB,
     dataDir: e.DATA_DIR,
     secret: e.SECRET,
     accessTokenTtlS: e.ACCESS_TOKEN_TTL_S,

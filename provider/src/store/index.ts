@@ -17,20 +17,25 @@ export { migrate } from './migrate.ts';
 /**
  * Opens the store named by DATABASE_URL (unset → PGlite in dataDir, `memory` → in-memory PGlite) and migrates it.
  * `pgliteThread` (PGLITE_THREAD): PGlite in a worker thread of its own (docs/architecture.md §10); `auto`, where the
- * machine has a second core to run it on.
+ * machine has a second core to run it on. `pgliteSharedBuffersMb` (PGLITE_SHARED_BUFFERS_MB): the embedded store's
+ * shared_buffers (store/pglite-options.ts).
  */
-export async function openStore(databaseUrl: string | undefined, dataDir: string, opts: { pgliteThread?: 'auto' | boolean } = {}): Promise<Store> {
+export async function openStore(
+  databaseUrl: string | undefined,
+  dataDir: string,
+  opts: { pgliteThread?: 'auto' | boolean; pgliteSharedBuffersMb?: number } = {},
+): Promise<Store> {
   const choice = opts.pgliteThread ?? 'auto';
   const thread = choice === 'auto' ? availableParallelism() > 1 : choice;
   let store: Store;
   if (databaseUrl === undefined) {
     const pgdata = join(dataDir, 'pgdata');
     await initPgliteDataDir(pgdata);
-    store = await openPglite({ dataDir: pgdata, thread });
+    store = await openPglite({ dataDir: pgdata, thread, sharedBuffersMb: opts.pgliteSharedBuffersMb });
   } else if (databaseUrl === 'memory') {
     // From the template's tarball: no initdb (seconds, and ~700 MB kept) in this process.
     const template = await pgliteTemplate(await recordMigrations());
-    store = await openPglite({ ...(template ? { snapshot: new Blob([readFileSync(template.tar)]) } : {}), thread });
+    store = await openPglite({ ...(template ? { snapshot: new Blob([readFileSync(template.tar)]) } : {}), thread, sharedBuffersMb: opts.pgliteSharedBuffersMb });
   } else {
     // Loaded only here: the embedded store never loads the Postgres driver.
     const { openPostgres } = await import('./postgres.ts');

@@ -57,3 +57,31 @@ describe.skipIf(!!process.env.TEST_DATABASE_URL)('embedded store first start', (
     await expect(openStore(undefined, dir)).rejects.toThrow(/holds no database/);
   });
 });
+
+// What store/pglite-settings.ts sets reaches Postgres, in the database thread and in this one, on a data directory
+// and in memory: shared_buffers is the embedded store's resident memory one for one (docs/operations.md §9).
+describe.skipIf(!!process.env.TEST_DATABASE_URL)('embedded store settings', () => {
+  const settings = async (store: Awaited<ReturnType<typeof openStore>>) =>
+    Object.fromEntries(
+      (await store.query<{ name: string; setting: string; unit: string | null }>(
+        `select name, setting, unit from pg_settings where name in ('shared_buffers', 'huge_pages', 'max_connections') order by name`,
+      )).map((r) => [r.name, r.unit === '8kB' ? `${(Number(r.setting) * 8) / 1024}MB` : r.setting]),
+    );
+  it(
+    'starts with shared_buffers 8MB and huge_pages off unless told another size, in a thread or not',
+    async () => {
+      const dir = tempDir();
+      const first = await openStore(undefined, dir, { pgliteThread: true });
+      expect(await settings(first)).toEqual({ huge_pages: 'off', max_connections: '10', shared_buffers: '8MB' });
+      await first.close();
+      // The setting applies to an existing data directory too: it is passed at every start, not written to it.
+      const again = await openStore(undefined, dir, { pgliteThread: false, pgliteSharedBuffersMb: 24 });
+      expect(await settings(again)).toEqual({ huge_pages: 'off', max_connections: '10', shared_buffers: '24MB' });
+      await again.close();
+      const memory = await openStore('memory', dir, { pgliteThread: true, pgliteSharedBuffersMb: 12 });
+      expect((await settings(memory)).shared_buffers).toBe('12MB');
+      await memory.close();
+    },
+    120_000,
+  );
+});
