@@ -19,7 +19,7 @@ export interface ProviderConfig {
   pgliteThread: 'auto' | boolean;
   /**
    * `PGLITE_SHARED_BUFFERS_MB`: the embedded store's Postgres `shared_buffers`, all of it resident from the start
-   * (store/pglite-options.ts, docs/operations.md §9); more for a working set larger than a few MB.
+   * (store/pglite-settings.ts, docs/operations.md §9); more for a working set larger than a few MB.
    */
   pgliteSharedBuffersMb: number;
   /** `DATA_DIR`: where the embedded store and the generated secret live. */

@@ -29,7 +29,7 @@ export interface PgliteOpen {
   thread?: boolean;
   /** Tests: sees the thread's Worker. */
   onWorker?: (worker: Worker) => void;
-  /** `shared_buffers` in MB (PGLITE_SHARED_BUFFERS_MB; store/pglite-options.ts). */
+  /** `shared_buffers` in MB (PGLITE_SHARED_BUFFERS_MB; store/pglite-settings.ts). */
   sharedBuffersMb?: number;
 }
 
