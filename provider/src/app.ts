@@ -66,7 +66,7 @@ export async function createProvider(config: ProviderConfig, deps: ProviderDeps 
   const issuer = config.publicUrl ?? `http://localhost:${config.port}`;
   const secret = resolveSecret(config);
   const log = deps.log ?? createLogger(config.logLevel);
-  const opening = deps.store ? Promise.resolve(deps.store) : (deps.opening ?? openStore(config.databaseUrl, config.dataDir, { pgliteThread: config.pgliteThread, pgliteSharedBuffersMb: config.pgliteSharedBuffersMb }));
+  const opening = deps.store ? Promise.resolve(deps.store) : (deps.opening ?? openStore(config.databaseUrl, config.dataDir, config));
   const db = deps.store ?? deferredStore(storeKind(config.databaseUrl), opening);
   const ctx: Ctx = {
     config: { ...config, issuer, secret },

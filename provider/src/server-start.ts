@@ -30,7 +30,7 @@ export function startServer(): ServerStart {
       throw err;
     }
   }
-  const opening = openStore(config.databaseUrl, config.dataDir, { pgliteThread: config.pgliteThread, pgliteSharedBuffersMb: config.pgliteSharedBuffersMb });
+  const opening = openStore(config.databaseUrl, config.dataDir, config);
   opening.catch(() => {}); // reported where it is awaited (runServer), not as an unhandled rejection meanwhile
   return { config, opening };
 }

@@ -68,7 +68,7 @@ export async function runAdminCommand(args: string[], io: CliIo): Promise<number
       }
     }
     try {
-      const db = await (io.open ?? ((c) => openStore(c.databaseUrl, c.dataDir, { pgliteThread: c.pgliteThread, pgliteSharedBuffersMb: c.pgliteSharedBuffersMb })))(config);
+      const db = await (io.open ?? ((c) => openStore(c.databaseUrl, c.dataDir, c)))(config);
       const issuer = config.publicUrl ?? `http://localhost:${config.port}`;
       const log = createLogger(config.logLevel === 'silent' ? 'silent' : 'error');
       // Without SMTP_URL a message the CLI sends is printed here: the server's dev outbox is another process.

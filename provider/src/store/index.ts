@@ -18,7 +18,7 @@ export { migrate } from './migrate.ts';
  * Opens the store named by DATABASE_URL (unset → PGlite in dataDir, `memory` → in-memory PGlite) and migrates it.
  * `pgliteThread` (PGLITE_THREAD): PGlite in a worker thread of its own (docs/architecture.md §10); `auto`, where the
  * machine has a second core to run it on. `pgliteSharedBuffersMb` (PGLITE_SHARED_BUFFERS_MB): the embedded store's
- * shared_buffers (store/pglite-settings.ts).
+ * shared_buffers (store/pglite-settings.ts). The provider passes its config as `opts`: the names are the same.
  */
 export async function openStore(
   databaseUrl: string | undefined,

@@ -7,7 +7,6 @@ import { writesPrincipalRows } from './principal-rows.ts';
 import { Mutex } from './mutex.ts';
 import { pgliteBackend, type PgliteBackend } from './pglite-exec.ts';
 import { pgliteOptions } from './pglite-options.ts';
-import { pgliteSettings } from './pglite-settings.ts';
 import { startPgliteThread } from './pglite-thread.ts';
 import { toParam } from './params.ts';
 
@@ -37,7 +36,7 @@ export async function openPglite(opts: PgliteOpen): Promise<PgliteStore> {
   if (opts.thread) {
     if (opts.dataDir) mkdirSync(opts.dataDir, { recursive: true });
     const snapshot = opts.snapshot ? new Uint8Array(await opts.snapshot.arrayBuffer()) : undefined;
-    const thread = await startPgliteThread({ dataDir: opts.dataDir, snapshot, startParams: pgliteOptions(pgliteSettings(opts.sharedBuffersMb)).startParams! }, { onWorker: opts.onWorker });
+    const thread = await startPgliteThread({ dataDir: opts.dataDir, snapshot, startParams: pgliteOptions(opts.sharedBuffersMb).startParams! }, { onWorker: opts.onWorker });
     return pgliteStore(thread, () => thread.close());
   }
   const pg = await startPglite(opts);
@@ -47,7 +46,7 @@ export async function openPglite(opts: PgliteOpen): Promise<PgliteStore> {
 /** A PGlite instance as the embedded store starts one (PGLITE_SETTINGS), on a data directory, in memory, or from a dump. */
 export async function startPglite(opts: { dataDir?: string; snapshot?: Blob | File; sharedBuffersMb?: number }): Promise<PGlite> {
   if (opts.dataDir) mkdirSync(opts.dataDir, { recursive: true });
-  return PGlite.create({ dataDir: opts.dataDir, loadDataDir: opts.snapshot, ...pgliteOptions(pgliteSettings(opts.sharedBuffersMb)) });
+  return PGlite.create({ dataDir: opts.dataDir, loadDataDir: opts.snapshot, ...pgliteOptions(opts.sharedBuffersMb) });
 }
 
 /**
