@@ -26,6 +26,8 @@ export interface ScenarioRow {
   baseline: { name: string; rps: number } | null;
   /** The server's CPU time per successful answer in the measured part, ms (main thread, all threads). */
   cpu_ms?: { main: number; all: number };
+  /** The whole machine's CPU time per successful answer (every process, ms) and the busy share of all cores. */
+  machine?: { cpu_ms: number; busy: number };
   /** Not in the brief's schema, but useful: error samples and notes. */
   notes?: string[];
 }
@@ -66,7 +68,7 @@ function log(msg: string) {
 
 function row(name: string, store: string, r: LoadResult, extraNotes: string[] = []): ScenarioRow {
   const notes = [...extraNotes, ...r.samples.map((s) => `error: ${s}`)];
-  return { name, store, rps: Math.round(r.rps * 10) / 10, p50_ms: r.p50_ms, p99_ms: r.p99_ms, errors: r.errors, ok: r.ok, baseline: null, ...(r.cpu_ms ? { cpu_ms: r.cpu_ms } : {}), ...(notes.length ? { notes } : {}) };
+  return { name, store, rps: Math.round(r.rps * 10) / 10, p50_ms: r.p50_ms, p99_ms: r.p99_ms, errors: r.errors, ok: r.ok, baseline: null, ...(r.cpu_ms ? { cpu_ms: r.cpu_ms } : {}), ...(r.machine ? { machine: r.machine } : {}), ...(notes.length ? { notes } : {}) };
 }
 
 function wanted(args: BenchArgs, name: string): boolean {
@@ -248,7 +250,7 @@ export function checkTargets(rows: ScenarioRow[], startup: StartupResult[]): Tar
 }
 
 export function formatTable(rows: ScenarioRow[], startup: StartupResult[]): string {
-  const head = ['scenario', 'store', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'CPU ms/req main/all', 'baseline', 'vs baseline'];
+  const head = ['scenario', 'store', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'CPU ms/req main/all', 'machine ms/req (busy)', 'baseline', 'vs baseline'];
   const body = rows.map((r) => [
     r.name,
     r.store,
@@ -257,6 +259,7 @@ export function formatTable(rows: ScenarioRow[], startup: StartupResult[]): stri
     r.p99_ms.toFixed(1),
     String(r.errors),
     r.cpu_ms ? `${r.cpu_ms.main.toFixed(2)} / ${r.cpu_ms.all.toFixed(2)}` : '',
+    r.machine ? `${r.machine.cpu_ms.toFixed(2)} (${Math.round(r.machine.busy * 100)} %)` : '',
     r.baseline ? `${r.baseline.name} (${r.baseline.rps.toFixed(0)})` : '',
     r.baseline && r.baseline.rps > 0 ? `${(r.rps / r.baseline.rps).toFixed(2)}×` : '',
   ]);

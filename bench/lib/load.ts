@@ -3,7 +3,7 @@
 //   - flowLoad: a multi-step Flow (provider/src/reliability/flow.ts) per connection; rate = complete flows per second,
 //     latency = one whole flow.
 import autocannon from 'autocannon';
-import { processCpuMs } from './machine.ts';
+import { machineCpuMs, processCpuMs } from './machine.ts';
 import type { Flow, HttpRequest, HttpResponse } from '../../provider/src/reliability/flow.ts';
 
 export interface LoadOptions {
@@ -37,6 +37,12 @@ export interface LoadResult {
    * threads (with `serverPid`, on Linux). Unlike req/s, it hardly moves with what else the machine runs.
    */
   cpu_ms?: { main: number; all: number };
+  /**
+   * The whole machine over the measured part (Linux): CPU time of every process per successful answer (or flow), in
+   * ms, and the share of all cores that was busy. Two cores give at most 2,000 ms a second, so `busy` near 1 means
+   * the rate is what the machine's CPU allows at that cost per answer.
+   */
+  machine?: { cpu_ms: number; busy: number };
 }
 
 interface Recorder {
@@ -57,10 +63,11 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
 }
 
-function summarise(r: Recorder, durationS: number, autocannonErrors: number, cpu?: { main: number; all: number }): LoadResult {
+function summarise(r: Recorder, durationS: number, autocannonErrors: number, cpu?: { main: number; all: number }, machine?: { busy: number; total: number }): LoadResult {
   const sorted = r.latencies.sort((a, b) => a - b);
   return {
     ...(cpu && r.ok > 0 ? { cpu_ms: { main: round((cpu.main / r.ok) * 100) / 100, all: round((cpu.all / r.ok) * 100) / 100 } } : {}),
+    ...(machine && r.ok > 0 && machine.total > 0 ? { machine: { cpu_ms: round((machine.busy / r.ok) * 100) / 100, busy: round(machine.busy / machine.total) } } : {}),
     rps: r.ok / durationS,
     p50_ms: round(percentile(sorted, 50)),
     p99_ms: round(percentile(sorted, 99)),
@@ -88,6 +95,7 @@ async function cannon(opts: LoadOptions, requests: AutocannonRequest[], measured
   if (!amount && durationS <= 0) return { errors: 0, timeouts: 0, elapsedS: 0 };
   const t0 = performance.now();
   const cpu0 = measured && opts.serverPid ? processCpuMs(opts.serverPid) : undefined;
+  const machine0 = measured ? machineCpuMs() : undefined;
   const instance = autocannon({
     url: opts.url,
     // autocannon refuses fewer requests than connections.
@@ -102,7 +110,9 @@ async function cannon(opts: LoadOptions, requests: AutocannonRequest[], measured
   const elapsedS = (performance.now() - t0) / 1000;
   const cpu1 = cpu0 && opts.serverPid ? processCpuMs(opts.serverPid) : undefined;
   const cpu = cpu0 && cpu1 ? { main: cpu1.main - cpu0.main, all: cpu1.all - cpu0.all } : undefined;
-  return { errors: result.errors, timeouts: result.timeouts, elapsedS: amount ? elapsedS : result.duration, cpu };
+  const machine1 = machine0 ? machineCpuMs() : undefined;
+  const machine = machine0 && machine1 ? { busy: machine1.busy - machine0.busy, total: machine1.total - machine0.total } : undefined;
+  return { errors: result.errors, timeouts: result.timeouts, elapsedS: amount ? elapsedS : result.duration, cpu, machine };
 }
 
 /**
@@ -135,7 +145,7 @@ export async function requestLoad(
   await cannon(opts, requests, false, onTime);
   rec = newRecorder();
   const run = await cannon(opts, requests, true, onTime);
-  return summarise(rec, run.elapsedS, run.errors, run.cpu);
+  return summarise(rec, run.elapsedS, run.errors, run.cpu, run.machine);
 }
 
 /**
@@ -177,7 +187,7 @@ export async function flowLoad<S>(opts: LoadOptions, flow: Flow<S>, onComplete?:
   await cannon(opts, steps, false);
   rec = newRecorder();
   const run = await cannon(opts, steps, true);
-  return summarise(rec, run.elapsedS, run.errors, run.cpu);
+  return summarise(rec, run.elapsedS, run.errors, run.cpu, run.machine);
 }
 
 function lowerCase(h: Record<string, string | string[]>): HttpResponse['headers'] {

@@ -34,6 +34,22 @@ export function machineInfo(): MachineInfo {
   };
 }
 
+/**
+ * CPU time the whole machine has spent so far (Linux /proc/stat, ms summed over every core): `busy` is user, nice,
+ * system, irq and softirq (every process: the server, its database, the load generator, anything else), `total`
+ * adds idle and iowait. Time stolen by the hypervisor counts in neither. Undefined elsewhere.
+ */
+export function machineCpuMs(): { busy: number; total: number } | undefined {
+  try {
+    const f = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!.trim().split(/\s+/).slice(1).map(Number);
+    const [user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0] = f;
+    const busy = user + nice + system + irq + softirq;
+    return { busy: busy * 10, total: (busy + idle + iowait) * 10 };
+  } catch {
+    return undefined;
+  }
+}
+
 /** CPU time a process has used so far (Linux /proc, ms): its main thread, and all its threads. Undefined elsewhere. */
 export function processCpuMs(pid: number): { main: number; all: number } | undefined {
   // utime and stime, fields 14 and 15 of stat, in clock ticks (USER_HZ, 100 on Linux); fields after the name, which
