@@ -94,8 +94,9 @@ async function cannon(opts: LoadOptions, requests: AutocannonRequest[], measured
   const amount = measured ? opts.amount : opts.warmupAmount;
   if (!amount && durationS <= 0) return { errors: 0, timeouts: 0, elapsedS: 0 };
   const t0 = performance.now();
-  const cpu0 = measured && opts.serverPid ? processCpuMs(opts.serverPid) : undefined;
-  const machine0 = measured ? machineCpuMs() : undefined;
+  // CPU counters (the server's threads, the whole machine) read before and after the measured part.
+  const counters = () => ({ cpu: opts.serverPid ? processCpuMs(opts.serverPid) : undefined, machine: machineCpuMs() });
+  const before = measured ? counters() : undefined;
   const instance = autocannon({
     url: opts.url,
     // autocannon refuses fewer requests than connections.
@@ -108,11 +109,20 @@ async function cannon(opts: LoadOptions, requests: AutocannonRequest[], measured
   if (onResponseTime) instance.on('response', (_client: unknown, status: number, _bytes: number, ms: number) => onResponseTime(ms, status));
   const result = await instance;
   const elapsedS = (performance.now() - t0) / 1000;
-  const cpu1 = cpu0 && opts.serverPid ? processCpuMs(opts.serverPid) : undefined;
-  const cpu = cpu0 && cpu1 ? { main: cpu1.main - cpu0.main, all: cpu1.all - cpu0.all } : undefined;
-  const machine1 = machine0 ? machineCpuMs() : undefined;
-  const machine = machine0 && machine1 ? { busy: machine1.busy - machine0.busy, total: machine1.total - machine0.total } : undefined;
-  return { errors: result.errors, timeouts: result.timeouts, elapsedS: amount ? elapsedS : result.duration, cpu, machine };
+  const after = before ? counters() : undefined;
+  return {
+    errors: result.errors,
+    timeouts: result.timeouts,
+    elapsedS: amount ? elapsedS : result.duration,
+    cpu: minus(after?.cpu, before?.cpu),
+    machine: minus(after?.machine, before?.machine),
+  };
+}
+
+/** Each counter's growth from `before` to `after`; undefined when either reading is missing. */
+function minus<T extends Record<string, number>>(after: T | undefined, before: T | undefined): T | undefined {
+  if (!after || !before) return undefined;
+  return Object.fromEntries(Object.entries(after).map(([k, v]) => [k, v - before[k]!])) as T;
 }
 
 /**
