@@ -7,7 +7,7 @@ import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Db, Store } from './db.ts';
 import { migrate } from './migrate.ts';
-import { vacuumEmbedded } from './maintenance.ts';
+import { analyzeStale } from './maintenance.ts';
 import { openPglite } from './pglite.ts';
 
 export type { Db, Store } from './db.ts';
@@ -44,7 +44,7 @@ export async function openStore(
   try {
     await migrate(store);
     // Statistics from the start (the embedded store has no autovacuum; the sweep keeps them, domain/sweep.ts).
-    await vacuumEmbedded(store, { analyzeOnly: true });
+    await analyzeStale(store);
   } catch (err) {
     await store.close().catch(() => {});
     throw err;

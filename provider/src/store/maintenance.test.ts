@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { AUTO_ANALYZE_INTERVAL_MS, startSweeper } from '../domain/sweep.ts';
 import { createTestProvider, openTestStore } from '../testing/index.ts';
 import type { Store } from './db.ts';
-import { ANALYZE_THRESHOLD, AUTO_ANALYZE_MAX_ROWS, analyzeChanged } from './maintenance.ts';
+import { ANALYZE_THRESHOLD, AUTO_ANALYZE_MAX_ROWS, analyzeChanged, analyzeStale } from './maintenance.ts';
 
 let store: Store | undefined;
 afterEach(async () => {
@@ -67,6 +67,30 @@ describe.runIf(embedded)('autoanalyze of the embedded store (analyzeChanged)', (
   });
 });
 
+describe.runIf(embedded)('the statistics of the embedded store when it opens (analyzeStale)', () => {
+  it('analyzes the tables without statistics and those whose size moved by more than a tenth, and no others', async () => {
+    store = await openTestStore();
+    // The test stores come from a migrated snapshot that was never analyzed: every table, once.
+    expect(await analyzeStale(store)).toContain('access_tokens');
+    expect(await analyzeStale(store)).toEqual([]);
+    await store.exec('create table t_stale (id int primary key, v text)');
+    expect(await analyzeStale(store)).toEqual(['t_stale']);
+    expect(await analyzeStale(store)).toEqual([]);
+    const pages = async () => (await store!.one<{ n: number }>(`select relpages as n from pg_class where relname = 't_stale'`))!.n;
+    await store.query(`insert into t_stale select i, md5(i::text) from generate_series(1, 2000) i`);
+    expect(await pages()).toBe(0); // an insert does not move relpages: the last ANALYZE's count
+    expect(await analyzeStale(store)).toEqual(['t_stale']);
+    const counted = await pages();
+    expect(counted).toBeGreaterThan(10);
+    // A few rows more stay within a page and a tenth: the statistics are kept.
+    await store.query(`insert into t_stale select i, md5(i::text) from generate_series(2001, 2010) i`);
+    expect(await analyzeStale(store)).toEqual([]);
+    await store.query(`insert into t_stale select i, md5(i::text) from generate_series(2011, 3000) i`);
+    expect(await analyzeStale(store)).toEqual(['t_stale']);
+    expect(await pages()).toBeGreaterThan(counted);
+  });
+});
+
 describe.runIf(embedded)('the sweeper of the embedded store', () => {
   it('runs the autoanalyze every AUTO_ANALYZE_INTERVAL_MS', async () => {
     vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
@@ -104,5 +128,6 @@ describe.runIf(!embedded)('autoanalyze on Postgres', () => {
   it('does nothing: autovacuum analyzes', async () => {
     store = await openTestStore();
     expect(await analyzeChanged(store)).toEqual([]);
+    expect(await analyzeStale(store)).toEqual([]);
   });
 });

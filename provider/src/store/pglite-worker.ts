@@ -41,6 +41,19 @@ export function errorFields(err: unknown): ErrorFields {
 }
 
 async function serve(port: MessagePort, start: WorkerStart): Promise<void> {
+  // The port is listened to before PGlite starts, so that it holds this thread's event loop open meanwhile. A Node
+  // thread whose loop runs out of live handles, even for a moment, waits (NodePlatform::DrainTasks) until every task
+  // on V8's background threads has finished: here the optimizing compiler's tier-up of PGlite's WebAssembly, which
+  // kept the first statement waiting 0.2–0.3 s after the start (docs/architecture.md §10).
+  const queue: Request[] = [];
+  let ready = false;
+  let running = false;
+  let closed = false;
+  const take = (reqs: Request[]) => {
+    queue.push(...reqs);
+    if (ready && !running) void drain();
+  };
+  port.on('message', take);
   let pg: PGlite;
   try {
     pg = await PGlite.create({
@@ -50,6 +63,7 @@ async function serve(port: MessagePort, start: WorkerStart): Promise<void> {
     });
   } catch (err) {
     port.postMessage([[0, 1, errorFields(err)]] satisfies Answer[]);
+    port.off('message', take); // nothing holds the thread any more: it ends
     return;
   }
   const db: PgliteBackend = pgliteBackend(pg);
@@ -74,9 +88,6 @@ async function serve(port: MessagePort, start: WorkerStart): Promise<void> {
     }
   }
 
-  const queue: Request[] = [];
-  let running = false;
-  let closed = false;
   async function drain(): Promise<void> {
     running = true;
     let answers: Answer[] = [];
@@ -97,10 +108,8 @@ async function serve(port: MessagePort, start: WorkerStart): Promise<void> {
     running = false;
     if (closed) port.close();
   }
-  port.on('message', (reqs: Request[]) => {
-    queue.push(...reqs);
-    if (!running) void drain();
-  });
+  ready = true;
+  if (queue.length > 0) void drain();
 }
 
 if (parentPort) void serve(parentPort, workerData as WorkerStart);
