@@ -106,7 +106,9 @@ async function serve(port: MessagePort, start: WorkerStart): Promise<void> {
     }
     if (answers.length > 0) flush();
     running = false;
-    if (closed) port.close();
+    // Once closed, the port stays open and the main thread ends this thread (`worker.terminate()`, store/pglite-thread.ts).
+    // Closing it here would leave the loop without a handle: the thread would then wait in DrainTasks (above) for V8's
+    // background compilation before it could end, up to 1.6 s for a provider stopped just after it started.
   }
   ready = true;
   if (queue.length > 0) void drain();
