@@ -44,7 +44,7 @@ async function serve(port: MessagePort, start: WorkerStart): Promise<void> {
   // The port is listened to before PGlite starts, so that it holds this thread's event loop open meanwhile. A Node
   // thread whose loop runs out of live handles, even for a moment, waits (NodePlatform::DrainTasks) until every task
   // on V8's background threads has finished: here the optimizing compiler's tier-up of PGlite's WebAssembly, which
-  // kept the first statement waiting 0.2–0.3 s after the start (docs/architecture.md §10).
+  // kept the first statement waiting 0.1–0.3 s after the start (docs/architecture.md §10).
   const queue: Request[] = [];
   let ready = false;
   let running = false;
