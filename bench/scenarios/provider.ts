@@ -66,7 +66,7 @@ const ACCOUNTS = 8;
  * rather than queueing on a few grant rows), a refresh token per refresh client, a `pat_` and a few apps to list.
  */
 export async function setUpProvider(url: string): Promise<ProviderFixture> {
-  const sessions = await pool(ACCOUNTS, 4, (i) => signUp(fetch, url, `bench-${i}-${Date.now()}@example.com`, undefined, xff(randomAddress())));
+  const sessions = await pool(ACCOUNTS, 4, (i) => signUp(fetch, url, `bench-${i}-${Date.now()}@example.com`));
   const session = sessions[0]!;
   let made = 0;
   const makeClients = (n: number, name: string) =>
@@ -79,7 +79,7 @@ export async function setUpProvider(url: string): Promise<ProviderFixture> {
   const flowClients = await makeClients(CLIENT_POOL, 'flow');
   const [apiClient] = await makeClients(1, 'api');
   const signIn = async (client: OAuthClientCreds) => {
-    const s = await runFlow(fetch, url, signInFlow({ client, headers: () => xff(randomAddress()) }));
+    const s = await runFlow(fetch, url, signInFlow({ client }));
     return s.tokens!;
   };
   const refreshPool = await pool(refreshClients.length, 8, async (i) => ({ client: refreshClients[i]!, tokens: await signIn(refreshClients[i]!) }));
@@ -110,7 +110,7 @@ export function refreshGrant(opts: LoadOptions, f: ProviderFixture): Promise<Loa
 export async function codeExchange(opts: LoadOptions, f: ProviderFixture, mintS: number): Promise<LoadResult & { minted: number }> {
   const codes: { client: OAuthClientCreds; code: string; verifier: string }[] = [];
   let rr = 0;
-  const flow = signInFlow({ client: () => f.exchangeClients[rr++ % f.exchangeClients.length]!, codeOnly: true, headers: () => xff(randomAddress()) });
+  const flow = signInFlow({ client: () => f.exchangeClients[rr++ % f.exchangeClients.length]!, codeOnly: true });
   await flowLoad({ ...opts, warmupS: 0, durationS: mintS }, flow, (s) => codes.push({ client: s.client, code: s.code, verifier: s.pkce.verifier }));
   if (codes.length < 8) throw new Error(`only ${codes.length} codes minted in ${mintS} s`);
   // A quarter of the codes warm up, the rest are measured; every request takes the next unused code.
@@ -118,7 +118,7 @@ export async function codeExchange(opts: LoadOptions, f: ProviderFixture, mintS:
   let next = 0;
   const take = (): HttpRequest | undefined => {
     const c = codes[next++];
-    return c ? codeExchangeRequest(c.client, c.code, c.verifier, xff(randomAddress())) : undefined;
+    return c ? codeExchangeRequest(c.client, c.code, c.verifier) : undefined;
   };
   const result = await requestLoad({ ...opts, warmupAmount: warm, amount: codes.length - warm }, take);
   return { ...result, minted: codes.length };
@@ -132,7 +132,7 @@ export function apiListApps(opts: LoadOptions, f: ProviderFixture): Promise<Load
 /** `sign-in-flow`: complete flows (authorize → consent page → allow → token) per second, signed-in browser. */
 export function signInFlows(opts: LoadOptions, f: ProviderFixture): Promise<LoadResult> {
   let rr = 0;
-  const flow = signInFlow({ client: () => f.flowClients[rr++ % f.flowClients.length]!, headers: () => xff(randomAddress()) });
+  const flow = signInFlow({ client: () => f.flowClients[rr++ % f.flowClients.length]! });
   return flowLoad(opts, flow);
 }
 
