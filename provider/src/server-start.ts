@@ -4,6 +4,7 @@
  * ~0.4 s), so that PGlite starts on its own thread (docs/architecture.md §10) while the main thread loads them.
  */
 import { ConfigError, loadConfig, type ProviderConfig } from './domain/config.ts';
+import { createLogger } from './domain/log.ts';
 import { openStore, type Store } from './store/index.ts';
 import { acquireDataDir, DataDirBusyError } from './store/lock.ts';
 
@@ -30,7 +31,15 @@ export function startServer(): ServerStart {
       throw err;
     }
   }
-  const opening = openStore(config.databaseUrl, config.dataDir, config);
+  // A first start is silent for seconds while initdb runs (once per install: the template); say so.
+  const log = createLogger(config.logLevel);
+  const opening = openStore(config.databaseUrl, config.dataDir, {
+    ...config,
+    onNewDataDir: (what, fields) =>
+      what === 'creating'
+        ? log.info(`creating the embedded database (initdb and the migrations: a few seconds${fields.template === 'building' ? ', once per install' : ''})`, fields)
+        : log.info('embedded database created', fields),
+  });
   opening.catch(() => {}); // reported where it is awaited (runServer), not as an unhandled rejection meanwhile
   return { config, opening };
 }

@@ -19,18 +19,20 @@ export { migrate } from './migrate.ts';
  * `pgliteThread` (PGLITE_THREAD): PGlite in a worker thread of its own (docs/architecture.md §10); `auto`, where the
  * machine has a second core to run it on. `pgliteSharedBuffersMb` (PGLITE_SHARED_BUFFERS_MB): the embedded store's
  * shared_buffers (store/pglite-settings.ts). The provider passes its config as `opts`: the names are the same.
+ * `onNewDataDir` hears about a new embedded data directory being made, before and after, so that a first start,
+ * silent for seconds while the template is built, can say why.
  */
 export async function openStore(
   databaseUrl: string | undefined,
   dataDir: string,
-  opts: { pgliteThread?: 'auto' | boolean; pgliteSharedBuffersMb?: number } = {},
+  opts: { pgliteThread?: 'auto' | boolean; pgliteSharedBuffersMb?: number; onNewDataDir?: NewDataDirNote } = {},
 ): Promise<Store> {
   const choice = opts.pgliteThread ?? 'auto';
   const thread = choice === 'auto' ? availableParallelism() > 1 : choice;
   let store: Store;
   if (databaseUrl === undefined) {
     const pgdata = join(dataDir, 'pgdata');
-    await initPgliteDataDir(pgdata);
+    await initPgliteDataDir(pgdata, opts.onNewDataDir);
     store = await openPglite({ dataDir: pgdata, thread, sharedBuffersMb: opts.pgliteSharedBuffersMb });
   } else if (databaseUrl === 'memory') {
     // From the template's tarball: no initdb (seconds, and ~700 MB kept) in this process.
@@ -120,6 +122,13 @@ async function initdbInChild(dir: string, tar: string, migrations: Recorded): Pr
   }
 }
 
+/**
+ * What `openStore` says about a new embedded data directory: `creating` when it must run initdb and the migrations
+ * (seconds: `template` is `building` when the install's template is being made, `none` when there is no writable
+ * cache for one), and `created` once the directory is in place (also when it was a fast copy of the template).
+ */
+export type NewDataDirNote = (what: 'creating' | 'created', fields: { dir: string; template?: 'building' | 'none'; ms?: number }) => void;
+
 interface Template {
   /** An initialised, migrated data directory, to copy. */
   dir: string;
@@ -132,7 +141,7 @@ interface Template {
  * takes seconds) into the provider's cache, next to the bundle of its sources. Undefined when that cache cannot be
  * written.
  */
-async function pgliteTemplate(migrations: Recorded): Promise<Template | undefined> {
+async function pgliteTemplate(migrations: Recorded, building: () => void = () => {}): Promise<Template | undefined> {
   const root = fileURLToPath(new URL('../../node_modules/.cache/instant-provider/', import.meta.url));
   try {
     mkdirSync(root, { recursive: true });
@@ -148,6 +157,7 @@ async function pgliteTemplate(migrations: Recorded): Promise<Template | undefine
   if (existsSync(join(t.dir, 'PG_VERSION')) && existsSync(t.tar)) return t;
   // Made aside, then renamed into place: the directory's presence says both are complete.
   const tmp = join(root, `${name}.${process.pid}.tmp`);
+  building();
   try {
     await initdbInChild(tmp, `${tmp}.tar`, migrations);
     renameSync(`${tmp}.tar`, t.tar);
@@ -184,8 +194,9 @@ function copyDir(from: string, to: string): void {
  * sibling directory and renamed into place, so a first start killed midway leaves no directory that looks
  * initialised, and the provider never holds initdb's memory.
  */
-async function initPgliteDataDir(pgdata: string): Promise<void> {
+async function initPgliteDataDir(pgdata: string, note: NewDataDirNote = () => {}): Promise<void> {
   if (existsSync(join(pgdata, 'PG_VERSION'))) return;
+  const t0 = performance.now();
   if (existsSync(pgdata)) {
     if (readdirSync(pgdata).length) throw new Error(`${pgdata} is not empty but holds no database (no PG_VERSION); move it away`);
     rmdirSync(pgdata);
@@ -198,10 +209,14 @@ async function initPgliteDataDir(pgdata: string): Promise<void> {
   const tmp = join(parent, `${prefix}${process.pid}`);
   try {
     const migrations = await recordMigrations();
-    const template = await pgliteTemplate(migrations);
+    const template = await pgliteTemplate(migrations, () => note('creating', { dir: pgdata, template: 'building' }));
     if (template) copyDir(template.dir, tmp);
-    else await initdbInChild(tmp, `${tmp}.tar`, migrations);
+    else {
+      note('creating', { dir: pgdata, template: 'none' });
+      await initdbInChild(tmp, `${tmp}.tar`, migrations);
+    }
     renameSync(tmp, pgdata);
+    note('created', { dir: pgdata, ms: Math.round(performance.now() - t0) });
   } finally {
     rmSync(tmp, { recursive: true, force: true });
     rmSync(`${tmp}.tar`, { force: true });

@@ -25,13 +25,18 @@ describe.skipIf(!!process.env.TEST_DATABASE_URL)('embedded store first start', (
       const dir = tempDir();
       mkdirSync(join(dir, 'pgdata.initdb-999999', 'base'), { recursive: true });
       mkdirSync(join(dir, 'pgdata')); // empty: as an older version left it before initdb
-      const first = await openStore(undefined, dir);
+      const notes: [string, Record<string, unknown>][] = [];
+      const first = await openStore(undefined, dir, { onNewDataDir: (what, fields) => void notes.push([what, fields]) });
       await first.exec('create table kept (v int); insert into kept values (7)');
+      // `created` last, with the time it took; `creating` before it only when initdb had to run (no template yet).
+      expect(notes.at(-1)).toEqual(['created', { dir: join(dir, 'pgdata'), ms: expect.any(Number) }]);
+      expect(notes.slice(0, -1)).toEqual(notes.length > 1 ? [['creating', { dir: join(dir, 'pgdata'), template: 'building' }]] : []);
       await first.close();
       expect(existsSync(join(dir, 'pgdata', 'PG_VERSION'))).toBe(true);
       expect(readdirSync(dir).filter((n) => n.startsWith('pgdata.'))).toEqual([]);
 
-      const again = await openStore(undefined, dir);
+      const again = await openStore(undefined, dir, { onNewDataDir: (what) => void notes.push([what, {}]) });
+      expect(notes.filter(([what]) => what === 'created')).toHaveLength(1); // nothing new to make
       expect(await again.one('select v from kept')).toEqual({ v: 7 });
       expect(await migrate(again)).toEqual([]);
       await again.close();
