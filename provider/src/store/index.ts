@@ -36,7 +36,7 @@ export async function openStore(
     store = await openPglite({ dataDir: pgdata, thread, sharedBuffersMb: opts.pgliteSharedBuffersMb });
   } else if (databaseUrl === 'memory') {
     // From the template's tarball: no initdb (seconds, and ~700 MB kept) in this process.
-    const template = await pgliteTemplate(await recordMigrations());
+    const template = await pgliteTemplate(await recordMigrations(), () => opts.onNewDataDir?.('creating', { dir: 'memory', template: 'building' }));
     store = await openPglite({ ...(template ? { snapshot: new Blob([readFileSync(template.tar)]) } : {}), thread, sharedBuffersMb: opts.pgliteSharedBuffersMb });
   } else {
     // Loaded only here: the embedded store never loads the Postgres driver.
@@ -125,7 +125,8 @@ async function initdbInChild(dir: string, tar: string, migrations: Recorded): Pr
 /**
  * What `openStore` says about a new embedded data directory: `creating` when it must run initdb and the migrations
  * (seconds: `template` is `building` when the install's template is being made, `none` when there is no writable
- * cache for one), and `created` once the directory is in place (also when it was a fast copy of the template).
+ * cache for one), and `created` once the directory is in place (also when it was a fast copy of the template). An
+ * in-memory store (`dir` is `memory`) only says `creating`, when it builds the template it loads.
  */
 export type NewDataDirNote = (what: 'creating' | 'created', fields: { dir: string; template?: 'building' | 'none'; ms?: number }) => void;
 
