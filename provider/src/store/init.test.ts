@@ -55,6 +55,12 @@ describe.skipIf(!!process.env.TEST_DATABASE_URL)('embedded store first start', (
     await b.close();
   }, 120_000);
 
+  it('runs Postgres with fsync off, as docs/operations.md §4 tells operators (it survives the process, not the machine)', async () => {
+    const store = await openStore(undefined, tempDir());
+    expect(await store.one('show fsync')).toEqual({ fsync: 'off' });
+    await store.close();
+  }, 120_000);
+
   it('refuses a data directory that holds files but no database, before any initdb', async () => {
     const dir = tempDir();
     mkdirSync(join(dir, 'pgdata'));
