@@ -6,19 +6,44 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { dirname, join } from 'node:path';
+import { createServer } from 'node:net';
+import { dirname, join, resolve } from 'node:path';
 import { readyBanner } from './start-banner.mjs';
 import { mallocEnv } from './malloc-env.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const providerPort = Number(process.env.PROVIDER_PORT ?? 8787);
-const demoPort = Number(process.env.DEMO_PORT ?? 3000);
-const providerUrl = process.env.PUBLIC_URL ?? `http://localhost:${providerPort}`;
+
+/** A port nothing listens on now: what `0` means for PROVIDER_PORT or DEMO_PORT. Each URL names the other
+ * server's port (the issuer, the redirect URI), so both are known before either starts. */
+function freePort() {
+  return new Promise((ok, fail) => {
+    const probe = createServer();
+    probe.once('error', fail);
+    probe.listen(0, () => {
+      const { port } = probe.address();
+      probe.close(() => ok(port));
+    });
+  });
+}
+function portFrom(name, fallback) {
+  const raw = process.env[name]?.trim() || String(fallback);
+  const port = Number(raw);
+  if (!/^\d+$/.test(raw) || port > 65535) {
+    console.error(`${name} must be a port number from 0 to 65535 (0 picks a free one), got ${JSON.stringify(raw)}`);
+    process.exit(1);
+  }
+  return port === 0 ? freePort() : port;
+}
+const providerPort = await portFrom('PROVIDER_PORT', 8787);
+const demoPort = await portFrom('DEMO_PORT', 3000);
+const providerUrl = process.env.PUBLIC_URL?.trim().replace(/\/+$/, '') || `http://localhost:${providerPort}`;
 const demoUrl = `http://localhost:${demoPort}`;
 
-// Secrets made on the first start and kept in .data, so restarts keep the demo login, the demo
-// client (its secret is shared by the provider's seed and the demo app) and the demo's sessions.
-const dataDir = join(root, '.data');
+// Secrets made on the first start and kept in .data (with DATA_DIR set: in DATA_DIR/npm-start, so one directory
+// holds a whole start), so restarts keep the demo login, the demo client (its secret is shared by the provider's
+// seed and the demo app) and the demo's sessions.
+const providerDataDir = process.env.DATA_DIR?.trim() ? resolve(root, process.env.DATA_DIR.trim()) : undefined;
+const dataDir = providerDataDir ? join(providerDataDir, 'npm-start') : join(root, '.data');
 mkdirSync(dataDir, { recursive: true });
 function kept(name, make) {
   const file = join(dataDir, name);
@@ -96,6 +121,7 @@ const started = Date.now();
 run('provider', ['provider/bin/instant-provider.mjs', '--seed-demo'], {
   PORT: String(providerPort),
   PUBLIC_URL: providerUrl,
+  ...(providerDataDir ? { DATA_DIR: providerDataDir } : {}),
   DEMO_CLIENT_SECRET: demoClientSecret,
   DEMO_PASSWORD: demoPassword,
   DEMO_REDIRECT_URI: `${demoUrl}/auth/instant/callback`,
