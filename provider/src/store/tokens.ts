@@ -143,8 +143,11 @@ export async function refreshRows(db: Db, rows: readonly RefreshInput[]): Promis
     details: `jsonb_build_object('grant_id', grant_id, 'family_id', family_id, 'scopes', to_jsonb(scopes))`,
   });
   // Concurrent batches (a Postgres pool runs several) must not deadlock: the tokens are locked first, in one order
-  // (by id), and a grant another batch is touching is skipped (it is being noted as used anyway). Looking the tokens
-  // up by `token_hash = any(…)` also keeps the plan on the unique index whatever the statistics say.
+  // (by id), and a grant another batch is touching is skipped (it is being noted as used anyway). The plan must not
+  // turn on statistics, which a new or restored database lacks until autovacuum's first ANALYZE: the tokens are
+  // found by `token_hash = any(…)`, and their grant and user are checked by a scalar subquery of each updated row
+  // (primary keys), never a semi-join the planner may start from (without statistics Postgres 15 joined every live
+  // grant to every user first: 30 ms for 16 rows on 1,000 users, against 1 ms; bench/RESULTS.md round 14).
   const done = await db.query<{ n: number; scopes: string[] }>(
     `with i as (
        select * from unnest(${input.join(', ')})
@@ -160,8 +163,7 @@ export async function refreshRows(db: Db, rows: readonly RefreshInput[]): Promis
          from i
         where r.id = any(array(select id from locked)) and r.token_hash = i.token_hash and r.client_id = i.client_id and r.revoked_at is null and r.rotated_at is null and r.idle_expires_at > i.now
           and (i.resource is null or r.resource = i.resource)
-          and exists (select 1 from grants g join users u on u.id = g.user_id
-                       where g.id = r.grant_id and g.revoked_at is null and u.locked_at is null)
+          and (select g.revoked_at is null and u.locked_at is null from grants g join users u on u.id = g.user_id where g.id = r.grant_id)
        returning i.n, i.client_id, i.now, i.idle_expires_at as next_idle_expires_at, i.access_id, i.access_hash, i.access_expires_at, i.touch_before,
                  i.successor_id, i.successor_hash, i.a_event, i.a_outcome, i.a_actor, i.a_client_id, i.a_oauth_app_id, i.a_address,
                  r.id, r.family_id, r.grant_id, r.user_id, r.scopes, r.code_hash, r.resource
