@@ -2,15 +2,23 @@
 // refreshTokenGrant's one statement — called in this process against the seeded store, 32 at a time, with no HTTP,
 // no client authentication hash and no rate limits. What the token endpoint adds on top is HTTP and JS.
 import { createProvider } from '../../provider/src/app.ts';
-import { loadConfig } from '../../provider/src/domain/config.ts';
+import { loadConfig, type ProviderConfig } from '../../provider/src/domain/config.ts';
 import { getClient } from '../../provider/src/domain/oauth/clients.ts';
 import { refreshTokenGrant } from '../../provider/src/domain/oauth/refresh.ts';
 import type { Backend } from './backend.ts';
 import type { LoadResult } from './load.ts';
 import { BENCH_SECRET } from './servers.ts';
 
-export async function refreshCeiling(databaseUrl: string | undefined, dataDir: string, b: Backend, warmupS: number, durationS: number, concurrency = 32): Promise<LoadResult> {
-  const config = { ...loadConfig({}), databaseUrl, dataDir, secret: BENCH_SECRET, logLevel: 'silent' as const };
+export async function refreshCeiling(
+  databaseUrl: string | undefined,
+  dataDir: string,
+  b: Backend,
+  warmupS: number,
+  durationS: number,
+  concurrency = 32,
+  settings: Partial<ProviderConfig> = {},
+): Promise<LoadResult> {
+  const config = { ...loadConfig({}), databaseUrl, dataDir, secret: BENCH_SECRET, logLevel: 'silent' as const, ...settings };
   const p = await createProvider(config, { sweeper: false });
   await p.ready;
   try {

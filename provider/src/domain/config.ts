@@ -55,6 +55,11 @@ export interface ProviderConfig {
   operatorEmails: string[];
   /** `AUDIT_RETENTION_DAYS`: how long audit events are kept. */
   auditRetentionDays: number;
+  /**
+   * `AUDIT_REFRESHES`: which refreshes of a kept (non-rotating) refresh token the audit trail records as
+   * `token.refreshed`: `daily`, the first of each UTC day (docs/architecture.md §11); `each`, every one.
+   */
+  auditRefreshes: 'daily' | 'each';
   /** `LOG_LEVEL`: `silent`, `error`, `warn`, `info` or `debug`. */
   logLevel: 'silent' | 'error' | 'warn' | 'info' | 'debug';
   /**
@@ -140,6 +145,7 @@ const envSchema = z.object({
     .default('')
     .transform((v) => v.split(',').map((e) => e.trim().toLowerCase()).filter(Boolean)),
   AUDIT_RETENTION_DAYS: intFrom(1, 3650).default(90),
+  AUDIT_REFRESHES: z.enum(['daily', 'each']).default('daily'),
   LOG_LEVEL: z.enum(['silent', 'error', 'warn', 'info', 'debug']).default('info'),
   CLIENT_RATE_LIMIT: intFrom(1, 1_000_000).default(200),
   CLIENT_RATE_BURST_S: intFrom(1, 3600).default(10),
@@ -224,6 +230,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     clientMetadataAllowPrivate: e.CLIENT_METADATA_ALLOW_PRIVATE,
     operatorEmails: e.OPERATOR_EMAILS,
     auditRetentionDays: e.AUDIT_RETENTION_DAYS,
+    auditRefreshes: e.AUDIT_REFRESHES,
     logLevel: e.LOG_LEVEL,
     clientRateLimitPerS: e.CLIENT_RATE_LIMIT,
     clientRateBurstS: e.CLIENT_RATE_BURST_S,

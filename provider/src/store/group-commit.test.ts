@@ -104,6 +104,7 @@ describe('refreshRows: many refreshes in one statement, on the real store', () =
       touchBefore: now,
       resource: null,
       audit: auditValues(w.p.ctx, { event: rotate ? 'token.rotated' : 'token.refreshed', actor: `client:${clientId}`, clientId, address: '127.0.0.1' }),
+      auditIfUsedBefore: null,
     };
   }
 

@@ -64,10 +64,19 @@ export async function findRefreshToken(db: Db, tokenHash: string): Promise<Refre
   );
 }
 
-/** Keeps a (non-rotating) refresh token: notes its use and extends its idle lifetime. False when it was revoked meanwhile. */
-export async function extendRefreshToken(db: Db, id: string, now: Date, idleExpiresAt: Date): Promise<boolean> {
-  const live = await db.one(`update refresh_tokens set last_used_at = $2, idle_expires_at = $3 where id = $1 and revoked_at is null returning id`, [id, now, idleExpiresAt]);
-  return live !== undefined;
+/**
+ * Keeps a (non-rotating) refresh token: notes its use and extends its idle lifetime. Returns its previous use (read
+ * under the row's lock; null: never used), or undefined when it was revoked meanwhile.
+ */
+export async function extendRefreshToken(db: Db, id: string, now: Date, idleExpiresAt: Date): Promise<{ previousUse: Date | null } | undefined> {
+  const row = await db.one<{ previous_use: Date | null }>(
+    `update refresh_tokens t set last_used_at = $2, idle_expires_at = $3
+       from (select id, last_used_at from refresh_tokens where id = $1 for no key update) was
+      where t.id = was.id and t.revoked_at is null
+      returning was.last_used_at as previous_use`,
+    [id, now, idleExpiresAt],
+  );
+  return row && { previousUse: row.previous_use };
 }
 
 /** Rotation (RFC 9700 §4.14.2): exactly one caller flips rotated_at. True for that caller. */
@@ -95,6 +104,8 @@ export interface RefreshInput {
   resource: string | null;
   /** `token.rotated` or `token.refreshed`; at is `now`, user_id and details come from the token. */
   audit: AuditValues;
+  /** The audit row is written only if the token's previous use was before this, or it was never used; null: always. */
+  auditIfUsedBefore: Date | null;
 }
 
 /** What a refresh that succeeded answers: the scopes of the token (and so of the new access token). */
@@ -106,8 +117,9 @@ export interface RefreshOutcome {
  * Refreshes that succeed, any number in one atomic statement (written by group commit, store/group-commit.ts): for
  * each row whose token is live (not revoked, not rotated, not idle-expired, its grant and user live) and bound to
  * the row's client, the token is kept (its idle lifetime extended) or rotated into the row's successor, an access
- * token is inserted, the grant's last use noted and the audit event written (so the statement spans tokens, grants
- * and audit_events; it starts from the refresh tokens). One outcome per row, in order: undefined when that row's
+ * token is inserted, the grant's last use noted and the audit event written when the row asks for it: always, or
+ * when the token's previous use (its `last_used_at`, read under the row's lock) was before `auditIfUsedBefore`
+ * (docs/architecture.md §11). So the statement spans tokens, grants and audit_events; it starts from the refresh tokens. One outcome per row, in order: undefined when that row's
  * conditions fail (nothing of it changed; the caller's general path says why).
  *
  * Two rows rotating one token: the token is updated once, so exactly one row wins, whether the two share a statement
@@ -129,6 +141,7 @@ export async function refreshRows(db: Db, rows: readonly RefreshInput[]): Promis
     column('uuid', (v) => v.successor?.id ?? null),
     column('text', (v) => v.successor?.tokenHash ?? null),
     column('text', (v) => v.resource),
+    column('timestamptz', (v) => v.auditIfUsedBefore),
     ...auditArrays(p, rows.map((v) => v.audit), ['event', 'outcome', 'actor', 'client_id', 'oauth_app_id', 'address']),
   ];
   const audit = auditSelectFrom({
@@ -152,9 +165,9 @@ export async function refreshRows(db: Db, rows: readonly RefreshInput[]): Promis
     `with i as (
        select * from unnest(${input.join(', ')})
          as i(n, token_hash, client_id, now, idle_expires_at, access_id, access_hash, access_expires_at, touch_before, successor_id, successor_hash, resource,
-              a_event, a_outcome, a_actor, a_client_id, a_oauth_app_id, a_address)
+              a_used_before, a_event, a_outcome, a_actor, a_client_id, a_oauth_app_id, a_address)
      ), locked as (
-       select id from refresh_tokens where token_hash = any(${input[1]}) order by id for no key update
+       select id, last_used_at from refresh_tokens where token_hash = any(${input[1]}) order by id for no key update
      ), r as (
        update refresh_tokens r
           set rotated_at = case when i.successor_id is null then null else i.now end,
@@ -165,7 +178,7 @@ export async function refreshRows(db: Db, rows: readonly RefreshInput[]): Promis
           and (i.resource is null or r.resource = i.resource)
           and (select g.revoked_at is null and u.locked_at is null from grants g join users u on u.id = g.user_id where g.id = r.grant_id)
        returning i.n, i.client_id, i.now, i.idle_expires_at as next_idle_expires_at, i.access_id, i.access_hash, i.access_expires_at, i.touch_before,
-                 i.successor_id, i.successor_hash, i.a_event, i.a_outcome, i.a_actor, i.a_client_id, i.a_oauth_app_id, i.a_address,
+                 i.successor_id, i.successor_hash, i.a_used_before, i.a_event, i.a_outcome, i.a_actor, i.a_client_id, i.a_oauth_app_id, i.a_address,
                  r.id, r.family_id, r.grant_id, r.user_id, r.scopes, r.code_hash, r.resource
      ), successor as (
        insert into refresh_tokens (id, token_hash, family_id, grant_id, client_id, user_id, scopes, code_hash, parent_id, created_at, idle_expires_at, resource)
@@ -180,7 +193,8 @@ export async function refreshRows(db: Db, rows: readonly RefreshInput[]): Promis
         where g.id = t.grant_id and (g.last_used_at is null or g.last_used_at < t.touch_before)
           and g.id = any(array(select id from grants where id in (select grant_id from r) for no key update skip locked))
      ), audit as (
-       ${AUDIT_INSERT} select ${audit} from r
+       ${AUDIT_INSERT} select ${audit} from r join locked l on l.id = r.id
+        where r.a_used_before is null or l.last_used_at is null or l.last_used_at < r.a_used_before
      )
      select n, scopes from r`,
     p.values,

@@ -23,7 +23,7 @@ export const AUDIT_EVENTS = [
   'code.redeemed',
   'code.replay', // a used authorization code presented again (RFC 9700 §4.2.4): its tokens are revoked
   'token.issued', // access + refresh token from an authorization code
-  'token.refreshed', // a refresh exchange that kept the refresh token (confidential, non-rotating client)
+  'token.refreshed', // a refresh exchange that kept the refresh token (confidential, non-rotating client); AUDIT_REFRESHES=daily (the default): the first of each token in each UTC day
   'token.rotated', // a refresh exchange that replaced the refresh token (RFC 9700 §4.14.2)
   'token.reuse_detected', // a rotated refresh token replayed: the whole family is revoked
   'token.revoked', // RFC 7009 revocation, or a user revoking an authorized app

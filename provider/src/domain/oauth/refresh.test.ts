@@ -109,3 +109,52 @@ describe('refresh tokens (docs/security.md §6)', () => {
     expect(res.headers.get('www-authenticate')).toMatch(/invalid_token/);
   });
 });
+
+describe('the audit trail of refreshes (docs/architecture.md §11)', () => {
+  const events = (wo: OAuthWorld, clientId: string) =>
+    wo.p.ctx.db.query<{ event: string }>(`select event from audit_events where client_id = $1 and event in ('token.refreshed', 'token.rotated') order by id`, [clientId]);
+  /** Seconds from the test clock's now to the next UTC midnight, plus one. */
+  const toNextDay = (wo: OAuthWorld) => 86_400 - Math.floor((wo.p.clock.now() / 1000) % 86_400) + 1;
+  // Without `scope` the refresh is one batched statement (store/tokens.ts refreshRows); with it, the general path.
+  const refreshBy = async (wo: OAuthWorld, c: Awaited<ReturnType<typeof newClient>>, token: string, path: 'batched' | 'general') => {
+    const res = await postToken(wo, c, { grant_type: 'refresh_token', refresh_token: token, ...(path === 'general' ? { scope: 'apps-read' } : {}) });
+    expect(res.status).toBe(200);
+    return (await res.json()) as Body;
+  };
+
+  it('records the first refresh of a kept refresh token in each UTC day, on either path', async () => {
+    w = await world();
+    const c = await newClient(w);
+    const t = (await (await codeExchange(w, c)).res.json()) as Body;
+    for (const path of ['batched', 'batched', 'general'] as const) await refreshBy(w, c, t.refresh_token!, path);
+    expect(await events(w, c.clientId)).toEqual([{ event: 'token.refreshed' }]);
+
+    w.p.clock.advance(toNextDay(w));
+    for (const path of ['general', 'batched', 'general'] as const) await refreshBy(w, c, t.refresh_token!, path);
+    expect((await events(w, c.clientId)).length).toBe(2);
+
+    w.p.clock.advance(toNextDay(w));
+    await refreshBy(w, c, t.refresh_token!, 'batched');
+    expect((await events(w, c.clientId)).length).toBe(3);
+    // Two sign-ins are two refresh tokens: each has its first refresh of the day.
+    const other = (await (await codeExchange(w, c)).res.json()) as Body;
+    await refreshBy(w, c, other.refresh_token!, 'batched');
+    await refreshBy(w, c, other.refresh_token!, 'general');
+    expect((await events(w, c.clientId)).length).toBe(4);
+  });
+
+  it('records every refresh with AUDIT_REFRESHES=each, and every rotation whatever the setting', async () => {
+    w = await world({ auditRefreshes: 'each' });
+    const kept = await newClient(w);
+    const t = (await (await codeExchange(w, kept)).res.json()) as Body;
+    for (const path of ['batched', 'general', 'batched'] as const) await refreshBy(w, kept, t.refresh_token!, path);
+    expect((await events(w, kept.clientId)).length).toBe(3);
+    await w.p.close();
+
+    w = await world();
+    const rotating = await newClient(w, { rotateRefreshTokens: true });
+    let token = ((await (await codeExchange(w, rotating)).res.json()) as Body).refresh_token!;
+    for (const path of ['batched', 'general', 'batched'] as const) token = (await refreshBy(w, rotating, token, path)).refresh_token!;
+    expect(await events(w, rotating.clientId)).toEqual([{ event: 'token.rotated' }, { event: 'token.rotated' }, { event: 'token.rotated' }]);
+  });
+});

@@ -48,10 +48,14 @@ export async function refreshTokenGrant(ctx: Ctx, client: Client, params: Record
   if (!rotatesRefreshTokens(client)) {
     // A confidential, non-rotating client keeps its refresh token; using it extends its idle lifetime.
     return ctx.db.tx(async (db) => {
-      if (!(await extendRefreshToken(db, row.id, now, inSeconds(ctx, ctx.config.refreshTokenIdleTtlS)))) throw invalidGrant('the refresh token was revoked');
+      const kept = await extendRefreshToken(db, row.id, now, inSeconds(ctx, ctx.config.refreshTokenIdleTtlS));
+      if (!kept) throw invalidGrant('the refresh token was revoked');
       const access = await insertAccessToken(db, ctx, binding, scopes, row.id);
       await touchGrant(db, ctx, row.grant_id);
-      await recordEvent({ db, clock: ctx.clock, log: ctx.log }, { event: 'token.refreshed', ...who, details: { grant_id: row.grant_id, family_id: row.family_id, scopes } });
+      const since = refreshAuditedIfUsedBefore(ctx, now);
+      if (since === null || kept.previousUse === null || kept.previousUse < since) {
+        await recordEvent({ db, clock: ctx.clock, log: ctx.log }, { event: 'token.refreshed', ...who, details: { grant_id: row.grant_id, family_id: row.family_id, scopes } });
+      }
       return tokenResponse(ctx, access, scopes, undefined, undefined);
     });
   }
@@ -103,6 +107,7 @@ async function refreshInOneStatement(ctx: Ctx, client: Client, tokenHash: string
     successor: successor ? { id: successor.id, tokenHash: hashToken(successor.token) } : null,
     touchBefore: touchBefore(now),
     resource,
+    auditIfUsedBefore: rotate ? null : refreshAuditedIfUsedBefore(ctx, now),
     audit: auditValues(ctx, {
       event: rotate ? 'token.rotated' : 'token.refreshed',
       actor: `client:${client.client_id}`,
@@ -113,6 +118,17 @@ async function refreshInOneStatement(ctx: Ctx, client: Client, tokenHash: string
   });
   if (!row) return null;
   return tokenResponse(ctx, access, row.scopes, successor?.token, undefined);
+}
+
+/**
+ * A kept refresh token's refresh is audited (`token.refreshed`) only if the token's previous use was before this
+ * instant, the start of the current UTC day: the first refresh of each token in a day, with `AUDIT_REFRESHES=daily`
+ * (the default). Null (always) with `AUDIT_REFRESHES=each`. A rotation mints a new refresh token and is audited every
+ * time, whatever the setting (docs/architecture.md §11).
+ */
+export function refreshAuditedIfUsedBefore(ctx: Ctx, now: Date): Date | null {
+  if (ctx.config.auditRefreshes === 'each') return null;
+  return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
 }
 
 /** Revokes every refresh and access token of one family (one sign-in). */
