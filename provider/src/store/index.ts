@@ -45,7 +45,8 @@ export async function openStore(
   }
   try {
     await migrate(store);
-    // Statistics from the start (the embedded store has no autovacuum; the sweep keeps them, domain/sweep.ts).
+    // Statistics from the start (the embedded store has no autovacuum; the sweep keeps them, domain/sweep.ts), and
+    // on Postgres for a restored database's tables, which have none until autovacuum's first ANALYZE.
     await analyzeStale(store);
   } catch (err) {
     await store.close().catch(() => {});

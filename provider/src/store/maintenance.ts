@@ -16,16 +16,32 @@ export async function vacuumEmbedded(db: Store): Promise<number> {
 }
 
 /**
- * The embedded store's statistics when it opens: the tables that have none (a new data directory, a table a
- * migration has just made) and those whose size on disk has moved by more than ANALYZE_SCALE_FACTOR (and a page)
- * since their last ANALYZE or VACUUM, which set `relpages`, are analyzed; the others keep the statistics the data
- * directory holds (pg_statistic is a table like the others). The size is what a restart after a crash still knows:
- * the counters of changes that `analyzeChanged` reads are lost then. Analyzing every table at every open cost a
- * restart 0.1–0.3 s on an empty store, and more as the tables grow (audit_events: ~150 ms at 30,000 rows). The tables
- * analyzed; none on Postgres.
+ * Statistics when the store opens.
+ *
+ * The embedded store: the tables that have none (a new data directory, a table a migration has just made) and those
+ * whose size on disk has moved by more than ANALYZE_SCALE_FACTOR (and a page) since their last ANALYZE or VACUUM,
+ * which set `relpages`, are analyzed; the others keep the statistics the data directory holds (pg_statistic is a
+ * table like the others). The size is what a restart after a crash still knows: the counters of changes that
+ * `analyzeChanged` reads are lost then. Analyzing every table at every open cost a restart 0.1–0.3 s on an empty
+ * store, and more as the tables grow (audit_events: ~150 ms at 30,000 rows).
+ *
+ * Postgres: only the tables that hold rows and have no column statistics (`pg_stats`), which is what `pg_restore`
+ * leaves (a dump carries none) and what rows written before the first autovacuum look like. Until autovacuum's
+ * first ANALYZE (a minute or more) the planner guesses, and its guesses joined every grant to every user for a
+ * refresh (docs/architecture.md §7). `skip_locked`: a table another instance (or autovacuum) is analyzing is left
+ * to it. Empty tables are left alone: a new database plans on nothing either way. The tables analyzed.
  */
 export async function analyzeStale(db: Store): Promise<string[]> {
-  if (db.kind !== 'pglite') return [];
+  if (db.kind !== 'pglite') {
+    const unanalyzed = await db.query<{ name: string }>(
+      `select quote_ident(c.relname) as name from pg_class c join pg_namespace n on n.oid = c.relnamespace
+        where n.nspname = 'public' and c.relkind = 'r' and pg_relation_size(c.oid) > 0
+          and not exists (select 1 from pg_stats s where s.schemaname = n.nspname and s.tablename = c.relname)
+        order by c.relname`,
+    );
+    for (const t of unanalyzed) await db.exec(`analyze (skip_locked) ${t.name}`);
+    return unanalyzed.map((t) => t.name);
+  }
   const stale = await db.query<{ name: string }>(
     `select quote_ident(c.relname) as name from pg_class c join pg_namespace n on n.oid = c.relnamespace
       where n.nspname = 'public' and c.relkind = 'r'
