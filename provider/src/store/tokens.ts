@@ -119,8 +119,9 @@ export interface RefreshOutcome {
  * the row's client, the token is kept (its idle lifetime extended) or rotated into the row's successor, an access
  * token is inserted, the grant's last use noted and the audit event written when the row asks for it: always, or
  * when the token's previous use (its `last_used_at`, read under the row's lock) was before `auditIfUsedBefore`
- * (docs/architecture.md §11). So the statement spans tokens, grants and audit_events; it starts from the refresh tokens. One outcome per row, in order: undefined when that row's
- * conditions fail (nothing of it changed; the caller's general path says why).
+ * (docs/architecture.md §11). So the statement spans tokens, grants and audit_events; it starts from the refresh
+ * tokens. One outcome per row, in order: undefined when that row's conditions fail (nothing of it changed; the
+ * caller's general path says why).
  *
  * Two rows rotating one token: the token is updated once, so exactly one row wins, whether the two share a statement
  * (an UPDATE … FROM updates a row at most once) or not (the second statement waits on the row, then finds it rotated).
@@ -160,7 +161,7 @@ export async function refreshRows(db: Db, rows: readonly RefreshInput[]): Promis
   // turn on statistics, which a new or restored database lacks until autovacuum's first ANALYZE: the tokens are
   // found by `token_hash = any(…)`, and their grant and user are checked by a scalar subquery of each updated row
   // (primary keys), never a semi-join the planner may start from (without statistics Postgres 15 joined every live
-  // grant to every user first: 30 ms for 16 rows on 1,000 users, against 1 ms; bench/RESULTS.md round 14).
+  // grant to every user first: 30 ms for 16 rows on 1,000 users, against 3 ms; bench/RESULTS.md round 14).
   const done = await db.query<{ n: number; scopes: string[] }>(
     `with i as (
        select * from unnest(${input.join(', ')})
