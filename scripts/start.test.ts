@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { CookieJar } from '../provider/src/testing/cookie-jar.ts';
-import { consentFormFields } from '../provider/src/testing/fixtures.ts';
+import { browserLeg } from '../client/src/testing/provider.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 const dataDir = mkdtempSync(join(tmpdir(), 'npm-start-'));
@@ -33,7 +33,7 @@ interface Start {
 }
 
 function launch(env: Record<string, string>): Start {
-  // A process group of its own (detached), so afterAll can stop what a failing test leaves behind.
+  // A process group of its own (detached), so afterEach can stop what a failing test leaves behind.
   const child = spawn(process.execPath, [join(ROOT, 'scripts/start.mjs')], {
     cwd: ROOT,
     detached: true,
@@ -87,27 +87,7 @@ async function signInThroughDemo(demoUrl: string, providerUrl: string, password:
   const provider = new CookieJar();
   provider.take(account);
 
-  let at = authorize;
-  for (let hop = 0; at.origin === providerUrl; hop++) {
-    if (hop > 5) throw new Error(`no way back to the demo app from ${at.href}`);
-    const res = await fetch(at, { headers: { cookie: provider.header() }, redirect: 'manual' });
-    provider.take(res);
-    if (res.status === 200) {
-      // The consent page: Allow.
-      const { csrf, request } = consentFormFields(await res.text());
-      const allow = await fetch(new URL('/platform/oauth/consent', providerUrl), {
-        method: 'POST',
-        headers: { cookie: provider.header(), 'content-type': 'application/x-www-form-urlencoded', origin: providerUrl },
-        body: new URLSearchParams({ _csrf: csrf, request, decision: 'allow' }),
-        redirect: 'manual',
-      });
-      expect(allow.status).toBe(303);
-      at = new URL(allow.headers.get('location')!, providerUrl);
-    } else {
-      expect(res.status, await res.clone().text()).toBeGreaterThanOrEqual(300);
-      at = new URL(res.headers.get('location')!, providerUrl);
-    }
-  }
+  const at = await browserLeg({ issuer: providerUrl, fetch }, authorize, provider.header());
   expect(at.origin + at.pathname).toBe(`${demoUrl}/auth/instant/callback`);
   const callback = await fetch(at, { headers: { cookie: demo.header() }, redirect: 'manual' });
   demo.take(callback);

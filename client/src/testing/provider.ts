@@ -23,9 +23,10 @@ export function client(p: TestProvider, ownerId: string, redirectUri: string, o:
 
 /**
  * What a browser does between the authorization URL and the redirect back: follow the start
- * endpoint, read the consent page, press Allow or Deny. Returns the callback URL.
+ * endpoint, read the consent page, press Allow or Deny. Returns the callback URL. `p` is a provider in process, or
+ * `{ issuer, fetch }` for one over HTTP.
  */
-export async function browserLeg(p: TestProvider, authorizationUrl: URL | string, cookie: string, decision: 'allow' | 'deny' = 'allow'): Promise<URL> {
+export async function browserLeg(p: Pick<TestProvider, 'fetch' | 'issuer'>, authorizationUrl: URL | string, cookie: string, decision: 'allow' | 'deny' = 'allow'): Promise<URL> {
   const jar = new CookieJar(cookie);
   const u = new URL(authorizationUrl);
   const start = await p.fetch(new URL(u.pathname + u.search, p.issuer), { headers: { cookie: jar.header() }, redirect: 'manual' });
@@ -33,8 +34,11 @@ export async function browserLeg(p: TestProvider, authorizationUrl: URL | string
   const to = start.headers.get('location');
   if (!to || start.status >= 400) throw new Error(`start answered ${start.status}: ${await start.text()}`);
   if (!to.startsWith('/platform/oauth/consent')) return new URL(to, p.issuer);
-  const page = await p.fetch(new URL(to, p.issuer), { headers: { cookie: jar.header() } });
+  const page = await p.fetch(new URL(to, p.issuer), { headers: { cookie: jar.header() }, redirect: 'manual' });
   jar.take(page);
+  // A live grant that covers the request answers without the page: the redirect back.
+  const back303 = page.status === 303 ? page.headers.get('location') : null;
+  if (back303) return new URL(back303, p.issuer);
   const { csrf, request } = consentFormFields(await page.text());
   const res = await p.fetch(new URL('/platform/oauth/consent', p.issuer), {
     method: 'POST',
