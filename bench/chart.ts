@@ -35,7 +35,7 @@ const groups = ours.map((r) => {
   if (redis) bars.push({ label: redis.name, rps: redis.rps, kind: 'peer' });
   const ceiling = r.name === 'refresh-grant' ? rows.find((x) => x.name.startsWith('ceiling') && x.store === r.store) : undefined;
   if (ceiling) bars.push({ label: `${ceiling.name} (${ceiling.store})`, rps: ceiling.rps, kind: 'ceiling' });
-  else if (hello && r.name !== 'steady-refresh') bars.push({ label: 'hono-hello (HTTP ceiling)', rps: hello.rps, kind: 'ceiling' });
+  else if (hello && !r.name.startsWith('steady-refresh')) bars.push({ label: 'hono-hello (HTTP ceiling)', rps: hello.rps, kind: 'ceiling' });
   return { title: `${r.name} — ${r.store}${r.name === 'sign-in-flow' ? ' (flows/s)' : ''}`, bars };
 });
 

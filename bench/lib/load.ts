@@ -2,6 +2,7 @@
 //   - requestLoad: one request, repeated (static, or built per request by `next()`); rate = answers per second;
 //   - flowLoad: a multi-step Flow (provider/src/reliability/flow.ts) per connection; rate = complete flows per second,
 //     latency = one whole flow.
+import { Agent, request as httpRequest } from 'node:http';
 import autocannon from 'autocannon';
 import { machineCpuMs, processCpuMs } from './machine.ts';
 import type { Flow, HttpRequest, HttpResponse } from '../../provider/src/reliability/flow.ts';
@@ -156,6 +157,76 @@ export async function requestLoad(
   rec = newRecorder();
   const run = await cannon(opts, requests, true, onTime);
   return summarise(rec, run.elapsedS, run.errors, run.cpu, run.machine);
+}
+
+/**
+ * Open-loop traffic with Poisson arrivals, as many independent callers make it (a backend refreshing each of its
+ * users' tokens when that user's expires): requests are sent at exponentially spaced moments averaging `rate` a
+ * second over `durationS`, each on a free keep-alive connection of at most `connections` (a new arrival waits for
+ * one when all are busy), and each latency counts from the moment the request was due, not from when a connection
+ * took it, so a server that stalls is not hidden by the load generator waiting with it (coordinated omission).
+ * autocannon's `overallRate` is not this: every connection sends its share of the second back to back at the
+ * second's start, then waits, so its traffic is one burst a second. `requests` are taken in turn; `seed` makes the
+ * arrivals repeatable.
+ */
+export async function poissonLoad(
+  opts: Pick<LoadOptions, 'url' | 'connections' | 'durationS' | 'serverPid'> & { rate: number; seed?: number },
+  requests: HttpRequest[],
+  expect: number[] = [200],
+): Promise<LoadResult> {
+  const origin = new URL(opts.url);
+  const agent = new Agent({ keepAlive: true, maxSockets: opts.connections });
+  const rec = newRecorder();
+  // xorshift32: the same arrivals for the same seed.
+  let x = (opts.seed ?? 0x9e3779b9) >>> 0 || 1;
+  const uniform = () => {
+    x ^= x << 13;
+    x >>>= 0;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    x >>>= 0;
+    return (x + 0.5) / 2 ** 32;
+  };
+  const arrivals: number[] = [];
+  for (let t = -Math.log(uniform()) / opts.rate; t < opts.durationS; t += -Math.log(uniform()) / opts.rate) arrivals.push(t * 1000);
+  // From when it was due, or when it was sent if the timer fired up to a millisecond early.
+  const send = (r: HttpRequest, dueAt: number, from = Math.min(dueAt, performance.now())) =>
+    new Promise<void>((resolve) => {
+      const req = httpRequest(
+        { host: origin.hostname, port: origin.port, method: r.method, path: r.path, headers: r.headers, agent, timeout: 10_000 },
+        (res) => {
+          res.resume();
+          res.on('end', () => {
+            const status = res.statusCode ?? 0;
+            if (expect.includes(status)) {
+              rec.ok++;
+              rec.latencies.push(performance.now() - from);
+            } else note(rec, `HTTP ${status}`);
+            resolve();
+          });
+        },
+      );
+      req.on('timeout', () => req.destroy(new Error('timed out after 10 s')));
+      req.on('error', (err) => {
+        note(rec, err.message);
+        resolve();
+      });
+      req.end(r.body);
+    });
+  const before = { cpu: opts.serverPid ? processCpuMs(opts.serverPid) : undefined, machine: machineCpuMs() };
+  const t0 = performance.now();
+  const pending: Promise<void>[] = [];
+  for (let k = 0; k < arrivals.length; k++) {
+    const dueAt = t0 + arrivals[k]!;
+    const wait = dueAt - performance.now();
+    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+    pending.push(send(requests[k % requests.length]!, dueAt));
+  }
+  await Promise.all(pending);
+  const elapsedS = (performance.now() - t0) / 1000;
+  const after = { cpu: opts.serverPid ? processCpuMs(opts.serverPid) : undefined, machine: machineCpuMs() };
+  agent.destroy();
+  return summarise(rec, elapsedS, 0, minus(after.cpu, before.cpu), minus(after.machine, before.machine));
 }
 
 /**

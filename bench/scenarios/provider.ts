@@ -23,7 +23,7 @@ import {
   type TokenSet,
 } from '../../provider/src/reliability/provider-flows.ts';
 import type { Backend } from '../lib/backend.ts';
-import { flowLoad, requestLoad, type LoadOptions, type LoadResult } from '../lib/load.ts';
+import { flowLoad, poissonLoad, requestLoad, type LoadOptions, type LoadResult } from '../lib/load.ts';
 
 /** Clients per many-clients token scenario. */
 export const CLIENT_POOL = 128;
@@ -99,6 +99,11 @@ export async function setUpProvider(url: string): Promise<ProviderFixture> {
 /** `refresh-grant` (headline): one backend's client refreshing its users' tokens in turn, from one address. */
 export function backendRefresh(opts: LoadOptions, b: Backend): Promise<LoadResult> {
   return requestLoad(opts, b.refreshTokens.map((t) => refreshRequest(b.client, t)));
+}
+
+/** `steady-refresh`: the same backend's refreshes at a steady rate, arriving independently (bench/lib/load.ts poissonLoad). */
+export function steadyRefresh(opts: Parameters<typeof poissonLoad>[0], b: Backend): Promise<LoadResult> {
+  return poissonLoad(opts, b.refreshTokens.map((t) => refreshRequest(b.client, t)));
 }
 
 /** `refresh-grant-many-clients`: 128 confidential clients (one per app) exchanging their (non-rotating) refresh tokens. */
