@@ -21,7 +21,8 @@ export interface BenchArgs {
 
 export const USAGE = `Usage: npm run bench -- [options]
 
-  --quick              short runs (2 s warm-up, 6 s measured per scenario); under 5 minutes in all
+  --quick              short runs (2 s warm-up, 6 s measured per scenario); ~9 minutes in all with both stores and
+                       the peers (each store's two steady runs take 30 s each, whatever the option)
   --duration=S         measured seconds per scenario (default 20; quick 6)
   --warmup=S           warm-up seconds per scenario (default 5; quick 2)
   --connections=N      concurrent connections (default 32)
