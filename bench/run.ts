@@ -12,7 +12,7 @@ import { machineInfo } from './lib/machine.ts';
 import { createDatabase, postgresAvailable, postgresUrl, ROOT, rssMb, spawnProvider, spawnServer, type Server, type StoreKind } from './lib/servers.ts';
 import { measureStartup, type StartupResult } from './lib/startup.ts';
 import { helloWorld, oidcRefreshGrant, oidcSignInFlows, setUpOidc } from './scenarios/baselines.ts';
-import { apiListApps, backendRefresh, codeExchange, steadyRefresh, FORWARDED_ENV, PROVIDER_ENV, refreshGrant, setUpProvider, signInFlows, temporaryApps } from './scenarios/provider.ts';
+import { apiListApps, backendRefresh, codeExchange, FORWARDED_ENV, PROVIDER_ENV, refreshGrant, setUpProvider, signInFlows, steadyRefresh, temporaryApps } from './scenarios/provider.ts';
 
 export interface ScenarioRow {
   name: string;

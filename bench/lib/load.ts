@@ -95,9 +95,7 @@ async function cannon(opts: LoadOptions, requests: AutocannonRequest[], measured
   const amount = measured ? opts.amount : opts.warmupAmount;
   if (!amount && durationS <= 0) return { errors: 0, timeouts: 0, elapsedS: 0 };
   const t0 = performance.now();
-  // CPU counters (the server's threads, the whole machine) read before and after the measured part.
-  const counters = () => ({ cpu: opts.serverPid ? processCpuMs(opts.serverPid) : undefined, machine: machineCpuMs() });
-  const before = measured ? counters() : undefined;
+  const before = measured ? counters(opts.serverPid) : undefined;
   const instance = autocannon({
     url: opts.url,
     // autocannon refuses fewer requests than connections.
@@ -110,7 +108,7 @@ async function cannon(opts: LoadOptions, requests: AutocannonRequest[], measured
   if (onResponseTime) instance.on('response', (_client: unknown, status: number, _bytes: number, ms: number) => onResponseTime(ms, status));
   const result = await instance;
   const elapsedS = (performance.now() - t0) / 1000;
-  const after = before ? counters() : undefined;
+  const after = before ? counters(opts.serverPid) : undefined;
   return {
     errors: result.errors,
     timeouts: result.timeouts,
@@ -119,6 +117,9 @@ async function cannon(opts: LoadOptions, requests: AutocannonRequest[], measured
     machine: minus(after?.machine, before?.machine),
   };
 }
+
+/** CPU counters, read before and after a measured part: the server's threads (with its pid) and the whole machine. */
+const counters = (serverPid: number | undefined) => ({ cpu: serverPid ? processCpuMs(serverPid) : undefined, machine: machineCpuMs() });
 
 /** Each counter's growth from `before` to `after`; undefined when either reading is missing. */
 function minus<T extends Record<string, number>>(after: T | undefined, before: T | undefined): T | undefined {
@@ -213,7 +214,7 @@ export async function poissonLoad(
       });
       req.end(r.body);
     });
-  const before = { cpu: opts.serverPid ? processCpuMs(opts.serverPid) : undefined, machine: machineCpuMs() };
+  const before = counters(opts.serverPid);
   const t0 = performance.now();
   const pending: Promise<void>[] = [];
   for (let k = 0; k < arrivals.length; k++) {
@@ -224,7 +225,7 @@ export async function poissonLoad(
   }
   await Promise.all(pending);
   const elapsedS = (performance.now() - t0) / 1000;
-  const after = { cpu: opts.serverPid ? processCpuMs(opts.serverPid) : undefined, machine: machineCpuMs() };
+  const after = counters(opts.serverPid);
   agent.destroy();
   return summarise(rec, elapsedS, 0, minus(after.cpu, before.cpu), minus(after.machine, before.machine));
 }
